@@ -1,0 +1,31 @@
+"""The activity service's tables: activities and their attendance (A3)."""
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, MetaData, String, Table,
+                        Text, func)
+
+from shared.outbox import messaging_tables
+
+metadata = MetaData()
+outbox, processed_events = messaging_tables(metadata)
+
+activities = Table(
+    "activities", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), nullable=False, index=True),
+    Column("org_path", Text, nullable=False),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("theme", String(200), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("speaker_id", String(32), nullable=True),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_activity_held_on", "held_on"),
+)
+
+attendance = Table(
+    "attendance", metadata,
+    Column("activity_id", String(32), ForeignKey("activities.id"), primary_key=True),
+    Column("member_id", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", String(500), nullable=True),
+)

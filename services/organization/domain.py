@@ -1,0 +1,75 @@
+"""The organisation tree (City → bureau → bureau party committee → branch →
+party group) and its members: what may be created where."""
+import datetime as dt
+
+from shared.errors import BadInput
+from shared.periods import parse_date
+from shared.vocabulary import BRANCH, GROUP, MEMBER_ROLES, ORG_KINDS, PARENT_KIND
+
+MAX_NAME = 100
+
+
+def clean_name(name, field="name"):
+    if not isinstance(name, str) or not name.strip():
+        raise BadInput("a name is needed; it is empty", field)
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise BadInput(f"the name is {len(name)} characters; at most {MAX_NAME}", field)
+    return name
+
+
+def validate_org(kind, parent):
+    """``parent`` is the parent's row (or None). Says what is allowed where."""
+    if kind not in ORG_KINDS:
+        raise BadInput(f"{kind!r} is not a kind of organisation; use one of "
+                       + ", ".join(ORG_KINDS), "kind")
+    wanted = PARENT_KIND[kind]
+    if wanted is None:
+        if parent is not None:
+            raise BadInput("a city is the top of the tree and has no parent", "parentId")
+        return
+    if parent is None:
+        raise BadInput(f"a {kind.lower()} sits under a {wanted.lower()}; give its parentId",
+                       "parentId")
+    if parent["kind"] != wanted:
+        raise BadInput(f"a {kind.lower()} sits under a {wanted.lower()}, and "
+                       f"{parent['name']} is a {parent['kind'].lower()}", "parentId")
+
+
+def validate_member(data, branch, group, today):
+    """``branch`` and ``group`` are the looked-up rows (group may be None)."""
+    name = clean_name(data.get("name"))
+    if branch["kind"] != BRANCH:
+        raise BadInput(f"members belong to a branch; {branch['name']} is a "
+                       f"{branch['kind'].lower()}", "branchId")
+    if group is not None and (group["kind"] != GROUP or group["parent_id"] != branch["id"]):
+        raise BadInput(f"{group['name']} is not a party group of {branch['name']}", "groupId")
+    roles = data.get("roles") or ["member"]
+    if not isinstance(roles, list):
+        raise BadInput("roles is a list", "roles")
+    unknown = [r for r in roles if r not in MEMBER_ROLES]
+    if unknown:
+        raise BadInput(f"unknown roles {unknown}; use {', '.join(MEMBER_ROLES)}", "roles")
+    roles = sorted(set(roles) | {"member"})
+    joined = data.get("joined_on")
+    joined_on = parse_date(joined, "joinedOn") if joined else None
+    if joined_on and joined_on > today:
+        raise BadInput(f"{joined_on} is in the future (today is {today})", "joinedOn")
+    return name, roles, joined_on
+
+
+def path_ids(path):
+    return [p for p in path.split("/") if p]
+
+
+def member_on(memberships, day):
+    """The membership row in force on ``day`` (None if none)."""
+    for row in memberships:
+        if (row["valid_from"] is None or row["valid_from"] <= day) and \
+                (row["valid_to"] is None or day < row["valid_to"]):
+            return row
+    return None
+
+
+def as_date(value):
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

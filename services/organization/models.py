@@ -1,0 +1,42 @@
+"""The organisation service's tables: the tree, the members and their
+membership history (a transfer closes one row and opens another)."""
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint, func)
+
+from shared.outbox import messaging_tables
+
+metadata = MetaData()
+outbox, processed_events = messaging_tables(metadata)
+
+organizations = Table(
+    "organizations", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", String(32), ForeignKey("organizations.id"), nullable=True, index=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("path", Text, nullable=False),  # "/city/bureau/.../self/"
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("parent_id", "name", name="uq_org_sibling_name"),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", String(32), ForeignKey("members.id"), nullable=False),
+    Column("branch_id", String(32), ForeignKey("organizations.id"), nullable=False),
+    Column("group_id", String(32), ForeignKey("organizations.id"), nullable=True),
+    Column("valid_from", Date, nullable=True),  # null: since before records began
+    Column("valid_to", Date, nullable=True),    # exclusive; null: still a member
+    Index("ix_membership_member", "member_id"),
+    Index("ix_membership_branch", "branch_id"),
+)

@@ -1,0 +1,4 @@
+from services.pioneer.models import metadata
+from shared.migrate import run_migrations
+
+run_migrations(metadata, "pioneer")

@@ -1,0 +1,65 @@
+"""The one config loader. Everything comes from the environment; secrets may
+instead come from a file named by ``<NAME>_FILE`` (outside the repository)."""
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+SERVICES = ("organization", "activity", "scoring", "supervision", "study", "pioneer")
+
+
+def env(name, default=None):
+    """``NAME`` from the environment, else the contents of the file named by
+    ``NAME_FILE``, else ``default``."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return default
+
+
+def amqp_uri():
+    return env("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def data_dir():
+    path = Path(env("XF_DATA_DIR", str(REPO_ROOT / "data")))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service):
+    """``<SERVICE>_DATABASE_URL`` (e.g. ``SCORING_DATABASE_URL``), else an
+    SQLite file for the service under the data folder."""
+    url = env(f"{service.upper()}_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / (service + '.db')}"
+
+
+def timezone():
+    """Periods and 'the future' are judged in the bureaus' local time."""
+    return ZoneInfo(env("XF_TIMEZONE", "Asia/Shanghai"))
+
+
+def rules_dirs():
+    """Where rule sets are looked up, most specific first: an operator's
+    folder (``XF_RULES_DIR``) of per-bureau overrides, then the shipped set."""
+    dirs = []
+    extra = env("XF_RULES_DIR")
+    if extra:
+        dirs.append(Path(extra))
+    dirs.append(REPO_ROOT / "rules")
+    return dirs
+
+
+def auth_secret():
+    secret = env("AUTH_SECRET")
+    if not secret:
+        raise RuntimeError(
+            "AUTH_SECRET is not set: put the token-signing secret in the "
+            "environment or in a file named by AUTH_SECRET_FILE")
+    return secret

@@ -1,0 +1,196 @@
+"""One way to open a session: the ``Database`` dependency of a service.
+
+It owns the service's engine, applies the service's Alembic migrations on
+start, runs the outbox relay, and hands each worker a ``UnitOfWork``: one
+transaction in which the change, the events it raises (the outbox) and the
+events it has handled (processed_events) are committed together.
+"""
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared import config
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+try:  # make psycopg2 yield to eventlet's hub while it waits on the server
+    import eventlet.patcher
+    if eventlet.patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+        patch_psycopg()
+except ImportError:  # pragma: no cover - both are locked dependencies
+    pass
+
+
+def make_engine(url):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def migrate(engine, service, migrations_dir):
+    """Bring the service's schema to the newest revision. On PostgreSQL an
+    advisory lock makes concurrent replicas take turns."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                         {"key": f"xianfeng-migrate-{service}"})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class UnitOfWork:
+    """A transaction of one service. ``emit`` queues an event in the outbox;
+    ``first_time`` records a handled event and says whether it is new."""
+
+    def __init__(self, db):
+        self.db = db
+        self.session = None
+        self.emitted = []
+
+    def __enter__(self):
+        self.db._write_lock.acquire()
+        self.session = Session(self.db.engine, expire_on_commit=False)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+            self.db._write_lock.release()
+        if exc_type is None and self.emitted and self.db.relay is not None:
+            self.db.relay.wake()
+        return False
+
+    def emit(self, event_type, bureau_id, payload):
+        envelope = Envelope.new(event_type, bureau_id, payload)
+        self.session.execute(insert(self.db.tables["outbox"]).values(
+            event_id=envelope.id, event_type=envelope.type, envelope=envelope.to_dict()))
+        self.emitted.append(envelope)
+        return envelope
+
+    def first_time(self, envelope):
+        processed = self.db.tables["processed_events"]
+        seen = self.session.execute(
+            select(processed.c.event_id).where(processed.c.event_id == envelope.id)
+        ).first()
+        if seen:
+            return False
+        self.session.execute(insert(processed).values(
+            event_id=envelope.id, event_type=envelope.type))
+        return True
+
+
+class Database(DependencyProvider):
+    """The service's database. The URL comes from the container config key
+    ``<SERVICE>_DATABASE_URL`` if present, else from the environment (see
+    ``shared.config.database_url``)."""
+
+    def __init__(self, service, metadata, migrations_dir, relay=True):
+        self.service = service
+        self.metadata = metadata
+        self.migrations_dir = Path(migrations_dir)
+        self.tables = metadata.tables
+        self.with_relay = relay
+        self.relay = None
+        self.engine = None
+
+    def setup(self):
+        key = f"{self.service.upper()}_DATABASE_URL"
+        url = self.container.config.get(key) or config.database_url(self.service)
+        self.open(url)
+        if self.with_relay:
+            from shared.outbox import OutboxRelay
+            amqp_uri = self.container.config.get("AMQP_URI") or config.amqp_uri()
+            self.relay = OutboxRelay(self, amqp_uri, self.container.config)
+
+    def open(self, url):
+        """Connect and migrate (also used by tools outside a container)."""
+        self.engine = make_engine(url)
+        # SQLite takes one writer at a time; a process-wide lock keeps green
+        # threads from waiting on each other inside SQLite's busy handler,
+        # which would block the whole hub.
+        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" \
+            else _NoLock()
+        migrate(self.engine, self.service, self.migrations_dir)
+        return self
+
+    def start(self):
+        if self.relay is not None:
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def uow(self):
+        return UnitOfWork(self)
+
+    @contextmanager
+    def connect(self, write=False):
+        """A short read (or, with ``write``, a short write) outside a unit of work."""
+        if write:
+            with self._write_lock:
+                with self.engine.begin() as conn:
+                    yield conn
+        else:
+            with self.engine.connect() as conn:
+                yield conn
+
+    @contextmanager
+    def read(self):
+        """A read-only session for queries shaped for the screen."""
+        with Session(self.engine) as session:
+            yield session
+
+
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def acquire(self):
+        return True
+
+    def release(self):
+        pass
+
+
+def is_duplicate(exc):
+    """An IntegrityError on processed_events: another replica handled it."""
+    return isinstance(exc, IntegrityError) and "processed_events" in str(exc)

@@ -1,0 +1,102 @@
+"""The event envelope and the catalogue of events, defined once.
+
+An event is a fact in the past tense. Every event travels in the same
+envelope: id, type, schema version, when it occurred, the bureau it belongs
+to, and its payload. The ``source`` is the service that raised it, and names
+the exchange (``<source>.events``) it is published to.
+"""
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from shared.errors import PoisonMessage
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    source: str
+    schema_version: int
+    required: tuple
+
+
+CATALOGUE = {
+    t.name: t
+    for t in (
+        EventType("organization_created", "organization", 1,
+                  ("org_id", "name", "kind", "parent_id", "path")),
+        EventType("member_registered", "organization", 1,
+                  ("member_id", "name", "branch_id", "roles")),
+        EventType("activity_recorded", "activity", 1,
+                  ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
+        EventType("points_posted", "scoring", 1,
+                  ("member_id", "year", "entries")),
+        EventType("supervision_item_opened", "supervision", 1,
+                  ("item_id", "org_id", "rule", "period")),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    type: str
+    bureau_id: str
+    payload: dict
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    schema_version: int = 1
+    occurred_at: str = field(
+        default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+
+    @property
+    def source(self):
+        return CATALOGUE[self.type].source
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "occurred_at": self.occurred_at,
+            "bureau_id": self.bureau_id,
+            "payload": self.payload,
+        }
+
+    @classmethod
+    def new(cls, event_type, bureau_id, payload):
+        """A new event of a catalogued type; a programming error otherwise."""
+        spec = CATALOGUE[event_type]
+        missing = [k for k in spec.required if k not in payload]
+        if missing:
+            raise ValueError(f"{event_type} needs {missing}")
+        return cls(type=event_type, bureau_id=bureau_id, payload=payload,
+                   schema_version=spec.schema_version)
+
+    @classmethod
+    def from_dict(cls, data, expect_type=None):
+        """The envelope in ``data``; PoisonMessage if it can never be handled."""
+        if not isinstance(data, dict):
+            raise PoisonMessage(f"an event must be a JSON object, got {type(data).__name__}")
+        missing = [k for k in ("id", "type", "schema_version", "occurred_at",
+                               "bureau_id", "payload") if k not in data]
+        if missing:
+            raise PoisonMessage(f"event envelope lacks {missing}")
+        spec = CATALOGUE.get(data["type"])
+        if spec is None:
+            raise PoisonMessage(f"unknown event type {data['type']!r}")
+        if expect_type and data["type"] != expect_type:
+            raise PoisonMessage(f"expected {expect_type}, got {data['type']}")
+        if data["schema_version"] != spec.schema_version:
+            raise PoisonMessage(
+                f"{data['type']} schema version {data['schema_version']!r} is not "
+                f"handled (this build handles {spec.schema_version})")
+        payload = data["payload"]
+        if not isinstance(payload, dict):
+            raise PoisonMessage("event payload must be a JSON object")
+        missing = [k for k in spec.required if k not in payload]
+        if missing:
+            raise PoisonMessage(f"{data['type']} payload lacks {missing}")
+        if not isinstance(data["id"], str) or not data["id"]:
+            raise PoisonMessage("event id must be a non-empty string")
+        return cls(id=data["id"], type=data["type"], schema_version=data["schema_version"],
+                   occurred_at=data["occurred_at"], bureau_id=data["bureau_id"],
+                   payload=payload)

@@ -1,0 +1,67 @@
+"""Prometheus metrics of the gateway and the services, defined once.
+
+Every process exposes its own registry: the services on their nameko HTTP
+port at ``/metrics``, the gateway at ``/metrics``.
+"""
+import time
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+ENTRYPOINT_LATENCY = Histogram(
+    "xianfeng_entrypoint_duration_seconds",
+    "Time a service spends in one RPC call, event handler or timer run.",
+    ["service", "entrypoint", "kind", "outcome"], buckets=LATENCY_BUCKETS)
+EVENTS_HANDLED = Counter(
+    "xianfeng_events_handled_total", "Events a consumer applied.",
+    ["service", "type"])
+EVENTS_DUPLICATE = Counter(
+    "xianfeng_events_duplicate_total", "Redelivered events a consumer ignored.",
+    ["service", "type"])
+EVENTS_FAILED = Counter(
+    "xianfeng_events_failed_total",
+    "Events a consumer could not apply: 'dead_lettered' are set aside for a "
+    "person, 'retried' go back on the queue.",
+    ["service", "type", "outcome"])
+EVENTS_PUBLISHED = Counter(
+    "xianfeng_events_published_total", "Outbox rows the relay published.", ["service"])
+OUTBOX_BACKLOG = Gauge(
+    "xianfeng_outbox_backlog", "Outbox rows committed but not yet published.", ["service"])
+HTTP_LATENCY = Histogram(
+    "xianfeng_http_request_duration_seconds", "Gateway HTTP requests.",
+    ["path", "method", "status"], buckets=LATENCY_BUCKETS)
+GATEWAY_RPC_LATENCY = Histogram(
+    "xianfeng_gateway_rpc_duration_seconds", "RPC calls made by the gateway.",
+    ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
+QUOTAS = Gauge(
+    "xianfeng_quotas",
+    "Quotas of the current month, quarter and year, and missed quotas of "
+    "closed periods, by bureau and status.",
+    ["bureau", "status"])
+
+
+def exposition():
+    return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class Instrumentation(DependencyProvider):
+    """Times every entrypoint of the service it is declared on."""
+
+    def __init__(self):
+        self._started = {}
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx.call_id] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx.call_id, None)
+        if started is None:
+            return
+        entrypoint = worker_ctx.entrypoint
+        kind = type(entrypoint).__name__.lower()
+        ENTRYPOINT_LATENCY.labels(
+            worker_ctx.service_name, entrypoint.method_name, kind,
+            "error" if exc_info else "ok",
+        ).observe(time.perf_counter() - started)

@@ -1,0 +1,138 @@
+"""The outbox and the consumers' record of handled events.
+
+A service writes the events it raises to its ``outbox`` table in the same
+transaction as the change that caused them; the relay publishes them after the
+commit. A consumer writes each handled event id to ``processed_events`` in the
+same transaction as its effect. Together: a crash anywhere loses nothing and
+a redelivered event changes nothing.
+"""
+import json
+import logging
+import queue as std_queue
+import time
+
+from kombu import Connection, Producer
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table,
+                        func, select, update)
+
+from shared import metrics
+
+log = logging.getLogger(__name__)
+
+
+def messaging_tables(metadata: MetaData):
+    """Add the outbox and processed-events tables to a service's metadata."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("event_type", String(64), nullable=False),
+        Column("envelope", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    )
+    processed = Table(
+        "processed_events", metadata,
+        Column("event_id", String(64), primary_key=True),
+        Column("event_type", String(64), nullable=False),
+        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return outbox, processed
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to the broker, oldest first, with
+    publisher confirms; marks a row published only after the broker has it.
+    A crash between the two republishes the row, which consumers ignore."""
+
+    def __init__(self, db, amqp_uri, exchange_config, poll_interval=0.5, batch=200):
+        self.db = db
+        self.amqp_uri = amqp_uri
+        self.exchange_config = exchange_config
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self._wake = std_queue.Queue(maxsize=1)
+        self._running = False
+        self._connection = None
+
+    def wake(self):
+        try:
+            self._wake.put_nowait(True)
+        except std_queue.Full:
+            pass
+
+    def stop(self):
+        self._running = False
+        self.wake()
+
+    def run(self):
+        self._running = True
+        while self._running:
+            try:
+                self.publish_pending()
+            except Exception:  # the broker or database is away: try again shortly
+                log.exception("outbox relay of %s failed; retrying", self.db.service)
+                self._drop_connection()
+                time.sleep(1.0)
+            try:
+                self._wake.get(timeout=self.poll_interval)
+            except std_queue.Empty:
+                pass
+        self._drop_connection()
+
+    def _drop_connection(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:
+                pass
+            self._connection = None
+
+    def _producer(self):
+        if self._connection is None:
+            self._connection = Connection(
+                self.amqp_uri, transport_options={"confirm_publish": True})
+            self._connection.ensure_connection(max_retries=3)
+        return Producer(self._connection.default_channel)
+
+    def publish_pending(self):
+        """Publish every unpublished row; return how many were published."""
+        outbox = self.db.tables["outbox"]
+        published = 0
+        while True:
+            with self.db.connect() as conn:
+                rows = conn.execute(
+                    select(outbox.c.seq, outbox.c.event_type, outbox.c.envelope)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.seq).limit(self.batch)
+                ).all()
+            if not rows:
+                break
+            producer = self._producer()
+            done = []
+            for seq, event_type, envelope in rows:
+                if isinstance(envelope, str):
+                    envelope = json.loads(envelope)
+                exchange = get_event_exchange(self.db.service, self.exchange_config)
+                producer.publish(
+                    envelope, exchange=exchange, routing_key=event_type,
+                    declare=[exchange], serializer="json", delivery_mode=2,
+                    headers={"xianfeng.event_id": envelope["id"]},
+                    retry=True, retry_policy={"max_retries": 3})
+                done.append(seq)
+            with self.db.connect(write=True) as conn:
+                conn.execute(update(outbox).where(outbox.c.seq.in_(done))
+                             .values(published_at=func.now()))
+            published += len(done)
+            metrics.EVENTS_PUBLISHED.labels(self.db.service).inc(len(done))
+        self.update_backlog()
+        return published
+
+    def update_backlog(self):
+        outbox = self.db.tables["outbox"]
+        with self.db.connect() as conn:
+            backlog = conn.execute(select(func.count()).select_from(outbox)
+                                   .where(outbox.c.published_at.is_(None))).scalar_one()
+        metrics.OUTBOX_BACKLOG.labels(self.db.service).set(backlog)
+        return backlog

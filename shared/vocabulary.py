@@ -1,0 +1,43 @@
+"""The platform's domain terms, each with its Chinese name, defined once."""
+
+# Organisation kinds, top to bottom, with the kind each must sit under.
+CITY = "CITY"            # 市
+BUREAU = "BUREAU"        # 局
+COMMITTEE = "COMMITTEE"  # 局党委 (bureau party committee)
+BRANCH = "BRANCH"        # 党支部
+GROUP = "GROUP"          # 党小组 (party group)
+ORG_KINDS = (CITY, BUREAU, COMMITTEE, BRANCH, GROUP)
+PARENT_KIND = {CITY: None, BUREAU: CITY, COMMITTEE: BUREAU, BRANCH: COMMITTEE, GROUP: BRANCH}
+
+ACTIVITY_DAY = "ACTIVITY_DAY"                        # 党员集中活动日
+GENERAL_MEETING = "GENERAL_MEETING"                  # 党员大会
+COMMITTEE_MEETING = "COMMITTEE_MEETING"              # 支委会
+GROUP_MEETING = "GROUP_MEETING"                      # 党小组会
+PARTY_LECTURE = "PARTY_LECTURE"                      # 党课
+VOLUNTEER_SERVICE = "VOLUNTEER_SERVICE"              # 志愿服务
+ORG_LIFE_MEETING = "ORG_LIFE_MEETING"                # 组织生活会
+DEMOCRATIC_LIFE_MEETING = "DEMOCRATIC_LIFE_MEETING"  # 民主生活会
+CENTRAL_GROUP_STUDY = "CENTRAL_GROUP_STUDY"          # 理论学习中心组学习
+WINTER_TRAINING = "WINTER_TRAINING"                  # 冬训
+ACTIVITY_KINDS = (ACTIVITY_DAY, GENERAL_MEETING, COMMITTEE_MEETING, GROUP_MEETING,
+                  PARTY_LECTURE, VOLUNTEER_SERVICE, ORG_LIFE_MEETING,
+                  DEMOCRATIC_LIFE_MEETING, CENTRAL_GROUP_STUDY, WINTER_TRAINING)
+
+PRESENT = "PRESENT"  # 出席
+EXCUSED = "EXCUSED"  # 请假
+ABSENT = "ABSENT"    # 缺席 (without leave)
+ATTENDANCE_STATUSES = (PRESENT, EXCUSED, ABSENT)
+
+# Member roles: ordinary member, branch secretary (支部书记), branch committee
+# member (支委), bureau committee member (局党委委员), bureau party secretary
+# (局党委书记), leading cadre at county level (县处级领导干部).
+MEMBER_ROLES = ("member", "secretary", "branch_committee", "bureau_committee",
+                "bureau_secretary", "county_cadre")
+
+# Token roles (what a user may do in the API).
+TOKEN_ROLES = ("admin", "secretary", "member", "viewer")
+
+# Quota statuses and supervision item (督办) states.
+MET, PENDING, MISSED = "MET", "PENDING", "MISSED"
+ASSIGNED, REPORTED, CLOSED, ESCALATED = "ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"
+SUPERVISION_STATES = (ASSIGNED, REPORTED, CLOSED, ESCALATED)  # 交办、报告、销号、责任追究
