@@ -71,7 +71,8 @@ class RuleSets:
     def _load(self, path):
         try:
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:
+            # ValueError: a date-like scalar that is no day, e.g. 2017-02-30
             raise RuleSetError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(doc, dict) or doc.get("kind") != self.kind:
             raise RuleSetError(f"{path}: expected 'kind: {self.kind}' at the top")

@@ -85,6 +85,15 @@ class OrganizationService(BaseService):
         return [org_dict(r) for r in rows]
 
     @rpc(expected_exceptions=ALL_ERRORS)
+    def roots(self):
+        """The organisations at the top of the tree."""
+        with self.db.connect() as conn:
+            rows = conn.execute(select(organizations)
+                                .where(organizations.c.parent_id.is_(None))
+                                .order_by(organizations.c.name)).mappings().all()
+        return [org_dict(r) for r in rows]
+
+    @rpc(expected_exceptions=ALL_ERRORS)
     def children(self, org_id):
         with self.db.connect() as conn:
             self._org(conn, org_id)

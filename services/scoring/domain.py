@@ -4,7 +4,7 @@ of each posting the rule's and the category's yearly caps leave room for.
 Pure: no database, no broker. ``post`` is a function of (rule set, what the
 member already has this year, candidate postings)."""
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from shared.rules import RuleSets
 from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, EXCUSED
@@ -55,7 +55,13 @@ class Posting:
 def _decimal(value, what):
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{what} must be a number")
-    return Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    return number
 
 
 def parse_rule_set(version):
@@ -65,12 +71,17 @@ def parse_rule_set(version):
         caps[str(category)] = _decimal(cap, f"category cap of {category}")
     rules, seen = [], set()
     for i, raw in enumerate(body.get("rules") or []):
+        if not isinstance(raw, dict):
+            raise ValueError(f"rules[{i}]: must be a mapping with key, category, points, when")
         key = raw.get("key")
         if not key or key in seen:
             raise ValueError(f"rules[{i}]: needs a unique 'key'")
         seen.add(key)
+        for needed in ("category", "points"):
+            if raw.get(needed) is None:
+                raise ValueError(f"rule {key}: needs '{needed}'")
         on = raw.get("when") or {}
-        if not on.get("event"):
+        if not isinstance(on, dict) or not on.get("event"):
             raise ValueError(f"rule {key}: 'when.event' names the event that posts it")
         kinds = tuple(on.get("kinds") or ())
         unknown = [k for k in kinds if k not in ACTIVITY_KINDS]

@@ -69,6 +69,8 @@ class QuotaResult:
 def parse_rule_set(version):
     rules, seen = [], set()
     for i, raw in enumerate(version.body.get("rules") or []):
+        if not isinstance(raw, dict):
+            raise ValueError(f"rules[{i}]: must be a mapping with key, subject, period, counts")
         key = raw.get("key")
         if not key or key in seen:
             raise ValueError(f"rules[{i}]: needs a unique 'key'")
@@ -80,6 +82,9 @@ def parse_rule_set(version):
         if period not in PERIOD_KINDS:
             raise ValueError(f"rule {key}: period must be one of {PERIOD_KINDS}")
         counts = raw.get("counts") or {}
+        if not isinstance(counts, dict):
+            raise ValueError(f"rule {key}: counts is a mapping, e.g. "
+                             "'counts: {activity_kinds: [ACTIVITY_DAY]}'")
         kinds = tuple(counts.get("activity_kinds") or ())
         unknown = [k for k in kinds if k not in ACTIVITY_KINDS]
         if unknown:

@@ -1,0 +1,229 @@
+"""Start, watch and stop the whole platform on one machine: one process per
+service (``nameko run``) and the gateway (gunicorn, gthread workers).
+
+    python -m tools.platform run     # what `make run` does
+
+The end-to-end tests use ``Platform`` to start, stop and restart single
+services while the rest keep running.
+"""
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from shared import config
+
+SERVICE_CLASSES = {
+    "organization": "services.organization.service:OrganizationService",
+    "activity": "services.activity.service:ActivityService",
+    "scoring": "services.scoring.service:ScoringService",
+    "supervision": "services.supervision.service:SupervisionService",
+    "study": "services.study.service:StudyService",
+    "pioneer": "services.pioneer.service:PioneerService",
+}
+VENV_BIN = Path(sys.executable).parent
+
+
+def default_secret():
+    """AUTH_SECRET from the environment, else one generated once for this
+    machine and kept outside the repository (mode 0600)."""
+    secret = config.env("AUTH_SECRET")
+    if secret:
+        return secret
+    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "xianfeng"
+    path = home / "auth_secret"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        print(f"generated a token-signing secret for this machine in {path}")
+    return path.read_text().strip()
+
+
+class Platform:
+    def __init__(self, data_dir, amqp_uri=None, gateway_port=8000, service_port_base=8001,
+                 database_urls=None, extra_env=None, secret=None):
+        self.data_dir = Path(data_dir)
+        self.logs = self.data_dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.amqp_uri = amqp_uri or config.amqp_uri()
+        self.gateway_port = gateway_port
+        self.service_port_base = service_port_base
+        self.database_urls = database_urls or {}
+        self.extra_env = extra_env or {}
+        self.secret = secret or default_secret()
+        self.procs = {}
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def service_port(self, name):
+        return self.service_port_base + list(SERVICE_CLASSES).index(name)
+
+    def env(self, extra=None):
+        env = dict(os.environ)
+        env.update({
+            "PYTHONPATH": str(config.REPO_ROOT), "PYTHONWARNINGS": "ignore",
+            "AMQP_URI": self.amqp_uri, "XF_DATA_DIR": str(self.data_dir),
+            "AUTH_SECRET": self.secret,
+        })
+        for service, url in self.database_urls.items():
+            env[f"{service.upper()}_DATABASE_URL"] = url
+        env.update(self.extra_env)
+        env.update(extra or {})
+        return env
+
+    def _spawn(self, name, argv, env):
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(argv, cwd=config.REPO_ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def start_service(self, name, wait=True, extra_env=None):
+        env = self.env({"WEB_SERVER_ADDRESS": f"127.0.0.1:{self.service_port(name)}",
+                        **(extra_env or {})})
+        self._spawn(name, [str(VENV_BIN / "nameko"), "run", "--config",
+                           str(config.REPO_ROOT / "config.yaml"), SERVICE_CLASSES[name]], env)
+        if wait:
+            self.wait_http(f"http://127.0.0.1:{self.service_port(name)}/healthz", name)
+
+    def start_gateway(self, wait=True):
+        threads = self.extra_env.get("XF_GATEWAY_THREADS", "8")
+        self._spawn("gateway", [
+            str(VENV_BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1",
+            "--threads", threads, "--bind", f"127.0.0.1:{self.gateway_port}",
+            "--graceful-timeout", "5", "--access-logfile", "-", "gateway.app:application",
+        ], self.env())
+        if wait:
+            self.wait_http(f"{self.url}/healthz", "gateway")
+
+    def check_ports_free(self, services=tuple(SERVICE_CLASSES)):
+        wanted = [("gateway", self.gateway_port)] + [(n, self.service_port(n)) for n in services]
+        for name, port in wanted:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(
+                        f"port {port}, which {name} needs, is already in use: is the platform "
+                        "already running? Stop it, or choose other ports with XF_PORT "
+                        "(gateway) and XF_SERVICE_PORT_BASE (services)")
+
+    def start(self, services=tuple(SERVICE_CLASSES)):
+        self.check_ports_free(services)
+        for name in services:
+            self.start_service(name, wait=False)
+        for name in services:
+            self.wait_http(f"http://127.0.0.1:{self.service_port(name)}/healthz", name)
+        self.start_gateway()
+
+    def wait_http(self, url, name, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {proc.returncode}; last lines of "
+                                   f"{self.logs / (name + '.log')}:\n{self.tail(name)}")
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} did not answer {url} within {timeout} s:\n{self.tail(name)}")
+
+    def tail(self, name, lines=30):
+        path = self.logs / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop_service(self, name, timeout=15):
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self):
+        for name in ["gateway", *reversed(list(SERVICE_CLASSES))]:
+            self.stop_service(name)
+
+    def dead(self):
+        return {name: p.returncode for name, p in self.procs.items() if p.poll() is not None}
+
+
+def run(args):
+    from tools import demo
+    from gateway.auth import make_token
+
+    data_dir = config.data_dir()
+    platform = Platform(data_dir, gateway_port=args.port,
+                        service_port_base=int(config.env("XF_SERVICE_PORT_BASE", "8001")))
+    stopping = {"now": False}
+
+    def on_signal(signum, _frame):
+        stopping["now"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    print(f"starting Xianfeng (data in {data_dir}, logs in {platform.logs}) ...")
+    try:
+        try:
+            platform.start()
+        except RuntimeError as exc:
+            print(f"cannot start: {exc}", file=sys.stderr)
+            return 1
+        loaded = demo.load_if_empty(platform.url, platform.secret)
+        token = make_token(platform.secret, "demo-admin", "*", ["admin"], ttl=7 * 24 * 3600)
+        print()
+        print(f"Xianfeng is serving GraphQL at {platform.url}/graphql "
+              f"(metrics at {platform.url}/metrics)")
+        if loaded:
+            print(f"loaded the demo bureau: {loaded}")
+        print("an admin token for the whole installation, valid for 7 days:")
+        print(f"  {token}")
+        print("try:")
+        print(f"  curl -s {platform.url}/graphql -H 'Authorization: Bearer {token}' \\")
+        print("       -H 'Content-Type: application/json' "
+              "-d '{\"query\": \"{ organizations { name children { name } } }\"}'")
+        print("Ctrl-C stops everything.")
+        while not stopping["now"]:
+            dead = platform.dead()
+            if dead:
+                for name, code in dead.items():
+                    print(f"{name} stopped unexpectedly (exit {code}); its log ends:\n"
+                          f"{platform.tail(name)}")
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("stopping ...")
+        platform.stop()
+        print("stopped.")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tools.platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="start everything in the foreground")
+    run_parser.add_argument("--port", type=int, default=int(config.env("XF_PORT", "8000")))
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
