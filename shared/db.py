@@ -137,7 +137,7 @@ class Database(DependencyProvider):
         # SQLite takes one writer at a time; a process-wide lock keeps green
         # threads from waiting on each other inside SQLite's busy handler,
         # which would block the whole hub.
-        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" \
+        self._write_lock = _sqlite_lock(url) if self.engine.dialect.name == "sqlite" \
             else _NoLock()
         migrate(self.engine, self.service, self.migrations_dir)
         return self
@@ -149,6 +149,8 @@ class Database(DependencyProvider):
     def stop(self):
         if self.relay is not None:
             self.relay.stop()
+        if self.engine is not None:
+            self.engine.dispose()
 
     def kill(self):
         self.stop()
@@ -175,6 +177,14 @@ class Database(DependencyProvider):
         """A read-only session for queries shaped for the screen."""
         with Session(self.engine) as session:
             yield session
+
+
+_SQLITE_LOCKS = {}
+
+
+def _sqlite_lock(url):
+    """One lock per SQLite file per process, however many containers open it."""
+    return _SQLITE_LOCKS.setdefault(url, threading.Lock())
 
 
 class _NoLock:

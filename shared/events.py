@@ -85,7 +85,8 @@ class Envelope:
             raise PoisonMessage(f"unknown event type {data['type']!r}")
         if expect_type and data["type"] != expect_type:
             raise PoisonMessage(f"expected {expect_type}, got {data['type']}")
-        if data["schema_version"] != spec.schema_version:
+        version = data["schema_version"]
+        if isinstance(version, bool) or version != spec.schema_version:
             raise PoisonMessage(
                 f"{data['type']} schema version {data['schema_version']!r} is not "
                 f"handled (this build handles {spec.schema_version})")

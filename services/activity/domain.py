@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from shared.errors import BadInput
 from shared.periods import parse_date
 from shared.vocabulary import (ACTIVITY_KINDS, ATTENDANCE_STATUSES, BRANCH, CENTRAL_GROUP_STUDY,
-                               COMMITTEE, DEMOCRATIC_LIFE_MEETING, EXCUSED, GROUP,
-                               GROUP_MEETING, WINTER_TRAINING)
+                               COMMITTEE, COMMITTEE_MEETING, DEMOCRATIC_LIFE_MEETING, EXCUSED,
+                               GENERAL_MEETING, GROUP, GROUP_MEETING, ORG_LIFE_MEETING,
+                               PARTY_LECTURE, WINTER_TRAINING)
 
 MAX_THEME = 200
 MAX_REASON = 500
@@ -20,11 +21,19 @@ MAX_REASON = 500
 COMMITTEE_KINDS = (CENTRAL_GROUP_STUDY, DEMOCRATIC_LIFE_MEETING, WINTER_TRAINING)
 
 
+# The branch's own meetings (its general meeting, committee meeting, lecture
+# and organisational life meeting) are held by the branch; activity days and
+# volunteer service by the branch or one of its party groups.
+BRANCH_KINDS = (GENERAL_MEETING, COMMITTEE_MEETING, PARTY_LECTURE, ORG_LIFE_MEETING)
+
+
 def allowed_org_kinds(activity_kind):
     if activity_kind in COMMITTEE_KINDS:
         return (COMMITTEE,)
     if activity_kind == GROUP_MEETING:
         return (GROUP, BRANCH)
+    if activity_kind in BRANCH_KINDS:
+        return (BRANCH,)
     return (BRANCH, GROUP)
 
 

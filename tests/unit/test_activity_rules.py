@@ -249,6 +249,8 @@ def test_allowed_holders(kind, holder):
 @pytest.mark.parametrize("kind, holder", [
     (GROUP_MEETING, COMMITTEE), (WINTER_TRAINING, BRANCH), (DEMOCRATIC_LIFE_MEETING, GROUP),
     (ACTIVITY_DAY, BUREAU), (ACTIVITY_DAY, CITY), (CENTRAL_GROUP_STUDY, BUREAU),
+    (GENERAL_MEETING, GROUP), (PARTY_LECTURE, GROUP), ("COMMITTEE_MEETING", GROUP),
+    ("ORG_LIFE_MEETING", GROUP),
 ])
 def test_refused_holders(kind, holder):
     with pytest.raises(BadInput) as err:
@@ -260,3 +262,4 @@ def test_allowed_org_kinds():
     assert allowed_org_kinds(CENTRAL_GROUP_STUDY) == (COMMITTEE,)
     assert set(allowed_org_kinds(GROUP_MEETING)) == {GROUP, BRANCH}
     assert set(allowed_org_kinds(ACTIVITY_DAY)) == {BRANCH, GROUP}
+    assert allowed_org_kinds(GENERAL_MEETING) == (BRANCH,)

@@ -115,7 +115,7 @@ def test_unknown_type_is_poison():
     assert "activity_deleted" in poison(data)
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", None])
+@pytest.mark.parametrize("version", [2, 0, "1", None, True])
 def test_wrong_schema_version_is_poison(version):
     data = good()
     data["schema_version"] = version

@@ -232,13 +232,21 @@ def test_a_quota_file_in_the_points_folder_is_refused(rules_dir):
     ("[{effective_from: 2017-01-01, value: 1}]", "'version' must be a whole number"),
     ("[{version: one, effective_from: 2017-01-01, value: 1}]", "'version'"),
     ("[{version: 1, value: 1}]", "'effective_from' must be a date"),
-    ("[{version: 1, effective_from: 2017-02-30, value: 1}]", "'effective_from'"),
+    ("[{version: 1, effective_from: '2017-02-30', value: 1}]", "'effective_from'"),
     ("[{version: 1, effective_from: next year, value: 1}]", "'effective_from'"),
 ])
 def test_malformed_versions(rules_dir, versions, fragment):
     path = write(rules_dir, "default.yaml", f"kind: unit-test-kind\nversions: {versions}\n")
     message = error(RuleSets(KIND, parse))
     assert str(path) in message and fragment in message
+
+
+def test_an_impossible_unquoted_date_names_the_file(rules_dir):
+    # YAML reads 2017-02-30 as a timestamp and fails while loading the file
+    path = write(rules_dir, "default.yaml",
+                 "kind: unit-test-kind\nversions: [{version: 1, effective_from: 2017-02-30}]\n")
+    message = error(RuleSets(KIND, parse))
+    assert str(path) in message and "out of range" in message
 
 
 def test_a_body_the_domain_refuses_names_file_version_and_reason(rules_dir):

@@ -1,0 +1,89 @@
+"""Integration fixtures: real nameko containers in this process, on a real
+RabbitMQ virtual host and each service's real database."""
+import time
+
+import pytest
+from kombu import Connection, Exchange
+from nameko.containers import ServiceContainer
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import create_engine
+
+from shared.events import Envelope
+
+
+@pytest.fixture
+def services(vhost, databases):
+    """``services(ServiceClass, ...)`` starts containers; all stop at the end."""
+    started = []
+
+    def start(*classes, extra=None):
+        out = []
+        for cls in classes:
+            config = {"AMQP_URI": vhost.uri, "WEB_SERVER_ADDRESS": "127.0.0.1:0",
+                      "serializer": "json", "max_workers": 10, **(extra or {})}
+            for service, url in databases.urls.items():
+                config[f"{service.upper()}_DATABASE_URL"] = url
+            container = ServiceContainer(cls, config)
+            container.start()
+            started.append(container)
+            out.append(container)
+        return out[0] if len(out) == 1 else out
+
+    yield start
+    for container in reversed(started):
+        container.stop()
+
+
+@pytest.fixture
+def rpc(vhost):
+    with ClusterRpcProxy({"AMQP_URI": vhost.uri, "serializer": "json"}, timeout=15) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def engine_of(databases):
+    engines = []
+
+    def make(service):
+        engine = create_engine(databases.urls[service].replace(
+            "postgresql://", "postgresql+psycopg2://", 1))
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def publish(uri, envelope_or_body, source="activity", routing_key="activity_recorded",
+            content_type="application/json", raw=False):
+    """Put a message on ``<source>.events`` as the outbox relay would (or, with
+    ``raw``, the bytes as they are)."""
+    exchange = Exchange(f"{source}.events", type="topic", durable=True)
+    with Connection(uri) as conn:
+        producer = conn.Producer()
+        if raw:
+            producer.publish(envelope_or_body, exchange=exchange, routing_key=routing_key,
+                             content_type=content_type, content_encoding="utf-8",
+                             declare=[exchange])
+        else:
+            body = envelope_or_body.to_dict() if isinstance(envelope_or_body, Envelope) \
+                else envelope_or_body
+            producer.publish(body, exchange=exchange, routing_key=routing_key,
+                             serializer="json", declare=[exchange])
+
+
+def wait_for(predicate, timeout=15, interval=0.05, what="the condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"{what} did not hold within {timeout} s")
+
+
+def queue_depth(uri, name):
+    with Connection(uri) as conn:
+        _, count, _ = conn.default_channel.queue_declare(name, passive=True)
+        return count

@@ -1,0 +1,240 @@
+"""The organisation tree and its members (services/organization/domain.py)."""
+import datetime as dt
+
+import pytest
+
+from services.organization.domain import (MAX_NAME, as_date, clean_name, member_on, path_ids,
+                                          validate_member, validate_org)
+from shared.errors import BadInput
+from shared.vocabulary import BRANCH, BUREAU, CITY, COMMITTEE, GROUP, MEMBER_ROLES
+
+D = dt.date
+TODAY = D(2017, 6, 30)
+
+
+def row(id, kind, parent_id=None, name=None):
+    return {"id": id, "kind": kind, "parent_id": parent_id, "name": name or f"{kind} {id}"}
+
+
+CITY_ROW = row("c", CITY, name="淄博市")
+BUREAU_ROW = row("b", BUREAU, "c", name="市科技局")
+COMMITTEE_ROW = row("k", COMMITTEE, "b", name="局党委")
+BRANCH_ROW = row("br", BRANCH, "k", name="机关第一支部")
+OTHER_BRANCH = row("br2", BRANCH, "k", name="机关第二支部")
+GROUP_ROW = row("g", GROUP, "br", name="第一党小组")
+OTHER_GROUP = row("g2", GROUP, "br2", name="第二支部党小组")
+ROWS = {CITY: CITY_ROW, BUREAU: BUREAU_ROW, COMMITTEE: COMMITTEE_ROW, BRANCH: BRANCH_ROW,
+        GROUP: GROUP_ROW}
+
+
+# -- validate_org --------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, parent", [
+    (CITY, None), (BUREAU, CITY_ROW), (COMMITTEE, BUREAU_ROW), (BRANCH, COMMITTEE_ROW),
+    (GROUP, BRANCH_ROW),
+])
+def test_each_kind_under_its_parent_kind(kind, parent):
+    assert validate_org(kind, parent) is None
+
+
+def test_a_city_has_no_parent():
+    with pytest.raises(BadInput) as err:
+        validate_org(CITY, CITY_ROW)
+    assert err.value.field == "parentId"
+    assert "top" in err.value.message
+
+
+@pytest.mark.parametrize("kind", [BUREAU, COMMITTEE, BRANCH, GROUP])
+def test_everything_below_the_city_needs_a_parent(kind):
+    with pytest.raises(BadInput) as err:
+        validate_org(kind, None)
+    assert err.value.field == "parentId"
+
+
+@pytest.mark.parametrize("kind, wrong_parent", [
+    (BRANCH, BUREAU_ROW), (BRANCH, BRANCH_ROW), (BRANCH, GROUP_ROW), (BRANCH, CITY_ROW),
+    (GROUP, COMMITTEE_ROW), (GROUP, GROUP_ROW), (COMMITTEE, CITY_ROW),
+    (COMMITTEE, COMMITTEE_ROW), (BUREAU, BUREAU_ROW), (BUREAU, BRANCH_ROW),
+])
+def test_wrong_parent_kind(kind, wrong_parent):
+    with pytest.raises(BadInput) as err:
+        validate_org(kind, wrong_parent)
+    assert err.value.field == "parentId"
+    assert wrong_parent["name"] in err.value.message
+
+
+def test_branch_under_a_bureau_says_it_needs_a_committee():
+    with pytest.raises(BadInput) as err:
+        validate_org(BRANCH, BUREAU_ROW)
+    assert "committee" in err.value.message and "bureau" in err.value.message
+
+
+@pytest.mark.parametrize("kind", ["DEPARTMENT", "branch", "", None])
+def test_unknown_kind(kind):
+    with pytest.raises(BadInput) as err:
+        validate_org(kind, COMMITTEE_ROW)
+    assert err.value.field == "kind"
+    assert BRANCH in err.value.message
+
+
+# -- clean_name ------------------------------------------------------------------------
+
+def test_clean_name_strips():
+    assert clean_name("  机关第一支部 ") == "机关第一支部"
+    assert clean_name("支" * MAX_NAME) == "支" * MAX_NAME
+
+
+@pytest.mark.parametrize("name", [None, "", "   ", 12, "支" * (MAX_NAME + 1)])
+def test_clean_name_refuses(name):
+    with pytest.raises(BadInput) as err:
+        clean_name(name)
+    assert err.value.field == "name"
+
+
+# -- validate_member ---------------------------------------------------------------------
+
+def member(**overrides):
+    data = {"name": "张三", "roles": ["member"], "joined_on": "2010-07-01"}
+    data.update(overrides)
+    return data
+
+
+def test_a_good_member():
+    assert validate_member(member(), BRANCH_ROW, GROUP_ROW, TODAY) == (
+        "张三", ["member"], D(2010, 7, 1))
+
+
+def test_a_member_without_a_group():
+    assert validate_member(member(), BRANCH_ROW, None, TODAY)[0] == "张三"
+
+
+def test_member_role_is_always_added_and_roles_are_sorted_once_each():
+    _, roles, _ = validate_member(member(roles=["secretary", "county_cadre", "secretary"]),
+                                  BRANCH_ROW, None, TODAY)
+    assert roles == ["county_cadre", "member", "secretary"]
+
+
+@pytest.mark.parametrize("roles", [None, []])
+def test_no_roles_means_member(roles):
+    assert validate_member(member(roles=roles), BRANCH_ROW, None, TODAY)[1] == ["member"]
+
+
+def test_every_known_role_is_accepted():
+    _, roles, _ = validate_member(member(roles=list(MEMBER_ROLES)), BRANCH_ROW, None, TODAY)
+    assert roles == sorted(MEMBER_ROLES)
+
+
+def test_unknown_role():
+    with pytest.raises(BadInput) as err:
+        validate_member(member(roles=["secretary", "king"]), BRANCH_ROW, None, TODAY)
+    assert err.value.field == "roles"
+    assert "king" in err.value.message
+    assert "secretary" in err.value.message     # lists what is allowed
+
+
+def test_roles_must_be_a_list():
+    with pytest.raises(BadInput) as err:
+        validate_member(member(roles="secretary"), BRANCH_ROW, None, TODAY)
+    assert err.value.field == "roles"
+
+
+@pytest.mark.parametrize("kind", [CITY, BUREAU, COMMITTEE, GROUP])
+def test_branch_must_be_a_branch(kind):
+    with pytest.raises(BadInput) as err:
+        validate_member(member(), ROWS[kind], None, TODAY)
+    assert err.value.field == "branchId"
+    assert ROWS[kind]["name"] in err.value.message
+
+
+def test_group_must_belong_to_the_branch():
+    with pytest.raises(BadInput) as err:
+        validate_member(member(), BRANCH_ROW, OTHER_GROUP, TODAY)
+    assert err.value.field == "groupId"
+    assert OTHER_GROUP["name"] in err.value.message and BRANCH_ROW["name"] in err.value.message
+
+
+def test_group_must_be_a_group():
+    with pytest.raises(BadInput) as err:
+        validate_member(member(), BRANCH_ROW, row("x", BRANCH, "br"), TODAY)
+    assert err.value.field == "groupId"
+
+
+def test_group_of_the_other_branch_fits_that_branch():
+    assert validate_member(member(), OTHER_BRANCH, OTHER_GROUP, TODAY)[0] == "张三"
+
+
+def test_joined_in_the_future():
+    with pytest.raises(BadInput) as err:
+        validate_member(member(joined_on="2017-07-01"), BRANCH_ROW, None, TODAY)
+    assert err.value.field == "joinedOn"
+    assert "future" in err.value.message
+
+
+def test_joined_today_is_fine():
+    assert validate_member(member(joined_on="2017-06-30"), BRANCH_ROW, None, TODAY)[2] == TODAY
+
+
+@pytest.mark.parametrize("joined", [None, ""])
+def test_joined_on_is_optional(joined):
+    assert validate_member(member(joined_on=joined), BRANCH_ROW, None, TODAY)[2] is None
+
+
+@pytest.mark.parametrize("joined", ["2017-02-30", "1 July 2010", "2010-7-1"])
+def test_joined_on_must_be_a_date(joined):
+    with pytest.raises(BadInput) as err:
+        validate_member(member(joined_on=joined), BRANCH_ROW, None, TODAY)
+    assert err.value.field == "joinedOn"
+
+
+@pytest.mark.parametrize("name", [None, "", "  "])
+def test_member_needs_a_name(name):
+    with pytest.raises(BadInput) as err:
+        validate_member(member(name=name), BRANCH_ROW, None, TODAY)
+    assert err.value.field == "name"
+
+
+# -- member_on --------------------------------------------------------------------------
+
+FIRST = {"branch_id": "br", "valid_from": D(2015, 1, 1), "valid_to": D(2017, 4, 1)}
+SECOND = {"branch_id": "br2", "valid_from": D(2017, 4, 1), "valid_to": None}
+HISTORY = [FIRST, SECOND]
+
+
+@pytest.mark.parametrize("day, branch", [
+    (D(2015, 1, 1), "br"),          # valid_from is inclusive
+    (D(2017, 3, 31), "br"),         # the last day before valid_to
+    (D(2017, 4, 1), "br2"),         # valid_to is exclusive: the transfer day is the new branch
+    (D(2030, 1, 1), "br2"),         # open-ended
+])
+def test_member_on_at_the_edges(day, branch):
+    assert member_on(HISTORY, day)["branch_id"] == branch
+
+
+def test_member_on_before_joining_is_none():
+    assert member_on(HISTORY, D(2014, 12, 31)) is None
+
+
+def test_member_on_after_leaving_is_none():
+    assert member_on([FIRST], D(2017, 4, 1)) is None
+    assert member_on([FIRST], D(2017, 3, 31)) is FIRST
+
+
+def test_member_on_without_a_start_date_covers_the_past():
+    rows = [{"branch_id": "br", "valid_from": None, "valid_to": None}]
+    assert member_on(rows, D(1950, 1, 1)) is rows[0]
+
+
+def test_member_on_with_no_history():
+    assert member_on([], D(2017, 6, 1)) is None
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def test_path_ids():
+    assert path_ids("/c/b/k/br/") == ["c", "b", "k", "br"]
+    assert path_ids("/") == []
+
+
+def test_as_date():
+    assert as_date("2017-06-03") == D(2017, 6, 3)
+    assert as_date(D(2017, 6, 3)) == D(2017, 6, 3)
