@@ -87,6 +87,17 @@ class RequestContext:
             raise forbidden(f"organisation {org_id} is outside what you may see")
         return org
 
+    def input_org(self, org_id, field):
+        """An organisation named in a mutation's input: one that does not exist
+        makes the input bad (BAD_INPUT), not the request's target missing."""
+        try:
+            return self.visible_org(org_id)
+        except GraphQLError as exc:
+            if (exc.extensions or {}).get("code") != "NOT_FOUND":
+                raise
+            raise GraphQLError(f"{field}: there is no organisation {org_id}",
+                               extensions={"code": "BAD_INPUT", "field": field}) from None
+
     def member(self, member_id):
         if member_id not in self._members:
             self._members[member_id] = self.call("organization", "get_member", member_id)
@@ -331,7 +342,7 @@ class CreateOrganization(graphene.Mutation):
         if not ctx.principal.is_admin:
             raise forbidden("creating an organisation needs the admin role")
         if input.get("parent_id"):
-            ctx.visible_org(input["parent_id"])
+            ctx.input_org(input["parent_id"], "parentId")
         elif ctx.principal.scope != ALL:
             raise forbidden("only an installation-wide admin may create a top-level "
                             "organisation")
@@ -350,7 +361,7 @@ class RegisterMember(graphene.Mutation):
     def mutate(_root, info, input):
         ctx = info.context
         ctx.require_writer("registering a member")
-        ctx.visible_org(input["branch_id"])
+        ctx.input_org(input["branch_id"], "branchId")
         return ctx.call("organization", "register_member", {
             "name": input["name"], "branch_id": input["branch_id"],
             "roles": input.get("roles"), "group_id": input.get("group_id"),
@@ -367,7 +378,7 @@ class RecordActivity(graphene.Mutation):
     def mutate(_root, info, input):
         ctx = info.context
         ctx.require_writer("recording an activity")
-        ctx.visible_org(input["org_id"])
+        ctx.input_org(input["org_id"], "orgId")
         return ctx.call("activity", "record_activity", {
             "org_id": input["org_id"], "kind": _value(input["kind"]),
             "theme": input["theme"], "held_on": input["held_on"],
@@ -403,5 +414,3 @@ class Mutation(graphene.ObjectType):
 schema = graphene.Schema(query=Query, mutation=Mutation)
 
 
-def bad_input(message):
-    return GraphQLError(message, extensions={"code": "BAD_INPUT"})

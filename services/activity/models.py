@@ -1,6 +1,6 @@
 """The activity service's tables: activities and their attendance (A3)."""
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, MetaData, String, Table,
-                        Text, func)
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text, func)
 
 from shared.outbox import messaging_tables
 
@@ -26,6 +26,7 @@ attendance = Table(
     "attendance", metadata,
     Column("activity_id", String(32), ForeignKey("activities.id"), primary_key=True),
     Column("member_id", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order the secretary listed
     Column("status", String(16), nullable=False),
     Column("reason", String(500), nullable=True),
 )

@@ -61,9 +61,9 @@ class ActivityService(BaseService):
                 recorded_by=str(actor), recorded_at=clock.now()))
             if draft.attendance:
                 uow.session.execute(insert(attendance), [
-                    {"activity_id": activity_id, "member_id": line.member_id,
+                    {"activity_id": activity_id, "member_id": line.member_id, "position": i,
                      "status": line.status, "reason": line.reason}
-                    for line in draft.attendance])
+                    for i, line in enumerate(draft.attendance)])
             uow.emit("activity_recorded", org["bureau_id"], {
                 "activity_id": activity_id, "org_id": org["id"], "org_path": org["path"],
                 "kind": draft.kind, "theme": draft.theme,
@@ -80,7 +80,8 @@ class ActivityService(BaseService):
             if row is None:
                 raise NotFound(f"there is no activity {activity_id}", "id")
             lines = conn.execute(select(attendance).where(
-                attendance.c.activity_id == activity_id)).mappings().all()
+                attendance.c.activity_id == activity_id)
+                .order_by(attendance.c.position)).mappings().all()
         return activity_dict(row, lines)
 
     @rpc(expected_exceptions=ALL_ERRORS)
@@ -98,7 +99,8 @@ class ActivityService(BaseService):
                 .order_by(activities.c.held_on, activities.c.recorded_at)).mappings().all()
             ids = [r["id"] for r in rows]
             lines = conn.execute(select(attendance).where(
-                attendance.c.activity_id.in_(ids))).mappings().all() if ids else []
+                attendance.c.activity_id.in_(ids))
+                .order_by(attendance.c.position)).mappings().all() if ids else []
         by_activity = {}
         for line in lines:
             by_activity.setdefault(line["activity_id"], []).append(line)

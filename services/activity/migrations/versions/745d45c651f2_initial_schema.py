@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 739180dba912
+Revision ID: 745d45c651f2
 Revises: 
-Create Date: 2026-11-26 06:34:56.352204
+Create Date: 2026-11-26 06:45:08.619280
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '739180dba912'
+revision = '745d45c651f2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -56,6 +56,7 @@ def upgrade():
     op.create_table('attendance',
     sa.Column('activity_id', sa.String(length=32), nullable=False),
     sa.Column('member_id', sa.String(length=32), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], ),

@@ -1,0 +1,101 @@
+"""End-to-end fixtures: every service and the gateway started as processes
+(as `make run` starts them), on a virtual host and databases of their own,
+driven over HTTP through the contract."""
+import secrets
+import socket
+import time
+
+import pytest
+
+from gateway.auth import make_token
+from tests.conftest import Databases, VirtualHost
+from tools.client import Client
+from tools.platform import SERVICE_CLASSES, Platform
+
+SECRET = secrets.token_urlsafe(32)
+
+
+def free_port_block(size):
+    """A run of ``size`` consecutive free ports."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + size >= 65535:
+            continue
+        ok = True
+        for port in range(base, base + size):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def _platform(backend, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"platform-{backend}")
+    with VirtualHost(f"xf-e2e-{secrets.token_hex(5)}") as host:
+        dbs = Databases(backend, folder)
+        dbs.create()
+        base = free_port_block(len(SERVICE_CLASSES) + 1)
+        platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
+                            service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
+                            extra_env={"XF_RPC_TIMEOUT": "8"})
+        try:
+            platform.start()
+            yield platform
+        finally:
+            platform.stop()
+            dbs.drop()
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    yield from _platform("sqlite", tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def platform_on_each_backend(request, tmp_path_factory):
+    yield from _platform(request.param, tmp_path_factory)
+
+
+def token(scope="*", roles=("admin",), sub="tester", ttl=3600, now=None):
+    return make_token(SECRET, sub, scope, roles, ttl=ttl, now=now)
+
+
+def admin(platform):
+    return Client(platform.url, token())
+
+
+def eventually(check, timeout=20, interval=0.1, what="the expected state"):
+    """Poll ``check`` (which raises AssertionError until it holds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} was not reached within {timeout} s") from None
+            time.sleep(interval)
+
+
+class Tree:
+    """Two bureaus under one city; bureau one has branches A and B, bureau
+    two has branch C. Members: a1..a4 in A, b1..b2 in B, c1 in C."""
+
+    def __init__(self, client, tag=""):
+        self.city = client.create_org(f"市{tag}", "CITY")["id"]
+        self.bureau1 = client.create_org("科技局", "BUREAU", self.city)["id"]
+        self.committee1 = client.create_org("局党委", "COMMITTEE", self.bureau1)["id"]
+        self.branch_a = client.create_org("第一支部", "BRANCH", self.committee1)["id"]
+        self.branch_b = client.create_org("第二支部", "BRANCH", self.committee1)["id"]
+        self.bureau2 = client.create_org("教育局", "BUREAU", self.city)["id"]
+        self.committee2 = client.create_org("局党委", "COMMITTEE", self.bureau2)["id"]
+        self.branch_c = client.create_org("第一支部", "BRANCH", self.committee2)["id"]
+        self.a = [client.register_member(f"甲{i}", self.branch_a)["id"] for i in range(1, 5)]
+        self.b = [client.register_member(f"乙{i}", self.branch_b)["id"] for i in range(1, 3)]
+        self.c = [client.register_member("丙1", self.branch_c)["id"]]
