@@ -2,6 +2,7 @@
 instead come from a file named by ``<NAME>_FILE`` (outside the repository)."""
 import os
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,13 @@ def env(name, default=None):
 
 def amqp_uri():
     return env("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def with_vhost(uri, vhost):
+    """``uri`` pointing at another RabbitMQ virtual host."""
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(vhost, safe=""),
+                       parts.query, parts.fragment))
 
 
 def data_dir():
