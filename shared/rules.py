@@ -104,6 +104,10 @@ class RuleSets:
         starts = [v.effective_from for v, _ in out]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise RuleSetError(f"{path}: versions must be in order of effective_from, one per date")
+        numbers = [v.version for v, _ in out]
+        if numbers != sorted(set(numbers)):
+            raise RuleSetError(f"{path}: version numbers must rise with effective_from, "
+                               f"each used once (found {numbers})")
         return out
 
 

@@ -44,7 +44,7 @@ def _platform(backend, tmp_path_factory):
         base = free_port_block(len(SERVICE_CLASSES) + 1)
         platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
                             service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
-                            extra_env={"XF_RPC_TIMEOUT": "8"})
+                            extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2"})
         try:
             platform.start()
             yield platform

@@ -117,3 +117,42 @@ def test_scoring_stopped_while_activities_are_recorded_catches_up(platform):
     platform.start_service("scoring")
     assert len(points(client, a1)["entries"]) == 3
     assert points(client, a1)["total"] == 6.0
+
+
+def test_metrics_show_the_flow(platform):
+    """After the flow above ran on this platform: the gateway, the consumers,
+    the outbox and the quota gauge are all visible to Prometheus."""
+    import requests
+
+    def scrape(url):
+        return {line.split(" ")[0]: float(line.rsplit(" ", 1)[1])
+                for line in requests.get(url, timeout=5).text.splitlines()
+                if line and not line.startswith("#")}
+
+    gateway = scrape(f"{platform.url}/metrics")
+    assert any(k.startswith("xianfeng_http_request_duration_seconds_count{")
+               and 'path="/graphql"' in k for k in gateway)
+    assert any(k.startswith("xianfeng_gateway_rpc_duration_seconds_count{")
+               and 'service="activity"' in k for k in gateway)
+
+    def service(name):
+        return scrape(f"http://127.0.0.1:{platform.service_port(name)}/metrics")
+
+    def handled():
+        supervision = service("supervision")
+        key = 'xianfeng_events_handled_total{service="supervision",type="activity_recorded"}'
+        assert supervision.get(key, 0) >= 3
+        return supervision
+    supervision = eventually(handled, what="supervision's handled events")
+    activity = service("activity")
+    assert activity['xianfeng_outbox_backlog{service="activity"}'] == 0
+    assert activity['xianfeng_events_published_total{service="activity"}'] >= 3
+    assert any(k.startswith("xianfeng_entrypoint_duration_seconds_count{") and
+               'entrypoint="record_activity"' in k for k in activity)
+
+    def gauge():
+        quotas = {k: v for k, v in service("supervision").items()
+                  if k.startswith("xianfeng_quotas{")}
+        assert quotas and sum(quotas.values()) > 0 and any('status="PENDING"' in k
+                                                          for k in quotas)
+    eventually(gauge, what="the quota gauge", timeout=30)

@@ -188,7 +188,7 @@ def test_gateway_probes_and_scrape_annotations(deployments):
     container = the_container(deployment)
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert GATEWAY_PORT in ports.values()
-    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"

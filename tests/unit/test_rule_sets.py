@@ -186,6 +186,18 @@ def test_versions_out_of_order(rules_dir):
     assert str(path) in message and "order" in message
 
 
+@pytest.mark.parametrize("numbers", [(1, 1), (2, 1)])
+def test_version_numbers_must_rise(rules_dir, numbers):
+    path = write(rules_dir, "default.yaml", f"""\
+        kind: unit-test-kind
+        versions:
+          - {{version: {numbers[0]}, effective_from: 2017-01-01, value: 10}}
+          - {{version: {numbers[1]}, effective_from: 2017-07-01, value: 20}}
+    """)
+    message = error(RuleSets(KIND, parse))
+    assert str(path) in message and "version numbers" in message
+
+
 def test_two_versions_on_one_date(rules_dir):
     path = write(rules_dir, "default.yaml", """\
         kind: unit-test-kind
