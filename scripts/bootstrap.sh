@@ -115,11 +115,14 @@ if [ $with_postgres -eq 1 ] && [ -z "${XF_TEST_DATABASE_URL:-}" ]; then
   # The suite connects over the local socket as this OS user: make sure a
   # role of that name exists and may create databases.
   me=$(id -un)
-  if ! psql -h /var/run/postgresql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+  can_connect() {
+    "$venv/bin/python" -c "import psycopg2; psycopg2.connect(host='/var/run/postgresql', dbname='postgres').close()" 2>/dev/null
+  }
+  if ! can_connect; then
     if [ "$(id -u)" -eq 0 ]; then
       su postgres -c "createuser --superuser '$me'" >/dev/null 2>&1 || true
     fi
-    psql -h /var/run/postgresql -d postgres -Atc 'select 1' >/dev/null 2>&1 \
+    can_connect \
       || die "cannot connect to PostgreSQL as '$me' over /var/run/postgresql; create a role: sudo -u postgres createuser --superuser $me, or set XF_TEST_DATABASE_URL"
   fi
   say "PostgreSQL is running"

@@ -2,6 +2,8 @@
 RabbitMQ virtual host and each service's real database."""
 import time
 
+import eventlet
+
 import pytest
 from kombu import Connection, Exchange
 from nameko.containers import ServiceContainer
@@ -30,8 +32,10 @@ def services(vhost, databases):
         return out[0] if len(out) == 1 else out
 
     yield start
-    for container in reversed(started):
-        container.stop()
+    # stopping takes a consumer's poll interval or two; stop them side by side
+    stopping = [eventlet.spawn(container.stop) for container in reversed(started)]
+    for thread in stopping:
+        thread.wait()
 
 
 @pytest.fixture
