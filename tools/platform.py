@@ -158,7 +158,13 @@ class Platform:
             proc.wait()
 
     def stop(self):
-        for name in ["gateway", *reversed(list(SERVICE_CLASSES))]:
+        """The gateway first, so no new work arrives; then the services side
+        by side, each finishing what it has in hand."""
+        self.stop_service("gateway")
+        for name, proc in list(self.procs.items()):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name in list(self.procs):
             self.stop_service(name)
 
     def dead(self):
