@@ -115,6 +115,15 @@ class RequestContext:
             raise forbidden(f"member {member_id} is outside what you may see")
         return member
 
+    def input_member(self, member_id, field):
+        try:
+            return self.visible_member(member_id)
+        except GraphQLError as exc:
+            if (exc.extensions or {}).get("code") != "NOT_FOUND":
+                raise
+            raise GraphQLError(f"{field}: there is no member {member_id}",
+                               extensions={"code": "BAD_INPUT", "field": field}) from None
+
     def require_writer(self, what):
         if not self.principal.may_write:
             raise forbidden(f"{what} needs the admin or secretary role; viewers and "
@@ -388,6 +397,30 @@ class RecordActivity(graphene.Mutation):
         }, ctx.principal.sub)
 
 
+class TransferMember(graphene.Mutation):
+    """Extra: move a member to another branch from a day on (组织关系转接);
+    the history is kept, so activities are judged by where the member
+    belonged on the day they were held."""
+
+    class Arguments:
+        member_id = graphene.ID(required=True)
+        branch_id = graphene.ID(required=True)
+        group_id = graphene.ID()
+        on = graphene.Argument(Date, description="first day in the new branch; default today")
+
+    Output = graphene.NonNull(Member)
+
+    @staticmethod
+    def mutate(_root, info, member_id, branch_id, group_id=None, on=None):
+        ctx = info.context
+        ctx.require_writer("transferring a member")
+        ctx.input_member(member_id, "memberId")
+        ctx.input_org(branch_id, "branchId")
+        return ctx.call("organization", "transfer_member", {
+            "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
+            "on": on}, ctx.principal.sub)
+
+
 class ClosePeriod(graphene.Mutation):
     class Arguments:
         org_id = graphene.ID(required=True)
@@ -409,6 +442,7 @@ class Mutation(graphene.ObjectType):
     register_member = RegisterMember.Field()
     record_activity = RecordActivity.Field()
     close_period = ClosePeriod.Field()
+    transfer_member = TransferMember.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -27,6 +27,8 @@ CATALOGUE = {
                   ("org_id", "name", "kind", "parent_id", "path")),
         EventType("member_registered", "organization", 1,
                   ("member_id", "name", "branch_id", "roles")),
+        EventType("member_transferred", "organization", 1,
+                  ("member_id", "from_branch_id", "branch_id", "on")),
         EventType("activity_recorded", "activity", 1,
                   ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
         EventType("points_posted", "scoring", 1,

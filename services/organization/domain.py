@@ -73,3 +73,26 @@ def member_on(memberships, day):
 
 def as_date(value):
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def validate_transfer(current, target, group, on, today):
+    """A transfer (组织关系转接) of a member whose membership in force is
+    ``current`` to the branch ``target`` (and optionally its party ``group``)
+    from the day ``on``: the old membership ends the day before, the new one
+    begins that day, and the history is kept."""
+    if target["kind"] != BRANCH:
+        raise BadInput(f"members belong to a branch; {target['name']} is a "
+                       f"{target['kind'].lower()}", "branchId")
+    if group is not None and (group["kind"] != GROUP or group["parent_id"] != target["id"]):
+        raise BadInput(f"{group['name']} is not a party group of {target['name']}", "groupId")
+    if on > today:
+        raise BadInput(f"{on} is in the future (today is {today}); record a transfer once "
+                       "it has taken effect", "on")
+    if current["valid_to"] is not None:
+        raise BadInput("the member has left their last branch; there is nothing to transfer",
+                       "memberId")
+    if current["valid_from"] is not None and on <= current["valid_from"]:
+        raise BadInput(f"the member joined their branch on {current['valid_from']}; a "
+                       "transfer must take effect after that", "on")
+    if current["branch_id"] == target["id"] and current["group_id"] == (group or {}).get("id"):
+        raise BadInput("the member already belongs there", "branchId")

@@ -14,7 +14,7 @@ from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Conflict, NotFound
 from shared.periods import parse_date
 from shared.service import BaseService
-from shared.vocabulary import BRANCH, BUREAU, CITY, COMMITTEE
+from shared.vocabulary import BRANCH, BUREAU, CITY, COMMITTEE, GROUP
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,6 +24,12 @@ def org_dict(row):
             "parent_id": row["parent_id"], "bureau_id": row["bureau_id"],
             "path": domain.path_ids(row["path"]),
             "created_at": row["created_at"].isoformat() if row["created_at"] else None}
+
+
+def _dated(history):
+    return [{**h, "valid_from": domain.as_date(h["valid_from"]) if h["valid_from"] else None,
+             "valid_to": domain.as_date(h["valid_to"]) if h["valid_to"] else None}
+            for h in history]
 
 
 class OrganizationService(BaseService):
@@ -124,7 +130,35 @@ class OrganizationService(BaseService):
                 "joined_on": joined_on.isoformat() if joined_on else None})
             return self._member(conn, member_id)
 
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def transfer_member(self, data, actor=None):
+        """Move a member to another branch from a day on; the old membership
+        is closed, not rewritten, so who belonged where on any day stays
+        answerable."""
+        with self.db.uow() as uow:
+            conn = uow.session
+            member = self._member(conn, data.get("member_id"))
+            current = conn.execute(
+                select(memberships).where(memberships.c.member_id == member["id"])
+                .order_by(memberships.c.id.desc())).mappings().first()
+            target = self._org(conn, data.get("branch_id"), "branchId")
+            group = self._org(conn, data["group_id"], "groupId") if data.get("group_id") else None
+            on = parse_date(data.get("on") or clock.today().isoformat(), "on")
+            domain.validate_transfer(current, target, group, on, clock.today())
+            conn.execute(memberships.update().where(memberships.c.id == current["id"])
+                         .values(valid_to=on))
+            conn.execute(insert(memberships).values(
+                member_id=member["id"], branch_id=target["id"],
+                group_id=group["id"] if group else None, valid_from=on))
+            uow.emit("member_transferred", target["bureau_id"], {
+                "member_id": member["id"], "from_branch_id": current["branch_id"],
+                "branch_id": target["id"], "group_id": group["id"] if group else None,
+                "on": on.isoformat()})
+            return self._member(conn, member["id"])
+
     def _member(self, conn, member_id):
+        if not isinstance(member_id, str) or not member_id:
+            raise BadInput("a member id is needed", "memberId")
         row = conn.execute(select(members).where(members.c.id == member_id)).mappings().first()
         if row is None:
             raise NotFound(f"there is no member {member_id}", "id")
@@ -179,7 +213,11 @@ class OrganizationService(BaseService):
         with self.db.connect() as conn:
             org = self._org(conn, org_id)
             ids = self._member_ids_on(conn, org, day)
-            return [self._member(conn, m) for m in ids]
+            members = [self._member(conn, m) for m in ids]
+        if org["kind"] == GROUP:
+            members = [m for m in members
+                       if domain.member_on(_dated(m["history"]), day)["group_id"] == org_id]
+        return members
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def describe_for_activity(self, org_id, day):

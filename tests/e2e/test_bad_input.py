@@ -70,3 +70,40 @@ def test_after_all_refusals_a_good_record_is_the_only_one(world):
     client, tree, _late = world
     client.run(RECORD, {"i": good(tree)})
     assert len(client.run(ACTIVITIES, {"org": tree.city})["activities"]) == 1
+
+
+def test_membership_is_judged_on_the_day_the_activity_was_held(world):
+    """A member transferred from A to B on Jun 15: A's activity of Jun 10 may
+    list them, A's of Jun 20 may not; B's the other way round."""
+    client, _tree, _late = world
+    tree = Tree(client, "-transfer")
+    mover = tree.a[0]
+    moved = client.run("""mutation($m: ID!, $b: ID!) { transferMember(memberId: $m, branchId: $b,
+        on: "2017-06-15") { branch { id } } }""", {"m": mover, "b": tree.branch_b})
+    assert moved["transferMember"]["branch"]["id"] == tree.branch_b
+
+    def record(branch, held_on):
+        return client.run(RECORD, {"i": {
+            "orgId": branch, "kind": "ACTIVITY_DAY", "theme": "学", "heldOn": held_on,
+            "attendance": [{"memberId": mover, "status": "PRESENT"}]}})
+
+    assert record(tree.branch_a, "2017-06-10")["recordActivity"]["id"]
+    assert record(tree.branch_b, "2017-06-20")["recordActivity"]["id"]
+    for branch, held_on in ((tree.branch_a, "2017-06-20"), (tree.branch_b, "2017-06-10"),
+                            (tree.branch_a, "2017-06-15")):
+        with pytest.raises(GraphQLFailed) as err:
+            record(branch, held_on)
+        assert err.value.codes == ["BAD_INPUT"] and mover in err.value.errors[0]["message"]
+    assert len(client.run(ACTIVITIES, {"org": tree.city})["activities"]) == 2
+
+    transfer = """mutation($m: ID!, $b: ID!, $on: Date) { transferMember(memberId: $m,
+        branchId: $b, on: $on) { id } }"""
+    for variables, field in (
+            ({"m": mover, "b": tree.branch_a, "on": "2999-01-01"}, "on"),
+            ({"m": mover, "b": tree.committee1, "on": "2017-07-01"}, "branchId"),
+            ({"m": "nobody", "b": tree.branch_a, "on": "2017-07-01"}, "memberId"),
+            ({"m": mover, "b": tree.branch_b, "on": "2017-07-01"}, "branchId")):
+        with pytest.raises(GraphQLFailed) as err:
+            client.run(transfer, variables)
+        assert err.value.codes == ["BAD_INPUT"], err.value.errors
+        assert err.value.errors[0]["extensions"]["field"] == field

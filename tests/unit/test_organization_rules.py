@@ -238,3 +238,46 @@ def test_path_ids():
 def test_as_date():
     assert as_date("2017-06-03") == D(2017, 6, 3)
     assert as_date(D(2017, 6, 3)) == D(2017, 6, 3)
+
+
+# -- transfers ---------------------------------------------------------------------------
+
+from services.organization.domain import validate_transfer  # noqa: E402
+
+TRANSFER_TODAY = D(2017, 9, 1)
+BRANCH_ROW = {"id": "b2", "name": "第二支部", "kind": "BRANCH", "parent_id": "c"}
+GROUP_ROW = {"id": "g2", "name": "第一小组", "kind": "GROUP", "parent_id": "b2"}
+CURRENT = {"branch_id": "b1", "group_id": None, "valid_from": D(2017, 1, 1), "valid_to": None}
+
+
+def transfer_error(**changes):
+    args = {"current": CURRENT, "target": BRANCH_ROW, "group": None, "on": D(2017, 6, 15),
+            "today": TRANSFER_TODAY, **changes}
+    with pytest.raises(BadInput) as err:
+        validate_transfer(**args)
+    return err.value
+
+
+def test_a_transfer_to_another_branch_is_allowed():
+    assert validate_transfer(CURRENT, BRANCH_ROW, GROUP_ROW, D(2017, 6, 15), TRANSFER_TODAY) is None
+    assert validate_transfer({**CURRENT, "valid_from": None}, BRANCH_ROW, None,
+                             D(2017, 9, 1), TRANSFER_TODAY) is None
+
+
+def test_a_transfer_to_a_group_within_the_same_branch_is_allowed():
+    same = {**BRANCH_ROW, "id": "b1"}
+    group = {**GROUP_ROW, "parent_id": "b1"}
+    assert validate_transfer(CURRENT, same, group, D(2017, 6, 15), TRANSFER_TODAY) is None
+
+
+@pytest.mark.parametrize("changes, field, words", [
+    ({"target": {**BRANCH_ROW, "kind": "COMMITTEE"}}, "branchId", "committee"),
+    ({"group": {**GROUP_ROW, "parent_id": "elsewhere"}}, "groupId", "not a party group"),
+    ({"on": D(2017, 9, 2)}, "on", "future"),
+    ({"on": D(2017, 1, 1)}, "on", "after"),
+    ({"current": {**CURRENT, "valid_to": D(2017, 5, 1)}}, "memberId", "left"),
+    ({"target": {**BRANCH_ROW, "id": "b1"}}, "branchId", "already"),
+])
+def test_a_bad_transfer_says_what_is_wrong(changes, field, words):
+    err = transfer_error(**changes)
+    assert err.field == field and words in err.message
