@@ -9,6 +9,7 @@ from pathlib import Path
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from services.supervision import domain
 from services.supervision.models import (activity_facts, auto_closed_periods, metadata, orgs,
@@ -162,14 +163,22 @@ class SupervisionService(BaseService):
         if not period.has_ended(today) and not early:
             raise Forbidden(f"{period.label} runs until {period.end}; only an admin may "
                             "close it early", "period")
-        with self.db.uow() as uow:
-            scope = load_scope(uow.session, org_id)
-            facts = load_facts(uow.session, org_id, period)
-            for item_id, result, bureau_id in close(uow.session, scope, facts, period,
-                                                    actor, automatic=False):
-                uow.emit("supervision_item_opened", bureau_id, {
-                    "item_id": item_id, "org_id": result.subject_id, "rule": result.rule,
-                    "period": period.label})
+        for attempt in (1, 2):
+            try:
+                with self.db.uow() as uow:
+                    scope = load_scope(uow.session, org_id)
+                    facts = load_facts(uow.session, org_id, period)
+                    for item_id, result, bureau_id in close(uow.session, scope, facts, period,
+                                                            actor, automatic=False):
+                        uow.emit("supervision_item_opened", bureau_id, {
+                            "item_id": item_id, "org_id": result.subject_id,
+                            "rule": result.rule, "period": period.label})
+                break
+            except IntegrityError:
+                # another replica closed some of the same quotas a moment ago;
+                # the second pass sees its closures and leaves them be
+                if attempt == 2:
+                    raise
         return self.compliance(org_id, period.label)
 
     @rpc(expected_exceptions=ALL_ERRORS)

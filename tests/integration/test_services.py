@@ -1,6 +1,7 @@
 """The services together over the real broker: RPC, events, read models,
 period closing, and the automatic close run by several replicas at once."""
 import datetime as dt
+from pathlib import Path
 
 import eventlet
 import pytest
@@ -138,3 +139,28 @@ def test_automatic_close_with_two_replicas_opens_each_item_once(
     assert sorted(rows) == sorted([("A1", branch["id"], month), ("A2-CM", branch["id"], month),
                                    ("A2-GR", branch["id"], month),
                                    ("S2", committee["id"], month)])
+
+
+def test_a_bureau_with_its_own_rule_set_is_evaluated_by_it(services, rpc, tmp_path,
+                                                             monkeypatch):
+    """Rule sets are data per bureau: a file named after the bureau in
+    XF_RULES_DIR raises A1 to 3 for that bureau only, without a restart."""
+    services(OrganizationService, SupervisionService)
+    _city, bureau, _committee, branch, _members = build_tree(rpc)
+    other_bureau = rpc.organization.create_organization(
+        {"name": "教育局", "kind": "BUREAU", "parent_id": _city["id"]})
+    other_committee = rpc.organization.create_organization(
+        {"name": "局党委", "kind": "COMMITTEE", "parent_id": other_bureau["id"]})
+    other_branch = rpc.organization.create_organization(
+        {"name": "第一支部", "kind": "BRANCH", "parent_id": other_committee["id"]})
+    wait_for(lambda: a1(rpc, other_branch["id"], "2017-06"), what="the read model")
+    assert a1(rpc, branch["id"], "2017-06")[0]["required"] == 2
+
+    shipped = (Path(__file__).parents[2] / "rules" / "quota" / "default.yaml").read_text()
+    (tmp_path / "quota").mkdir()
+    (tmp_path / "quota" / f"{bureau['id']}.yaml").write_text(shipped.replace(
+        "counts: {activity_kinds: [ACTIVITY_DAY]}\n        minimum: 2",
+        "counts: {activity_kinds: [ACTIVITY_DAY]}\n        minimum: 3"))
+    monkeypatch.setenv("XF_RULES_DIR", str(tmp_path))
+    assert a1(rpc, branch["id"], "2017-06")[0]["required"] == 3
+    assert a1(rpc, other_branch["id"], "2017-06")[0]["required"] == 2
