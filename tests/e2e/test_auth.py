@@ -138,3 +138,21 @@ def test_only_an_admin_closes_a_period_early_and_nobody_closes_a_future_one(worl
         client.run(close, {"o": tree.branch_c, "p": "2999-01"},
                    token=token(tree.bureau2, ("admin",)))
     assert err.value.codes == ["BAD_INPUT"]
+
+
+def test_graphiql_health_and_readiness_need_no_token(platform):
+    import requests
+    page = requests.get(f"{platform.url}/graphql", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["Content-Type"]
+    assert "graphiql" in page.text.lower()
+    assert requests.get(f"{platform.url}/healthz", timeout=5).text == "ok\n"
+    ready = requests.get(f"{platform.url}/readyz", timeout=30)
+    assert ready.status_code == 200
+    assert ready.json() == {name: "ok" for name in
+                            ("organization", "activity", "scoring", "supervision", "study",
+                             "pioneer")}
+    assert requests.put(f"{platform.url}/graphql", timeout=5).status_code == 405
+    bad_body = requests.post(f"{platform.url}/graphql", data=b"{nope",
+                             headers={"Authorization": f"Bearer {token()}"}, timeout=5)
+    assert bad_body.status_code == 400
+    assert bad_body.json()["errors"][0]["extensions"]["code"] == "BAD_INPUT"
