@@ -115,3 +115,32 @@ def test_a_poison_message_is_dead_lettered_and_does_not_block_the_queue(
     wait_for(lambda: queue_depth(vhost.uri, f"dlq.{SCORING_QUEUE}") == 3,
              what="three dead-lettered messages")
     assert queue_depth(vhost.uri, SCORING_QUEUE) == 0
+
+
+def test_postings_for_one_member_and_year_take_turns(databases):
+    """What keeps the caps right when replicas race: while one transaction
+    holds a member's year, another waits for it (a row lock on PostgreSQL,
+    the process's write lock on SQLite) and then sees its postings."""
+    import eventlet
+    from services.scoring.models import metadata as scoring_metadata
+    from services.scoring.service import lock_member_year
+
+    db = Database("scoring", scoring_metadata,
+                  "services/scoring/migrations").open(databases.urls["scoring"])
+    with db.uow() as uow:
+        lock_member_year(uow.session, "m1", 2017)  # the row exists from here on
+    order = []
+
+    def second():
+        with db.uow() as uow:
+            lock_member_year(uow.session, "m1", 2017)
+            order.append("second holds the year")
+
+    with db.uow() as uow:
+        lock_member_year(uow.session, "m1", 2017)
+        thread = eventlet.spawn(second)
+        eventlet.sleep(0.3)
+        order.append("first commits")
+    thread.wait()
+    assert order == ["first commits", "second holds the year"]
+    db.engine.dispose()
