@@ -87,16 +87,23 @@ class RequestContext:
             raise forbidden(f"organisation {org_id} is outside what you may see")
         return org
 
-    def input_org(self, org_id, field):
-        """An organisation named in a mutation's input: one that does not exist
+    @staticmethod
+    def _named_in_input(lookup, key, field, noun):
+        """Something named in a mutation's input: one that does not exist
         makes the input bad (BAD_INPUT), not the request's target missing."""
         try:
-            return self.visible_org(org_id)
+            return lookup(key)
         except GraphQLError as exc:
             if (exc.extensions or {}).get("code") != "NOT_FOUND":
                 raise
-            raise GraphQLError(f"{field}: there is no organisation {org_id}",
+            raise GraphQLError(f"{field}: there is no {noun} {key}",
                                extensions={"code": "BAD_INPUT", "field": field}) from None
+
+    def input_org(self, org_id, field):
+        return self._named_in_input(self.visible_org, org_id, field, "organisation")
+
+    def input_member(self, member_id, field):
+        return self._named_in_input(self.visible_member, member_id, field, "member")
 
     def member(self, member_id):
         if member_id not in self._members:
@@ -114,15 +121,6 @@ class RequestContext:
         if not self.principal.sees(member["branch_path"]):
             raise forbidden(f"member {member_id} is outside what you may see")
         return member
-
-    def input_member(self, member_id, field):
-        try:
-            return self.visible_member(member_id)
-        except GraphQLError as exc:
-            if (exc.extensions or {}).get("code") != "NOT_FOUND":
-                raise
-            raise GraphQLError(f"{field}: there is no member {member_id}",
-                               extensions={"code": "BAD_INPUT", "field": field}) from None
 
     def require_writer(self, what):
         if not self.principal.may_write:
