@@ -161,7 +161,7 @@ class Platform:
         """The gateway first, so no new work arrives; then the services side
         by side, each finishing what it has in hand."""
         self.stop_service("gateway")
-        for name, proc in list(self.procs.items()):
+        for proc in list(self.procs.values()):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name in list(self.procs):

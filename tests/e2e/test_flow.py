@@ -1,6 +1,5 @@
 """The flow that defines the product, through the contract over HTTP, with
 every service running as its own process."""
-import pytest
 
 from tests.e2e.conftest import Tree, admin, eventually
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.activity.service import ActivityService
 from services.organization.service import OrganizationService

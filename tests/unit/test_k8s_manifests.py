@@ -4,7 +4,6 @@ and limits on every container, no secret values committed, and a
 kustomization that lists every manifest. Pure: reads files, needs no
 cluster."""
 import re
-from pathlib import Path
 
 import pytest
 import yaml
