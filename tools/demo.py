@@ -1,9 +1,8 @@
 """A small demo bureau, loaded by `make run` when the platform is empty: a
 city, one bureau with its committee, two branches (one with party groups),
 members, and this month's first activity day."""
-import datetime as dt
-
 from gateway.auth import make_token
+from shared import clock
 from tools.client import Client
 
 
@@ -15,7 +14,7 @@ def load_if_empty(url, secret):
 
 
 def load(client, today=None):
-    today = today or dt.date.today()
+    today = today or clock.today()
     city = client.create_org("淄博市", "CITY")
     bureau = client.create_org("淄博市科学技术局", "BUREAU", city["id"])
     committee = client.create_org("中共淄博市科学技术局委员会", "COMMITTEE", bureau["id"])

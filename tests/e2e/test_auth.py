@@ -1,11 +1,11 @@
 """The contract's authentication: 401 without a usable token, FORBIDDEN
 outside the token's subtree, and no changes by viewers or members."""
-import datetime as dt
 import time
 
 import jwt
 import pytest
 
+from shared import clock
 from tests.e2e.conftest import SECRET, Tree, admin, token
 from tools.client import Client, GraphQLFailed
 
@@ -126,7 +126,7 @@ def test_viewers_and_members_cannot_change_records(world, role):
 
 def test_only_an_admin_closes_a_period_early_and_nobody_closes_a_future_one(world):
     client, tree = world
-    this_month = dt.date.today().strftime("%Y-%m")
+    this_month = clock.today().strftime("%Y-%m")
     close = """mutation($o: ID!, $p: String!) { closePeriod(orgId: $o, period: $p) {
         results { rule status } } }"""
     forbidden(client, close, {"o": tree.branch_c, "p": this_month},

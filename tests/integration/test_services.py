@@ -13,6 +13,7 @@ from services.organization.service import OrganizationService
 from services.scoring.service import ScoringService
 from services.supervision.models import orgs as supervision_orgs, supervision_items
 from services.supervision.service import SupervisionService
+from shared import clock
 from shared.errors import BadInput, Forbidden
 from tests.integration.conftest import wait_for
 
@@ -83,10 +84,10 @@ def test_closing_a_period_opens_one_item_per_missed_quota_once(services, rpc):
 def test_a_period_cannot_be_closed_before_it_begins_or_early_without_admin(services, rpc):
     services(OrganizationService, SupervisionService)
     _city, bureau, *_ = build_tree(rpc)
-    next_year = str(dt.date.today().year + 1)
+    next_year = str(clock.today().year + 1)
     with pytest.raises(BadInput):
         rpc.supervision.close_period(bureau["id"], next_year, "admin", True)
-    this_month = dt.date.today().strftime("%Y-%m")
+    this_month = clock.today().strftime("%Y-%m")
     with pytest.raises(Forbidden):
         rpc.supervision.close_period(bureau["id"], this_month, "secretary", False)
     with pytest.raises(BadInput):
@@ -122,7 +123,7 @@ def test_automatic_close_with_two_replicas_opens_each_item_once(
             return conn.execute(select(func.count()).select_from(supervision_orgs)).scalar() == 4
     wait_for(known, what="the read model")
 
-    today = dt.date.today()
+    today = clock.today()
     next_month = (today.replace(day=28) + dt.timedelta(days=5)).replace(day=1)
     monkeypatch.setenv("XF_TODAY", next_month.isoformat())
     with entrypoint_hook(first, "auto_close") as run_first, \
