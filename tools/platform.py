@@ -222,6 +222,8 @@ def run(args):
 
 
 def main(argv=None):
+    # the token and "stopped." must show at once even when output is a pipe
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(prog="python -m tools.platform")
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="start everything in the foreground")
