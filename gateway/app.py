@@ -10,7 +10,8 @@ import json
 import logging
 import time
 
-from graphql import GraphQLError
+from graphene.validation import depth_limit_validator
+from graphql import GraphQLError, execute_sync, parse, specified_rules, validate
 
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.rpc import RpcPool
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 
 CONTRACT_CODES = {"BAD_INPUT", "NOT_FOUND", "FORBIDDEN", "CONFLICT", "UNAVAILABLE"}
 MAX_BODY = 1 << 20
+# Deep enough for any screen (city > bureau > committee > branch > group >
+# members > points > entries is 9), shallow enough that one request cannot ask
+# for the tree a hundred times over.
+MAX_DEPTH = 15
 
 GRAPHIQL = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Xianfeng GraphQL</title>
@@ -153,9 +158,20 @@ class Gateway:
         if not isinstance(variables, dict):
             return _json(start_response, "400 Bad Request", {"errors": [{
                 "message": "variables must be a JSON object", "extensions": {"code": "BAD_INPUT"}}]})
-        result = schema.execute(body["query"], variable_values=variables,
-                                operation_name=body.get("operationName"),
-                                context_value=RequestContext(principal, self.rpc))
+        try:
+            document = parse(body["query"])
+        except GraphQLError as exc:
+            return _json(start_response, "200 OK", {"errors": [format_error(exc)], "data": None})
+        invalid = validate(schema.graphql_schema, document,
+                           (*specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
+        if invalid:
+            # graphene's depth rule reports each offending operation twice
+            unique = list({e.message: e for e in invalid}.values())
+            return _json(start_response, "200 OK",
+                         {"errors": [format_error(e) for e in unique], "data": None})
+        result = execute_sync(schema.graphql_schema, document, variable_values=variables,
+                              operation_name=body.get("operationName"),
+                              context_value=RequestContext(principal, self.rpc))
         out = {}
         if result.errors:
             out["errors"] = [format_error(e) for e in result.errors]

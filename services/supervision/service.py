@@ -15,7 +15,7 @@ from services.supervision import domain
 from services.supervision.models import (activity_facts, auto_closed_periods, metadata, orgs,
                                          quota_closures, supervision_items)
 from shared import clock, metrics
-from shared.config import env
+from shared.config import env, timezone
 from shared.consumer import consume, event_consumer
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden
@@ -118,7 +118,8 @@ def close(session, scope, facts, period, actor, automatic):
 
 
 def item_dict(row):
-    opened_at = clock.as_utc(row["opened_at"])
+    # shown in the bureaus' time zone, as a secretary reads a clock
+    opened_at = clock.as_utc(row["opened_at"]).astimezone(timezone())
     return {"id": row["id"], "org_id": row["org_id"], "rule": row["rule"],
             "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat()}
 

@@ -156,3 +156,16 @@ def test_graphiql_health_and_readiness_need_no_token(platform):
                              headers={"Authorization": f"Bearer {token()}"}, timeout=5)
     assert bad_body.status_code == 400
     assert bad_body.json()["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+
+
+def test_a_query_deeper_than_any_screen_needs_is_refused(world):
+    client, tree = world
+    nested = "id " + "".join("children { id " for _ in range(16)) + "}" * 16
+    with pytest.raises(GraphQLFailed) as err:
+        client.run("query($id: ID!) { organization(id: $id) { %s } }" % nested,
+                   {"id": tree.city}, token=token())
+    assert err.value.codes == ["BAD_INPUT"], err.value.errors
+    assert "depth" in err.value.errors[0]["message"], err.value.errors
+    shallow = "id " + "".join("children { id " for _ in range(4)) + "}" * 4
+    assert client.run("query($id: ID!) { organization(id: $id) { %s } }" % shallow,
+                      {"id": tree.city}, token=token())["organization"]["id"] == tree.city

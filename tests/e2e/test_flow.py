@@ -74,6 +74,7 @@ def test_an_activity_day_updates_points_and_a1_and_a_short_month_opens_an_item(
     a1_items = [i for i in items if i["rule"] == "A1"]
     assert len(a1_items) == 1 and a1_items[0]["state"] == "ASSIGNED"
     assert a1_items[0]["period"] == "2017-06" and a1_items[0]["org"]["id"] == tree.branch_b
+    assert a1_items[0]["openedAt"].endswith("+08:00")  # the bureaus' time zone
     assert not [i for i in client.run(ITEMS, {"org": tree.branch_a})["supervisionItems"]
                 if i["rule"] == "A1"]
     # closing again opens nothing new
