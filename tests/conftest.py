@@ -7,42 +7,23 @@ import eventlet
 eventlet.monkey_patch()
 
 import os  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
 import uuid  # noqa: E402
-from urllib.parse import quote  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from shared.config import SERVICES  # noqa: E402
+from tools.broker import VirtualHost as _VirtualHost  # noqa: E402
 
 BROKER = os.environ.get("XF_TEST_AMQP", "guest:guest@127.0.0.1:5672")
 PG_BASE = os.environ.get("XF_TEST_DATABASE_URL",
                          "postgresql+psycopg2:///postgres?host=/var/run/postgresql")
 
 
-def _rabbitmqctl(*args):
-    ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    if not os.path.exists(ctl):
-        pytest.fail("the suite makes a RabbitMQ virtual host per test with rabbitmqctl, "
-                    "which is not installed: run scripts/bootstrap.sh")
-    subprocess.run([ctl, "-q", *args], check=True, capture_output=True, timeout=60)
-
-
-class VirtualHost:
+class VirtualHost(_VirtualHost):
     def __init__(self, name):
-        self.name = name
-        self.uri = f"amqp://{BROKER}/{quote(name, safe='')}"
-
-    def __enter__(self):
-        _rabbitmqctl("add_vhost", self.name)
-        _rabbitmqctl("set_permissions", "-p", self.name, BROKER.split(":")[0], ".*", ".*", ".*")
-        return self
-
-    def __exit__(self, *exc):
-        _rabbitmqctl("delete_vhost", self.name)
+        super().__init__(name, f"amqp://{BROKER}/")
 
 
 @pytest.fixture

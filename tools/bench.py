@@ -11,15 +11,14 @@ import argparse
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from gateway.auth import make_token
-from shared import config
 from tools.client import Client
+from tools.broker import VirtualHost
 from tools.platform import Platform
 
 def view_query():
@@ -31,11 +30,6 @@ def view_query():
 }"""
 
 
-def rabbitmqctl(*args):
-    ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    subprocess.run([ctl, "-q", *args], check=True, capture_output=True, timeout=60)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tools.bench")
     parser.add_argument("--tries", type=int, default=24)
@@ -44,12 +38,14 @@ def main(argv=None):
     if args.tries < 20:
         parser.error("at least 20 tries")
 
-    vhost = f"xf-bench-{secrets.token_hex(4)}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    with VirtualHost(f"xf-bench-{secrets.token_hex(4)}") as vhost:
+        return measure(vhost, args)
+
+
+def measure(vhost, args):
     folder = Path(tempfile.mkdtemp(prefix="xf-bench-"))
     secret = secrets.token_urlsafe(32)
-    platform = Platform(folder, amqp_uri=config.with_vhost(config.amqp_uri(), vhost),
+    platform = Platform(folder, amqp_uri=vhost.uri,
                         gateway_port=args.port, service_port_base=args.port + 1, secret=secret)
     try:
         print(f"starting the platform in {folder} ...", flush=True)
@@ -98,7 +94,6 @@ def main(argv=None):
         return 0
     finally:
         platform.stop()
-        rabbitmqctl("delete_vhost", vhost)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -14,7 +14,7 @@ from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Conflict, NotFound
 from shared.periods import parse_date
 from shared.service import BaseService
-from shared.vocabulary import BRANCH, BUREAU, CITY, COMMITTEE, GROUP
+from shared.vocabulary import BUREAU, CITY, GROUP
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,12 +24,6 @@ def org_dict(row):
             "parent_id": row["parent_id"], "bureau_id": row["bureau_id"],
             "path": domain.path_ids(row["path"]),
             "created_at": row["created_at"].isoformat() if row["created_at"] else None}
-
-
-def _dated(history):
-    return [{**h, "valid_from": domain.as_date(h["valid_from"]) if h["valid_from"] else None,
-             "valid_to": domain.as_date(h["valid_to"]) if h["valid_to"] else None}
-            for h in history]
 
 
 class OrganizationService(BaseService):
@@ -192,18 +186,21 @@ class OrganizationService(BaseService):
                     pass
         return out
 
-    def _member_ids_on(self, conn, org, day):
-        """Members of the branches in ``org``'s subtree on ``day`` (for a
-        party group, of its branch)."""
+    def _member_ids_on(self, conn, org, day, own_group_only=False):
+        """Members of the branches in ``org``'s subtree on ``day``. For a party
+        group: its branch's members, who may all attend its activities, or
+        with ``own_group_only`` those assigned to the group."""
         scope = org
-        if org["kind"] not in (BRANCH, COMMITTEE, BUREAU, CITY):
+        if org["kind"] == GROUP:
             scope = self._org(conn, org["parent_id"])
         in_force = and_(or_(memberships.c.valid_from.is_(None), memberships.c.valid_from <= day),
                         or_(memberships.c.valid_to.is_(None), memberships.c.valid_to > day))
-        rows = conn.execute(
-            select(memberships.c.member_id)
-            .join(organizations, organizations.c.id == memberships.c.branch_id)
-            .where(organizations.c.path.like(scope["path"] + "%"), in_force)).all()
+        query = (select(memberships.c.member_id)
+                 .join(organizations, organizations.c.id == memberships.c.branch_id)
+                 .where(organizations.c.path.like(scope["path"] + "%"), in_force))
+        if own_group_only and org["kind"] == GROUP:
+            query = query.where(memberships.c.group_id == org["id"])
+        rows = conn.execute(query).all()
         return sorted({r[0] for r in rows})
 
     @rpc(expected_exceptions=ALL_ERRORS)
@@ -212,12 +209,8 @@ class OrganizationService(BaseService):
         day = parse_date(day, "day") if day else clock.today()
         with self.db.connect() as conn:
             org = self._org(conn, org_id)
-            ids = self._member_ids_on(conn, org, day)
-            members = [self._member(conn, m) for m in ids]
-        if org["kind"] == GROUP:
-            members = [m for m in members
-                       if domain.member_on(_dated(m["history"]), day)["group_id"] == org_id]
-        return members
+            ids = self._member_ids_on(conn, org, day, own_group_only=True)
+            return [self._member(conn, m) for m in ids]
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def describe_for_activity(self, org_id, day):

@@ -94,12 +94,13 @@ def evaluate_orgs(session, scope, facts, period):
     return results
 
 
-def close(session, scope, facts, period, actor, automatic):
+def close(uow, scope, facts, period, actor, automatic):
     """Close ``period`` for the subjects in ``scope``: record each quota as
-    closed and open one item per missed quota. Already closed quotas are left
-    as they are, so closing twice opens nothing new."""
+    closed and open one item per missed quota, telling the platform
+    (supervision_item_opened). Already closed quotas are left as they are, so
+    closing twice opens nothing new."""
+    session = uow.session
     bureau_of = {o.id: o.bureau_id for o in scope}
-    opened = []
     for result in evaluate_orgs(session, scope, facts, period):
         if (result.rule, result.subject_id, period.label) in load_closed(
                 session, [result.subject_id], period):
@@ -113,8 +114,9 @@ def close(session, scope, facts, period, actor, automatic):
             session.execute(insert(supervision_items).values(
                 id=item_id, org_id=result.subject_id, bureau_id=bureau_of[result.subject_id],
                 rule=result.rule, period=period.label, state=ASSIGNED, opened_at=clock.now()))
-            opened.append((item_id, result, bureau_of[result.subject_id]))
-    return opened
+            uow.emit("supervision_item_opened", bureau_of[result.subject_id], {
+                "item_id": item_id, "org_id": result.subject_id, "rule": result.rule,
+                "period": period.label})
 
 
 def item_dict(row):
@@ -169,11 +171,7 @@ class SupervisionService(BaseService):
                 with self.db.uow() as uow:
                     scope = load_scope(uow.session, org_id)
                     facts = load_facts(uow.session, org_id, period)
-                    for item_id, result, bureau_id in close(uow.session, scope, facts, period,
-                                                            actor, automatic=False):
-                        uow.emit("supervision_item_opened", bureau_id, {
-                            "item_id": item_id, "org_id": result.subject_id,
-                            "rule": result.rule, "period": period.label})
+                    close(uow, scope, facts, period, actor, automatic=False)
                 break
             except IntegrityError:
                 # another replica closed some of the same quotas a moment ago;
@@ -221,11 +219,7 @@ class SupervisionService(BaseService):
                     for top in {o.path[0] for o in scope}:
                         in_tree = [o for o in scope if o.path[0] == top]
                         facts = load_facts(session, top, period)
-                        for item_id, result, bureau_id in close(
-                                session, in_tree, facts, period, "auto-close", automatic=True):
-                            uow.emit("supervision_item_opened", bureau_id, {
-                                "item_id": item_id, "org_id": result.subject_id,
-                                "rule": result.rule, "period": period.label})
+                        close(uow, in_tree, facts, period, "auto-close", automatic=True)
                     session.execute(insert(auto_closed_periods).values(period=period.label))
         self.refresh_quota_gauge(today)
 

@@ -165,3 +165,22 @@ def test_a_bureau_with_its_own_rule_set_is_evaluated_by_it(services, rpc, tmp_pa
     monkeypatch.setenv("XF_RULES_DIR", str(tmp_path))
     assert a1(rpc, branch["id"], "2017-06")[0]["required"] == 3
     assert a1(rpc, other_branch["id"], "2017-06")[0]["required"] == 2
+
+
+def test_a_party_group_lists_its_own_members_and_its_activities_admit_the_branch(
+        services, rpc):
+    services(OrganizationService, ActivityService)
+    _city, _bureau, _committee, branch, (m1, _m2) = build_tree(rpc)
+    group = rpc.organization.create_organization(
+        {"name": "第一小组", "kind": "GROUP", "parent_id": branch["id"]})
+    grouped = rpc.organization.register_member(
+        {"name": "丁", "branch_id": branch["id"], "group_id": group["id"]})
+    assert [m["id"] for m in rpc.organization.members_of(group["id"])] == [grouped["id"]]
+    assert len(rpc.organization.members_of(branch["id"])) == 3
+    # a member of the branch outside the group may still attend the group's day
+    recorded = rpc.activity.record_activity({
+        "org_id": group["id"], "kind": "ACTIVITY_DAY", "theme": "小组学习",
+        "held_on": "2017-06-03", "attendance": [{"member_id": m1["id"], "status": "PRESENT"},
+                                                {"member_id": grouped["id"],
+                                                 "status": "PRESENT"}]}, "secretary")
+    assert [a["member_id"] for a in recorded["attendance"]] == [m1["id"], grouped["id"]]
