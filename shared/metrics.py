@@ -41,6 +41,14 @@ QUOTAS = Gauge(
     "closed periods, by bureau and status.",
     ["bureau", "status"])
 
+SWEEP_DURATION = Histogram(
+    "xianfeng_sweep_duration_seconds",
+    "Time one run of a periodic sweep took in the replica that ran it.",
+    ["service", "sweep"], buckets=LATENCY_BUCKETS)
+SWEEP_ROWS = Counter(
+    "xianfeng_sweep_rows_total", "Rows a periodic sweep changed (e.g. deleted).",
+    ["service", "sweep"])
+
 
 def exposition():
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -5,6 +5,10 @@ transaction as the change that caused them; the relay publishes them after the
 commit. A consumer writes each handled event id to ``processed_events`` in the
 same transaction as its effect. Together: a crash anywhere loses nothing and
 a redelivered event changes nothing.
+
+Neither table grows for ever: ``purge`` (run by every service's retention
+sweep) deletes published outbox rows and handled event ids older than the
+retention window, which is longer than any redelivery can be late.
 """
 import json
 import logging
@@ -13,8 +17,8 @@ import time
 
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table,
-                        func, select, update)
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, delete,
+                        func, literal_column, select, update)
 
 from shared import metrics
 
@@ -136,3 +140,45 @@ class OutboxRelay:
                                    .where(outbox.c.published_at.is_(None))).scalar_one()
         metrics.OUTBOX_BACKLOG.labels(self.db.service).set(backlog)
         return backlog
+
+
+RETENTION_BATCH = 5000
+
+
+def retention_cutoff(dialect, days):
+    """The moment ``days`` before now, by the database's clock (the clock that
+    wrote ``published_at`` and ``handled_at``), in the form the column holds."""
+    days = int(days)
+    if dialect == "postgresql":
+        return literal_column(f"now() - interval '{days} days'")
+    # SQLite's CURRENT_TIMESTAMP, which wrote the rows, is UTC text
+    return func.datetime("now", f"-{days} days")
+
+
+def purge(db, days, batch=RETENTION_BATCH):
+    """Delete published outbox rows and processed event ids older than
+    ``days``, ``batch`` rows per statement (each its own short transaction,
+    so no lock is held for long), until none is left. An unpublished outbox
+    row is never deleted, however old. Returns the rows deleted per table."""
+    outbox = db.tables["outbox"]
+    processed = db.tables["processed_events"]
+    cutoff = retention_cutoff(db.engine.dialect.name, days)
+    old_outbox = (select(outbox.c.seq)
+                  .where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+                  .order_by(outbox.c.published_at).limit(batch))
+    # processed_events has no index on handled_at: the batch is found by a
+    # scan that stops at the batch's last old row; rows are appended in
+    # handled_at order, so the old ones come first (see README, retention)
+    old_processed = (select(processed.c.event_id)
+                     .where(processed.c.handled_at < cutoff).limit(batch))
+    deleted = {"outbox": 0, "processed_events": 0}
+    for name, table, key, old in (("outbox", outbox, outbox.c.seq, old_outbox),
+                                  ("processed_events", processed, processed.c.event_id,
+                                   old_processed)):
+        while True:
+            with db.connect(write=True) as conn:
+                n = conn.execute(delete(table).where(key.in_(old))).rowcount
+            deleted[name] += n
+            if n < batch:
+                break
+    return deleted

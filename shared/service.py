@@ -1,9 +1,18 @@
-"""What every service has: metrics, a health check over HTTP and over RPC."""
+"""What every service has: metrics, a health check over HTTP and over RPC,
+and the retention sweep of its outbox and processed events."""
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from shared import metrics
+from shared.config import env
+from shared.outbox import purge
+from shared.sweep import sweep
+
+# How long published events and handled event ids are kept: longer than any
+# redelivery can be late (a consumer down for a day, a dead letter replayed).
+RETENTION_DAYS = int(env("XF_RETENTION_DAYS", "14"))
+RETENTION_INTERVAL = float(env("XF_RETENTION_INTERVAL", "3600"))
 
 
 class BaseService:
@@ -25,3 +34,8 @@ class BaseService:
         with self.db.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"service": self.name, "status": "ok"}
+
+    @sweep("retention", RETENTION_INTERVAL)
+    def retention(self):
+        """Published outbox rows and handled event ids past the window go."""
+        return purge(self.db, RETENTION_DAYS)
