@@ -1,12 +1,13 @@
-"""Member points (services/scoring/domain.py): which rules an activity
+"""Member points (services/scoring/domain/points.py): which rules an activity
 triggers, and how the rule and category caps limit each posting."""
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from services.scoring.domain import (POINT_RULES, Candidate, Posting, YearTotals,
-                                     candidates_for_activity, parse_rule_set, post, room)
+from services.scoring.domain.points import (POINT_RULES, Candidate, Posting, YearTotals,
+                                            candidates_for_activity, parse_rule_set, post,
+                                            room)
 from shared.rules import Version
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, CENTRAL_GROUP_STUDY, COMMITTEE_MEETING,
                                DEMOCRATIC_LIFE_MEETING, EXCUSED, GENERAL_MEETING,
