@@ -31,8 +31,10 @@ CATALOGUE = {
                   ("member_id", "from_branch_id", "branch_id", "on")),
         EventType("activity_recorded", "activity", 1,
                   ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
-        EventType("points_posted", "scoring", 1,
-                  ("member_id", "year", "entries")),
+        # one per activity: {"member_id", "entries": [{"rule", "category", "points"}]}
+        # for each member the activity posted points to
+        EventType("points_posted", "scoring", 2,
+                  ("source_event", "year", "members")),
         EventType("supervision_item_opened", "supervision", 1,
                   ("item_id", "org_id", "rule", "period")),
     )

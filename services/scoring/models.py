@@ -1,7 +1,8 @@
-"""The scoring service's tables: the append-only points ledger (P1) and a
-row per member and year that postings lock, so caps hold across replicas."""
-from sqlalchemy import (Column, Date, DateTime, Integer, MetaData, Numeric, String, Table,
-                        Text, UniqueConstraint, func)
+"""The scoring service's tables: the append-only points ledger (P1), a row
+per member and year that postings lock, so caps hold across replicas, and
+the running totals that postings keep under that lock."""
+from sqlalchemy import (Column, Date, DateTime, Index, Integer, MetaData, Numeric, String,
+                        Table, Text, UniqueConstraint, func)
 
 from shared.outbox import messaging_tables
 
@@ -24,10 +25,23 @@ point_entries = Table(
     Column("rule_set_version", Integer, nullable=True),
     Column("posted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("source_event", "member_id", "rule", name="uq_entry_per_event"),
+    Index("ix_point_entries_member_year", "member_id", "year"),
 )
 
 member_years = Table(
     "member_years", metadata,
     Column("member_id", String(32), primary_key=True),
     Column("year", Integer, primary_key=True),
+)
+
+# What the ledger sums to per member and year, by rule, by category and for the
+# whole year (services/scoring/domain/totals.py); written with each posting.
+member_year_totals = Table(
+    "member_year_totals", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("scope", String(16), primary_key=True),   # rule, category or year
+    Column("name", String(64), primary_key=True),    # the rule's key, the category, ''
+    Column("earned", Numeric(12, 2), nullable=False),  # positive postings: what caps count
+    Column("net", Numeric(12, 2), nullable=False),     # every posting
 )

@@ -123,7 +123,7 @@ def test_postings_for_one_member_and_year_take_turns(databases):
     the process's write lock on SQLite) and then sees its postings."""
     import eventlet
     from services.scoring.models import metadata as scoring_metadata
-    from services.scoring.service import lock_member_year
+    from services.scoring.handlers import lock_member_year
 
     db = Database("scoring", scoring_metadata,
                   "services/scoring/migrations").open(databases.urls["scoring"])

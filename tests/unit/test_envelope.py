@@ -45,8 +45,8 @@ def test_each_new_event_has_its_own_id():
 
 def test_source_names_the_raising_service():
     assert Envelope.new("activity_recorded", "b", ACTIVITY).source == "activity"
-    assert Envelope.new("points_posted", "b", {"member_id": "m", "year": 2017,
-                                               "entries": []}).source == "scoring"
+    assert Envelope.new("points_posted", "b", {"source_event": "e", "year": 2017,
+                                               "members": []}).source == "scoring"
 
 
 def test_new_refuses_a_payload_missing_required_keys():
@@ -135,8 +135,8 @@ def test_payload_not_an_object_is_poison():
 
 
 def test_unexpected_type_is_poison():
-    data = Envelope.new("points_posted", "b", {"member_id": "m", "year": 2017,
-                                               "entries": []}).to_dict()
+    data = Envelope.new("points_posted", "b", {"source_event": "e", "year": 2017,
+                                               "members": []}).to_dict()
     message = poison(data, expect_type="activity_recorded")
     assert "activity_recorded" in message and "points_posted" in message
 

@@ -1,0 +1,57 @@
+"""Running totals (积分台账汇总): what a member's ledger sums to in a year, kept
+beside the ledger so that neither a posting nor a summary reads the history.
+
+Each total has a scope: a rule (its key), a category, or the whole year. It
+holds two sums: ``earned``, the positive postings (what the caps count;
+a deduction never uses up a cap nor gives room back), and ``net``, every
+posting (what the member has). Pure: the handler reads the tallies of the
+members an activity touches, rolls them forward by the postings, and writes
+the ones that changed."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from services.scoring.domain.points import YearTotals
+
+RULE, CATEGORY, YEAR = "rule", "category", "year"
+SCOPES = (RULE, CATEGORY, YEAR)
+WHOLE_YEAR = ""  # the name of the one YEAR-scoped total
+
+
+@dataclass(frozen=True)
+class Tally:
+    earned: Decimal = Decimal(0)
+    net: Decimal = Decimal(0)
+
+    def plus(self, points):
+        return Tally(self.earned + max(points, Decimal(0)), self.net + points)
+
+
+def scopes_of(posting):
+    """The totals one posting moves: its rule's, its category's, the year's."""
+    return ((RULE, posting.rule), (CATEGORY, posting.category), (YEAR, WHOLE_YEAR))
+
+
+def roll_forward(tallies, postings):
+    """The tallies ``postings`` change, keyed (member_id, scope, name), each
+    the sum of what it was in ``tallies`` (absent: zero) and the postings."""
+    changed = {}
+    for posting in postings:
+        for scope, name in scopes_of(posting):
+            key = (posting.member_id, scope, name)
+            before = changed.get(key) or tallies.get(key) or Tally()
+            changed[key] = before.plus(posting.points)
+    return changed
+
+
+def year_totals(tallies, member_id):
+    """What the caps see of ``member_id``'s year: the earned sums by rule and
+    by category, as ``post`` expects them."""
+    totals = YearTotals.empty()
+    for (member, scope, name), tally in tallies.items():
+        if member != member_id or tally.earned <= 0:
+            continue
+        if scope == RULE:
+            totals.by_rule[name] = tally.earned
+        elif scope == CATEGORY:
+            totals.by_category[name] = tally.earned
+    return totals

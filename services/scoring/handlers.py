@@ -1,0 +1,114 @@
+"""The scoring service's commands and events, each inside a unit of work.
+
+Posting an activity costs the same however long the ledger is: the members'
+years are locked (sorted, so replicas never deadlock), their running totals
+read and written back, and the ledger appended to, in a fixed number of
+statements whatever the number of attendees."""
+import datetime as dt
+import uuid
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from services.scoring.domain import points, totals
+from services.scoring.models import member_year_totals, member_years, point_entries
+
+
+def _insert(session, table):
+    """An INSERT that can say what to do on a conflict, on this backend."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def lock_member_years(session, member_ids, year):
+    """Serialise postings for these members' year across replicas: the caps
+    are read and written under this lock. Rows are made and locked in member
+    order, so two activities sharing members take them in the same order."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return
+    session.execute(_insert(session, member_years).on_conflict_do_nothing(),
+                    [{"member_id": m, "year": year} for m in ids])
+    if session.bind.dialect.name == "postgresql":
+        session.execute(select(member_years.c.member_id).where(
+            member_years.c.member_id.in_(ids), member_years.c.year == year)
+            .order_by(member_years.c.member_id).with_for_update())
+    # SQLite: the first write above took the database's one write lock
+
+
+def lock_member_year(session, member_id, year):
+    lock_member_years(session, [member_id], year)
+
+
+def read_tallies(session, member_ids, year):
+    """The running totals of these members' year, keyed (member_id, scope, name)."""
+    t = member_year_totals
+    rows = session.execute(select(t.c.member_id, t.c.scope, t.c.name, t.c.earned, t.c.net)
+                           .where(t.c.member_id.in_(sorted(set(member_ids))),
+                                  t.c.year == year))
+    return {(m, scope, name): totals.Tally(earned, net)
+            for m, scope, name, earned, net in rows}
+
+
+def write_tallies(session, year, changed):
+    if not changed:
+        return
+    statement = _insert(session, member_year_totals)
+    statement = statement.on_conflict_do_update(
+        index_elements=["member_id", "year", "scope", "name"],
+        set_={"earned": statement.excluded.earned, "net": statement.excluded.net})
+    session.execute(statement, [
+        {"member_id": m, "year": year, "scope": scope, "name": name,
+         "earned": tally.earned, "net": tally.net}
+        for (m, scope, name), tally in sorted(changed.items())])
+
+
+def year_totals(session, member_id, year):
+    """What the caps see of one member's year, from the running totals."""
+    return totals.year_totals(read_tallies(session, [member_id], year), member_id)
+
+
+def apply_activity(uow, envelope):
+    """Post the points an ``activity_recorded`` asks for, within the caps, and
+    tell what was posted in one ``points_posted``."""
+    activity = envelope.payload
+    held_on = dt.date.fromisoformat(activity["held_on"])
+    year = held_on.year
+    rule_set = points.POINT_RULES.for_day(envelope.bureau_id, held_on)
+    by_member = {}
+    for candidate in points.candidates_for_activity(rule_set, activity):
+        by_member.setdefault(candidate.member_id, []).append(candidate)
+    if not by_member:
+        return
+    members = sorted(by_member)
+    session = uow.session
+    lock_member_years(session, members, year)
+    tallies = read_tallies(session, members, year)
+    postings = []
+    for member_id in members:
+        caps = totals.year_totals(tallies, member_id)
+        for candidate in by_member[member_id]:
+            posting = points.post(rule_set, caps, candidate)
+            if posting is not None:
+                postings.append(posting)
+    if not postings:
+        return
+    session.execute(insert(point_entries), [
+        {"id": uuid.uuid4().hex, "member_id": p.member_id, "bureau_id": envelope.bureau_id,
+         "year": year, "rule": p.rule, "category": p.category, "points": p.points,
+         "source_event": envelope.id, "occurred_on": held_on, "reason": None,
+         "posted_by": None, "rule_set_version": rule_set.version}
+        for p in postings])
+    write_tallies(session, year, totals.roll_forward(tallies, postings))
+    uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
+
+
+def posted_payload(envelope, year, postings):
+    members = {}
+    for p in postings:
+        members.setdefault(p.member_id, []).append(
+            {"rule": p.rule, "category": p.category, "points": str(p.points)})
+    return {"source_event": envelope.id, "activity_id": envelope.payload.get("activity_id"),
+            "year": year,
+            "members": [{"member_id": m, "entries": entries}
+                        for m, entries in sorted(members.items())]}

@@ -1,0 +1,50 @@
+"""The read side: members' points shaped for the API. A summary's total and
+categories come from the running totals, its entries from the ledger by the
+(member_id, year) index; many members cost the same two queries as one."""
+
+from sqlalchemy import select
+
+from services.scoring.domain.totals import CATEGORY, YEAR
+from services.scoring.models import member_year_totals, point_entries
+
+
+def entries_query(member_ids, year):
+    e = point_entries
+    return (select(e).where(e.c.member_id.in_(member_ids), e.c.year == year)
+            .order_by(e.c.member_id, e.c.occurred_on, e.c.posted_at))
+
+
+def totals_query(member_ids, year):
+    t = member_year_totals
+    return (select(t.c.member_id, t.c.scope, t.c.name, t.c.net)
+            .where(t.c.member_id.in_(member_ids), t.c.year == year,
+                   t.c.scope.in_((CATEGORY, YEAR)))
+            .order_by(t.c.member_id, t.c.name))
+
+
+def entry_dict(row):
+    return {"id": row["id"], "rule": row["rule"], "category": row["category"],
+            "points": float(row["points"]), "source_event": row["source_event"],
+            "occurred_on": row["occurred_on"].isoformat(), "reason": row["reason"]}
+
+
+def points_summaries(conn, member_ids, year):
+    """``{member_id: summary}`` for each of ``member_ids``; a member with no
+    postings this year has a summary of nothing."""
+    ids = sorted(set(member_ids))
+    out = {m: {"member_id": m, "year": year, "total": 0.0, "by_category": [], "entries": []}
+           for m in ids}
+    if not ids:
+        return out
+    for member_id, scope, name, net in conn.execute(totals_query(ids, year)):
+        if scope == YEAR:
+            out[member_id]["total"] = float(net)
+        else:
+            out[member_id]["by_category"].append({"category": name, "points": float(net)})
+    for row in conn.execute(entries_query(ids, year)).mappings():
+        out[row["member_id"]]["entries"].append(entry_dict(row))
+    return out
+
+
+def points_summary(conn, member_id, year):
+    return points_summaries(conn, [member_id], year)[member_id]
