@@ -1,7 +1,8 @@
 """The supervision service's tables: its read model of the organisation
-tree and of activities, closed quotas, and supervision items (督办)."""
-from sqlalchemy import (Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, func)
+tree, of members and of activities; the quota state kept as facts arrive;
+closed quotas; and supervision items (督办)."""
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
+                        Table, Text, UniqueConstraint, false, func)
 
 from shared.outbox import messaging_tables
 
@@ -13,10 +14,19 @@ orgs = Table(
     Column("id", String(32), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("parent_id", String(32), nullable=True),
+    Column("parent_id", String(32), nullable=True, index=True),
     Column("bureau_id", String(32), nullable=False, index=True),
-    Column("path", Text, nullable=False),
-    Column("created_on", Date, nullable=False),
+    Column("path", Text, nullable=False),  # indexed for prefix LIKE (shared/tree.py)
+    Column("created_on", Date, nullable=False, index=True),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("branch_id", String(32), nullable=False),
+    Column("branch_path", Text, nullable=False),  # indexed for prefix LIKE
+    Column("roles", JSON, nullable=False),
 )
 
 activity_facts = Table(
@@ -27,6 +37,37 @@ activity_facts = Table(
     Column("bureau_id", String(32), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
     Column("held_on", Date, nullable=False, index=True),
+    Column("present", JSON, nullable=True),  # ids of the members present
+)
+
+# One row per (rule, subject, period) that a fact has counted toward or that
+# a close has judged, updated in the same transaction as the fact. A subject
+# without a row has counted nothing yet. ``subject_path`` is the subject's
+# place in the tree (a member's: their branch's path and their id), so a
+# subtree's quotas are one indexed prefix read (shared/tree.py).
+quota_state = Table(
+    "quota_state", metadata,
+    Column("rule", String(32), primary_key=True),
+    Column("subject_id", String(32), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("member", Boolean, nullable=False, server_default=false()),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("subject_path", Text, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("required", Integer, nullable=False),
+    Column("actual", Integer, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("closed", Boolean, nullable=False, server_default=false()),
+    Index("ix_quota_state_subject", "subject_id"),
+)
+
+# The rule set each bureau's quota state was derived with: when a bureau's
+# rule set changes, its rows are derived again from the facts.
+quota_derivations = Table(
+    "quota_derivations", metadata,
+    Column("bureau_id", String(32), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("derived_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 quota_closures = Table(

@@ -388,7 +388,7 @@ def test_a_disabled_rule_may_count_a_fact_and_have_no_number():
     ({"key": "X", "subject": "branch", "period": "year", "counts": {}, "minimum": 1},
      "enabled: false"),
     ({"key": "X", "subject": "branch", "period": "year", "minimum": 1}, "enabled: false"),
-    ({"key": "X", "subject": "member", "period": "year",
+    ({"key": "X", "subject": "bureau_secretary", "period": "year",
       "counts": {"activity_kinds": [ACTIVITY_DAY]}, "minimum": 1}, "enabled: false"),
     ({"key": "X", "subject": "branch", "period": "week",
       "counts": {"activity_kinds": [ACTIVITY_DAY]}, "minimum": 1}, "period must be one of"),

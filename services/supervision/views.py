@@ -1,0 +1,117 @@
+"""The supervision service's read side: compliance, supervision items and the
+quota gauge, read from the quota state by indexed subtree queries."""
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from services.supervision import domain
+from services.supervision.handlers import fingerprint, judged_subjects, stored_counts
+from services.supervision.models import orgs, quota_state, supervision_items
+from shared import clock
+from shared.config import timezone
+from shared.periods import Period
+from shared.tree import under
+from shared.vocabulary import MET, MISSED, PENDING
+
+
+def org_path(session, org_id):
+    return session.execute(select(orgs.c.path).where(orgs.c.id == org_id)).scalar()
+
+
+def compliance(session, org_id, period):
+    """The quotas of ``period``'s kind for the organisation and every subject
+    below it: the stored counts, judged by each bureau's rule set in force on
+    the period's first day (so a rule-set change shows at once)."""
+    path = org_path(session, org_id)
+    if path is None:
+        return []
+    stored = stored_counts(session, path, period)
+    results = []
+    for _bureau, rule, subject_id, _spath in judged_subjects(session, path, period):
+        actual, closed = stored.get((rule.key, subject_id), (0, False))
+        results.append(domain.QuotaResult(rule.key, subject_id, period.label, rule.minimum,
+                                          actual, domain.status(rule.minimum, actual, closed)))
+    results.sort(key=lambda r: (r.subject_id, r.rule))
+    return results
+
+
+def result_dict(r):
+    return {"rule": r.rule, "subject_id": r.subject_id, "period": r.period,
+            "required": r.required, "actual": r.actual, "status": r.status}
+
+
+def item_dict(row):
+    # shown in the bureaus' time zone, as a secretary reads a clock
+    opened_at = clock.as_utc(row["opened_at"]).astimezone(timezone())
+    return {"id": row["id"], "org_id": row["org_id"], "rule": row["rule"],
+            "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat()}
+
+
+def items(session, org_id, state=None):
+    path = org_path(session, org_id)
+    if path is None:
+        return []
+    query = (select(supervision_items)
+             .join(orgs, orgs.c.id == supervision_items.c.org_id)
+             .where(under(orgs.c.path, path)))
+    if state:
+        query = query.where(supervision_items.c.state == state)
+    rows = session.execute(query.order_by(supervision_items.c.period, supervision_items.c.rule,
+                                          supervision_items.c.org_id)).mappings().all()
+    return [item_dict(r) for r in rows]
+
+
+class QuotaGauge:
+    """Counts for ``xianfeng_quotas{bureau,status}``: the quotas of the
+    current month, quarter and year by status, and the missed quotas of the
+    periods that ended last (the previous month, quarter and year).
+
+    Stored rows are counted with one indexed GROUP BY over those six
+    periods; quotas with no row yet are PENDING, found as the number of
+    subjects less the rows. The subject count is derived from the tree and
+    kept until the tree or a rule set changes."""
+
+    def __init__(self):
+        self._subjects = {}
+
+    def _expected(self, session, today):
+        """{(bureau, period label): number of quotas} for the current periods."""
+        key = (session.execute(select(func.count()).select_from(orgs)).scalar(),
+               tuple(domain.current_periods(today)))
+        bureaus = session.execute(select(orgs.c.bureau_id).distinct()).scalars().all()
+        key = key + tuple(fingerprint(b) for b in sorted(bureaus))
+        if key not in self._subjects:
+            expected = {}
+            for top in session.execute(select(orgs.c.path)
+                                       .where(orgs.c.parent_id.is_(None))).scalars():
+                for period in domain.current_periods(today):
+                    for bureau_id, *_ in judged_subjects(session, top, period):
+                        k = (bureau_id, period.label)
+                        expected[k] = expected.get(k, 0) + 1
+            self._subjects = {key: expected}
+        return self._subjects[key]
+
+    def counts(self, session, today):
+        current = [p.label for p in domain.current_periods(today)]
+        previous = [Period.containing(p.start - dt.timedelta(days=1), p.kind).label
+                    for p in domain.current_periods(today)]
+        rows = session.execute(
+            select(quota_state.c.bureau_id, quota_state.c.period, quota_state.c.status,
+                   func.count())
+            .where(quota_state.c.period.in_(current + previous))
+            .group_by(quota_state.c.bureau_id, quota_state.c.period,
+                      quota_state.c.status)).all()
+        counts = {}
+        stored = {}
+        for bureau_id, label, status, n in rows:
+            if label in current:
+                if status in (MET, MISSED):
+                    counts[(bureau_id, status)] = counts.get((bureau_id, status), 0) + n
+                    stored[(bureau_id, label)] = stored.get((bureau_id, label), 0) + n
+            elif status == MISSED:
+                counts[(bureau_id, MISSED)] = counts.get((bureau_id, MISSED), 0) + n
+        for (bureau_id, label), n in self._expected(session, today).items():
+            pending = max(0, n - stored.get((bureau_id, label), 0))
+            counts[(bureau_id, PENDING)] = counts.get((bureau_id, PENDING), 0) + pending
+        return counts
+
