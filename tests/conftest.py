@@ -10,15 +10,11 @@ import os  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
-from shared.config import SERVICES  # noqa: E402
 from tools.broker import VirtualHost as _VirtualHost  # noqa: E402
+from tools.databases import PG_BASE, Databases  # noqa: E402,F401  (e2e fixtures use them)
 
 BROKER = os.environ.get("XF_TEST_AMQP", "guest:guest@127.0.0.1:5672")
-PG_BASE = os.environ.get("XF_TEST_DATABASE_URL",
-                         "postgresql+psycopg2:///postgres?host=/var/run/postgresql")
 
 
 class VirtualHost(_VirtualHost):
@@ -37,43 +33,6 @@ def vhost():
 def module_vhost():
     with VirtualHost(f"xf-test-{uuid.uuid4().hex[:10]}") as host:
         yield host
-
-
-class Databases:
-    """A database per service on one backend, dropped at the end."""
-
-    def __init__(self, backend, folder):
-        self.backend = backend
-        self.folder = folder
-        self.tag = uuid.uuid4().hex[:8]
-        self.urls = {}
-        self._pg_admin = None
-
-    def create(self, services=SERVICES):
-        for service in services:
-            if self.backend == "sqlite":
-                self.urls[service] = f"sqlite:///{self.folder / (service + '.db')}"
-            else:
-                name = f"xf_test_{self.tag}_{service}"
-                with self._admin().connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-                self.urls[service] = make_url(PG_BASE).set(database=name) \
-                    .render_as_string(hide_password=False)
-        return self.urls
-
-    def _admin(self):
-        if self._pg_admin is None:
-            self._pg_admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-        return self._pg_admin
-
-    def drop(self):
-        if self.backend != "postgresql":
-            return
-        with self._admin().connect() as conn:
-            for url in self.urls.values():
-                name = make_url(url).database
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self._pg_admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
