@@ -1,17 +1,28 @@
 """The gateway: a WSGI application for gunicorn (sync or gthread workers).
 
-    POST /graphql   the contract (contract/core.graphql), JSON in and out
+    POST /graphql   the contract (contract/core.graphql and the section "bulk" of
+                    contract/programme.graphql), JSON in and out
     GET  /graphql   GraphiQL, for a person with a browser
     GET  /healthz   the gateway is up
     GET  /readyz    every service answers over RPC
-    GET  /metrics   Prometheus
+    GET  /metrics   Prometheus, summed over every gunicorn worker process
+
+A request runs its query on an event loop of its own, so the resolvers of a
+level wait side by side and their look-ups go out as one RPC (see
+gateway/dataloader.py); the thread gunicorn gave the request stays its own.
 """
+import asyncio
 import json
 import logging
+import os
 import time
+from inspect import isawaitable
 
 from graphene.validation import depth_limit_validator
-from graphql import GraphQLError, execute_sync, parse, specified_rules, validate
+from graphql import (FieldNode, GraphQLError, OperationType, execute, get_operation_ast, parse,
+                     specified_rules, validate)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import multiprocess
 
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.rpc import RpcPool
@@ -22,6 +33,11 @@ log = logging.getLogger(__name__)
 
 CONTRACT_CODES = {"BAD_INPUT", "NOT_FOUND", "FORBIDDEN", "CONFLICT", "UNAVAILABLE"}
 MAX_BODY = 1 << 20
+# A year of paper records (a file of up to 10 MB, base64) or 500 activities:
+# only these mutations may send more than MAX_BODY, and their query text
+# itself stays small.
+MAX_BULK_BODY = 16 << 20
+BULK_FIELDS = {"importActivities", "recordActivities"}
 # Deep enough for any screen (city > bureau > committee > branch > group >
 # members > points > entries is 9), shallow enough that one request cannot ask
 # for the tree a hundred times over.
@@ -47,6 +63,30 @@ def _json(start_response, status, body, headers=()):
     start_response(status, [("Content-Type", "application/json; charset=utf-8"),
                             ("Content-Length", str(len(data))), *headers])
     return [data]
+
+
+def metrics_exposition():
+    """Under gunicorn (gateway/gunicorn_conf.py) every worker process writes
+    its samples to PROMETHEUS_MULTIPROC_DIR; /metrics, whichever worker
+    answers it, reads them all."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return metrics.exposition()
+
+
+def is_bulk(document, operation_name):
+    """The operation to run is a mutation of the bulk fields only."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation != OperationType.MUTATION:
+        return False
+    return all(isinstance(s, FieldNode) and s.name.value in BULK_FIELDS
+               for s in operation.selection_set.selections)
+
+
+async def _awaited(result):
+    return await result
 
 
 def format_error(error):
@@ -102,7 +142,7 @@ class Gateway:
         if path == "/readyz":
             return self.ready(start_response)
         if path == "/metrics":
-            body, content_type = metrics.exposition()
+            body, content_type = metrics_exposition()
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
         if path != "/graphql":
@@ -142,9 +182,8 @@ class Gateway:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > MAX_BODY:
-            return _json(start_response, "413 Payload Too Large",
-                         {"errors": [{"message": f"the request is larger than {MAX_BODY} bytes"}]})
+        if length > MAX_BULK_BODY:
+            return self.too_large(start_response, MAX_BULK_BODY)
         raw = environ["wsgi.input"].read(length) if length else b""
         try:
             body = json.loads(raw or b"null")
@@ -158,10 +197,14 @@ class Gateway:
         if not isinstance(variables, dict):
             return _json(start_response, "400 Bad Request", {"errors": [{
                 "message": "variables must be a JSON object", "extensions": {"code": "BAD_INPUT"}}]})
+        if length > MAX_BODY and len(body["query"]) > MAX_BODY:
+            return self.too_large(start_response, MAX_BODY)
         try:
             document = parse(body["query"])
         except GraphQLError as exc:
             return _json(start_response, "200 OK", {"errors": [format_error(exc)], "data": None})
+        if length > MAX_BODY and not is_bulk(document, body.get("operationName")):
+            return self.too_large(start_response, MAX_BODY)
         invalid = validate(schema.graphql_schema, document,
                            (*specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
         if invalid:
@@ -169,14 +212,25 @@ class Gateway:
             unique = list({e.message: e for e in invalid}.values())
             return _json(start_response, "200 OK",
                          {"errors": [format_error(e) for e in unique], "data": None})
-        result = execute_sync(schema.graphql_schema, document, variable_values=variables,
-                              operation_name=body.get("operationName"),
-                              context_value=RequestContext(principal, self.rpc))
+        result = execute(schema.graphql_schema, document, variable_values=variables,
+                         operation_name=body.get("operationName"),
+                         context_value=RequestContext(principal, self.rpc))
+        if isawaitable(result):
+            # a new loop per request: whatever a failed query leaves pending
+            # is cancelled with it, never carried into the next request
+            result = asyncio.run(_awaited(result))
         out = {}
         if result.errors:
             out["errors"] = [format_error(e) for e in result.errors]
         out["data"] = result.data
         return _json(start_response, "200 OK", out)
+
+    @staticmethod
+    def too_large(start_response, limit):
+        return _json(start_response, "413 Payload Too Large", {"errors": [{
+            "message": f"the request is larger than {limit >> 20} MB; only importActivities "
+                       f"and recordActivities may send up to {MAX_BULK_BODY >> 20} MB",
+            "extensions": {"code": "BAD_INPUT"}}]})
 
 
 application = Gateway()

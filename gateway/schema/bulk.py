@@ -1,0 +1,78 @@
+"""Section "bulk" of the programme contract (contract/programme.graphql):
+many activities in one call, or a year of paper records from a file."""
+import asyncio
+
+import graphene
+from graphql import GraphQLError
+
+from gateway.schema.activity import Activity, ActivityInput, activity_data
+
+MAX_INPUTS = 500
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def _bad_input(message, field):
+    return GraphQLError(f"{field}: {message}", extensions={"code": "BAD_INPUT", "field": field})
+
+
+class RowError(graphene.ObjectType):
+    row = graphene.Int(required=True)
+    column = graphene.String()
+    message = graphene.String(required=True)
+
+
+class ActivityImport(graphene.ObjectType):
+    dry_run = graphene.Boolean(required=True)
+    created = graphene.Int(required=True)
+    errors = graphene.List(graphene.NonNull(RowError), required=True)
+
+
+class RecordActivities(graphene.Mutation):
+    class Arguments:
+        inputs = graphene.List(graphene.NonNull(ActivityInput), required=True)
+
+    Output = graphene.NonNull(graphene.List(graphene.NonNull(Activity)))
+
+    @staticmethod
+    async def mutate(_root, info, inputs):
+        ctx = info.context
+        ctx.require_writer("recording activities")
+        if len(inputs) > MAX_INPUTS:
+            raise _bad_input(f"at most {MAX_INPUTS} activities in one call, not {len(inputs)}; "
+                             "send them in several calls", "inputs")
+        if not inputs:
+            return []
+        # every organisation in one look-up; the first bad input, by index, is reported
+        checks = await asyncio.gather(
+            *(ctx.input_org(data["org_id"], f"inputs[{i}].orgId")
+              for i, data in enumerate(inputs)), return_exceptions=True)
+        for outcome in checks:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return ctx.call("activity", "record_activities", [activity_data(d) for d in inputs],
+                        ctx.principal.sub)
+
+
+class ImportActivities(graphene.Mutation):
+    class Arguments:
+        org_id = graphene.ID(required=True)
+        file = graphene.String(required=True)
+        dry_run = graphene.Boolean(default_value=False)
+
+    Output = graphene.NonNull(ActivityImport)
+
+    @staticmethod
+    async def mutate(_root, info, org_id, file, dry_run=False):
+        ctx = info.context
+        ctx.require_writer("importing activities")
+        await ctx.input_org(org_id, "orgId")
+        if len(file) * 3 // 4 > MAX_FILE_BYTES:
+            raise _bad_input(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
+                             "split it, e.g. by half-year", "file")
+        return ctx.call("activity", "import_activities", org_id, file, bool(dry_run),
+                        ctx.principal.sub)
+
+
+class Mutations:
+    record_activities = RecordActivities.Field()
+    import_activities = ImportActivities.Field()

@@ -1,0 +1,154 @@
+"""Section "organisation" of the contract: the tree and its members."""
+import graphene
+
+from gateway.auth import ALL, forbidden
+from gateway.schema.scalars import Date, OrgKind, value_of
+from gateway.schema.scoring import PointsSummary
+
+
+class Organization(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    name = graphene.String(required=True)
+    kind = graphene.Field(OrgKind, required=True)
+    parent = graphene.Field(lambda: Organization)
+    children = graphene.List(graphene.NonNull(lambda: Organization), required=True)
+    members = graphene.List(graphene.NonNull(lambda: Member), required=True)
+
+    @staticmethod
+    async def resolve_parent(org, info):
+        if not org.get("parent_id"):
+            return None
+        return await info.context.visible_org(org["parent_id"])
+
+    @staticmethod
+    async def resolve_children(org, info):
+        return await info.context.children.load(org["id"])
+
+    @staticmethod
+    async def resolve_members(org, info):
+        return await info.context.org_members.load(org["id"])
+
+
+class Member(graphene.ObjectType):
+    id = graphene.ID(required=True)
+    name = graphene.String(required=True)
+    branch = graphene.Field(Organization, required=True)
+    roles = graphene.List(graphene.NonNull(graphene.String), required=True)
+    points = graphene.Field(PointsSummary, required=True, year=graphene.Int(required=True))
+
+    @staticmethod
+    async def resolve_branch(member, info):
+        return await info.context.org(member["branch_id"])
+
+    @staticmethod
+    async def resolve_points(member, info, year):
+        return await info.context.points.load((member["id"], year))
+
+
+class OrganizationInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    kind = graphene.Field(OrgKind, required=True)
+    parent_id = graphene.ID()
+
+
+class MemberInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    branch_id = graphene.ID(required=True)
+    roles = graphene.List(graphene.NonNull(graphene.String))
+    group_id = graphene.ID(description="Extra: the party group within the branch.")
+    joined_on = graphene.Field(Date, description="Extra: first day of membership of the "
+                               "branch; unset means since before records began.")
+
+
+class Queries:
+    organization = graphene.Field(Organization, id=graphene.ID(required=True))
+    organizations = graphene.List(
+        graphene.NonNull(Organization), required=True,
+        description="Extra: the organisations at the top of what the caller may see.")
+    member = graphene.Field(Member, id=graphene.ID(required=True))
+
+    @staticmethod
+    async def resolve_organization(_root, info, id):
+        return await info.context.visible_org(id)
+
+    @staticmethod
+    async def resolve_organizations(_root, info):
+        ctx = info.context
+        if ctx.principal.scope == ALL:
+            roots = ctx.call("organization", "roots")
+            for org in roots:
+                ctx.orgs.prime(org["id"], org)
+            return roots
+        return [await ctx.visible_org(ctx.principal.scope)]
+
+    @staticmethod
+    async def resolve_member(_root, info, id):
+        return await info.context.visible_member(id)
+
+
+class CreateOrganization(graphene.Mutation):
+    class Arguments:
+        input = OrganizationInput(required=True)
+
+    Output = graphene.NonNull(Organization)
+
+    @staticmethod
+    async def mutate(_root, info, input):
+        ctx = info.context
+        if not ctx.principal.is_admin:
+            raise forbidden("creating an organisation needs the admin role")
+        if input.get("parent_id"):
+            await ctx.input_org(input["parent_id"], "parentId")
+        elif ctx.principal.scope != ALL:
+            raise forbidden("only an installation-wide admin may create a top-level "
+                            "organisation")
+        return ctx.call("organization", "create_organization", {
+            "name": input["name"], "kind": value_of(input["kind"]),
+            "parent_id": input.get("parent_id")}, ctx.principal.sub)
+
+
+class RegisterMember(graphene.Mutation):
+    class Arguments:
+        input = MemberInput(required=True)
+
+    Output = graphene.NonNull(Member)
+
+    @staticmethod
+    async def mutate(_root, info, input):
+        ctx = info.context
+        ctx.require_writer("registering a member")
+        await ctx.input_org(input["branch_id"], "branchId")
+        return ctx.call("organization", "register_member", {
+            "name": input["name"], "branch_id": input["branch_id"],
+            "roles": input.get("roles"), "group_id": input.get("group_id"),
+            "joined_on": input.get("joined_on")}, ctx.principal.sub)
+
+
+class TransferMember(graphene.Mutation):
+    """Extra: move a member to another branch from a day on (组织关系转接);
+    the history is kept, so activities are judged by where the member
+    belonged on the day they were held."""
+
+    class Arguments:
+        member_id = graphene.ID(required=True)
+        branch_id = graphene.ID(required=True)
+        group_id = graphene.ID()
+        on = graphene.Argument(Date, description="first day in the new branch; default today")
+
+    Output = graphene.NonNull(Member)
+
+    @staticmethod
+    async def mutate(_root, info, member_id, branch_id, group_id=None, on=None):
+        ctx = info.context
+        ctx.require_writer("transferring a member")
+        await ctx.input_member(member_id, "memberId")
+        await ctx.input_org(branch_id, "branchId")
+        return ctx.call("organization", "transfer_member", {
+            "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
+            "on": on}, ctx.principal.sub)
+
+
+class Mutations:
+    create_organization = CreateOrganization.Field()
+    register_member = RegisterMember.Field()
+    transfer_member = TransferMember.Field()

@@ -1,0 +1,56 @@
+"""The contract's scalars and enums (contract/core.graphql)."""
+import datetime as dt
+
+import graphene
+
+
+def value_of(x):
+    """An enum member's value, or the value itself."""
+    return getattr(x, "value", x)
+
+
+class Date(graphene.Scalar):
+    """A calendar day, "2017-06-03". Checked by the service that receives it,
+    so a wrong day is reported as BAD_INPUT naming the field."""
+
+    @staticmethod
+    def serialize(value):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    @staticmethod
+    def parse_value(value):
+        return value
+
+    @staticmethod
+    def parse_literal(node, _variables=None):
+        return getattr(node, "value", None)
+
+
+class DateTime(graphene.Scalar):
+    """A moment with its offset, "2017-06-03T09:30:00+08:00"."""
+
+    @staticmethod
+    def serialize(value):
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
+
+    @staticmethod
+    def parse_value(value):
+        return value
+
+    @staticmethod
+    def parse_literal(node, _variables=None):
+        return getattr(node, "value", None)
+
+
+def _enum(name, values):
+    return graphene.Enum(name, [(v, v) for v in values])
+
+
+OrgKind = _enum("OrgKind", ["CITY", "BUREAU", "COMMITTEE", "BRANCH", "GROUP"])
+ActivityKind = _enum("ActivityKind", [
+    "ACTIVITY_DAY", "GENERAL_MEETING", "COMMITTEE_MEETING", "GROUP_MEETING", "PARTY_LECTURE",
+    "VOLUNTEER_SERVICE", "ORG_LIFE_MEETING", "DEMOCRATIC_LIFE_MEETING", "CENTRAL_GROUP_STUDY",
+    "WINTER_TRAINING"])
+AttendanceStatus = _enum("AttendanceStatus", ["PRESENT", "EXCUSED", "ABSENT"])
+QuotaStatus = _enum("QuotaStatus", ["MET", "PENDING", "MISSED"])
+SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"])

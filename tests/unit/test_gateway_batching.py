@@ -1,0 +1,170 @@
+"""The gateway asks the services once per level of a query, not once per
+node: the schema run in-process against a recording stand-in for the RPC
+pool (the same count over the real broker is in tests/e2e/test_gateway.py)."""
+import json
+from collections import Counter
+
+import pytest
+from graphql import GraphQLError
+
+from gateway.app import Gateway
+from gateway.auth import make_token
+
+SECRET = "unit-test-secret-unit-test-secret"
+
+
+class FakeServices:
+    """A city with ``bureaus`` bureaus of ``branches`` branches of ``members``
+    members; answers the batch RPCs and counts every call."""
+
+    def __init__(self, bureaus, branches, members):
+        self.calls = Counter()
+        self.orgs, self.members = {}, {}
+        self._org("city", "CITY", None)
+        for b in range(bureaus):
+            bureau = self._org(f"bureau{b}", "BUREAU", "city")
+            for r in range(branches):
+                branch = self._org(f"{bureau}-branch{r}", "BRANCH", bureau)
+                for m in range(members):
+                    member_id = f"{branch}-m{m}"
+                    self.members[member_id] = {
+                        "id": member_id, "name": member_id, "roles": [], "branch_id": branch,
+                        "branch_path": self.orgs[branch]["path"], "bureau_id": bureau}
+
+    def _org(self, org_id, kind, parent):
+        path = (self.orgs[parent]["path"] if parent else []) + [org_id]
+        self.orgs[org_id] = {"id": org_id, "name": org_id, "kind": kind, "parent_id": parent,
+                             "path": path}
+        return org_id
+
+    def call(self, service, method, *args):
+        self.calls[f"{service}.{method}"] += 1
+        return getattr(self, method)(*args)
+
+    def get_organizations(self, ids):
+        return [self.orgs[i] for i in ids if i in self.orgs]
+
+    def get_members(self, ids):
+        return [self.members[i] for i in ids if i in self.members]
+
+    def children_of(self, ids):
+        return {i: sorted((o for o in self.orgs.values() if o["parent_id"] == i),
+                          key=lambda o: o["name"]) for i in ids}
+
+    def members_of_orgs(self, ids, day=None):
+        return {i: [m for m in self.members.values() if i in m["branch_path"]] for i in ids}
+
+    def points_summaries(self, ids, year):
+        return {i: {"member_id": i, "year": year, "total": 1.0,
+                    "by_category": [{"category": "学习", "points": 1.0}], "entries": []}
+                for i in ids}
+
+    def list_activities(self, org_id, date_from, to):
+        branches = [o for o in self.orgs.values() if o["kind"] == "BRANCH" and org_id in o["path"]]
+        return [{"id": f"act-{o['id']}", "org_id": o["id"], "kind": "ACTIVITY_DAY",
+                 "theme": "学", "held_on": "2017-06-03", "speaker_id": None,
+                 "attendance": [{"member_id": m["id"], "status": "PRESENT", "reason": None}
+                                for m in self.members.values() if m["branch_id"] == o["id"]]}
+                for o in branches]
+
+    def record_activities(self, datas, actor):
+        return [{"id": f"new{i}", **d} for i, d in enumerate(datas)]
+
+
+def run(services, query, variables=None, scope="*", roles=("admin",)):
+    gateway = Gateway(rpc=services, secret=SECRET)
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    environ = {"PATH_INFO": "/graphql", "REQUEST_METHOD": "POST",
+               "HTTP_AUTHORIZATION": "Bearer " + make_token(SECRET, "t", scope, roles),
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": __import__("io").BytesIO(body)}
+    status = {}
+    out = gateway(environ, lambda s, h, e=None: status.setdefault("status", s))
+    return status["status"], json.loads(b"".join(out))
+
+
+TREE = """query($id: ID!) { organization(id: $id) { name children { name children { name
+    members { name branch { name } points(year: 2017) { total byCategory { category points } }
+    } } } } }"""
+
+
+@pytest.mark.parametrize("size", [(1, 1, 1), (3, 4, 5), (6, 10, 8)])
+def test_a_tree_with_points_costs_one_call_per_level(size):
+    services = FakeServices(*size)
+    status, body = run(services, TREE, {"id": "city"})
+    assert status.startswith("200") and "errors" not in body, body
+    bureaus = body["data"]["organization"]["children"]
+    assert len(bureaus) == size[0]
+    member = bureaus[-1]["children"][-1]["members"][-1]
+    assert member["points"]["total"] == 1.0 and member["branch"]["name"]
+    assert services.calls == Counter({
+        "organization.get_organizations": 1, "organization.children_of": 2,
+        "organization.members_of_orgs": 1, "scoring.points_summaries": 1})
+
+
+def test_activities_fetch_their_orgs_and_attendees_once():
+    services = FakeServices(2, 5, 6)
+    status, body = run(services, """query { activities(orgId: "city", from: "2017-01-01",
+        to: "2017-12-31") { org { name parent { name } } attendance { member { name } } } }""")
+    assert "errors" not in body, body
+    assert len(body["data"]["activities"]) == 10
+    assert services.calls == Counter({
+        "organization.get_organizations": 3,  # the city; the branches; their bureaus
+        "organization.get_members": 1, "activity.list_activities": 1})
+
+
+def test_record_activities_checks_every_org_in_one_call_and_names_the_bad_index():
+    services = FakeServices(2, 2, 2)
+    query = """mutation($i: [ActivityInput!]!) { recordActivities(inputs: $i) { id
+        org { name } attendance { member { name } } } }"""
+
+    def data(org):
+        return {"orgId": org, "kind": "ACTIVITY_DAY", "theme": "学", "heldOn": "2017-06-03",
+                "attendance": [{"memberId": f"{org}-m0", "status": "PRESENT"}]}
+
+    orgs = [f"bureau{b}-branch{r}" for b in range(2) for r in range(2)]
+    _, body = run(services, query, {"i": [data(o) for o in orgs]})
+    assert [a["org"]["name"] for a in body["data"]["recordActivities"]] == orgs
+    assert services.calls == Counter({
+        "organization.get_organizations": 1, "activity.record_activities": 1,
+        "organization.get_members": 1})
+
+    services.calls.clear()
+    _, body = run(services, query, {"i": [data(orgs[0]), data(orgs[1]), data("nowhere")]})
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_INPUT", "field": "inputs[2].orgId"}
+    assert "activity.record_activities" not in services.calls
+
+    _, body = run(services, query, {"i": [data(orgs[0]), data(orgs[3])]},
+                  scope="bureau0", roles=("secretary",))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "activity.record_activities" not in services.calls
+
+    _, body = run(services, query, {"i": [data(orgs[0])] * 501})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_INPUT", "field": "inputs"}
+
+
+def test_a_failing_batch_is_the_error_of_the_nodes_it_served():
+    services = FakeServices(2, 2, 1)
+
+    def broken(ids, year):
+        raise GraphQLError("the scoring service is not answering; try again in a minute",
+                           extensions={"code": "UNAVAILABLE"})
+
+    services.points_summaries = broken
+    _, body = run(services, """query { organization(id: "city") { children { children {
+        members { name points(year: 2017) { total } } } } } }""")
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"UNAVAILABLE"}
+    assert "points" in body["errors"][0]["path"]
+    assert body["data"] == {"organization": None}  # points are required: nulls bubble up
+
+
+def test_only_bulk_mutations_may_send_more_than_a_megabyte():
+    services = FakeServices(1, 1, 1)
+    padding = "x" * (1 << 20)
+    status, body = run(services, """query($pad: String) { organization(id: "city") { id } }""",
+                       {"pad": padding})
+    assert status.startswith("413"), status
+    status, body = run(services, """mutation($f: String!) { importActivities(orgId: "nowhere",
+        file: $f) { created } }""", {"f": padding})
+    assert status.startswith("200")
+    assert body["errors"][0]["extensions"] == {"code": "BAD_INPUT", "field": "orgId"}
