@@ -1,33 +1,26 @@
 """The activity service: records meetings, activity days, lectures and the
-rest with their attendance, and tells the platform (activity_recorded)."""
-import uuid
+rest with their attendance, and tells the platform (activity_recorded).
+Entrypoints only: the commands are in ``handlers``, the reads in ``views``."""
 from pathlib import Path
 
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
-from sqlalchemy import insert, select
 
-from services.activity import domain
-from services.activity.models import activities, attendance, metadata
-from shared import clock
+from services.activity import handlers, views
+from services.activity.models import metadata
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.periods import parse_date
 from shared.service import BaseService
+from shared.tree import path_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # An unanswered request expires in the broker, so a lookup never runs late.
 LOOKUP_TIMEOUT = 5
-
-
-def activity_dict(row, lines):
-    return {"id": row["id"], "org_id": row["org_id"], "kind": row["kind"],
-            "theme": row["theme"], "held_on": row["held_on"].isoformat(),
-            "bureau_id": row["bureau_id"], "speaker_id": row["speaker_id"],
-            "recorded_by": row["recorded_by"],
-            "attendance": [{"member_id": a["member_id"], "status": a["status"],
-                            "reason": a["reason"]} for a in lines]}
+# A batch lookup (500 activities, or an import's directory) may take longer
+# to answer once it has been taken.
+BATCH_TIMEOUT = 30
 
 
 class ActivityService(BaseService):
@@ -35,54 +28,49 @@ class ActivityService(BaseService):
     db = Database("activity", metadata, MIGRATIONS)
     organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
 
-    @rpc(expected_exceptions=ALL_ERRORS)
-    def record_activity(self, data, actor="unknown"):
-        draft = domain.validate_input(data, clock.today())
+    def _ask(self, method, *args, timeout=LOOKUP_TIMEOUT):
         try:
-            with eventlet.Timeout(LOOKUP_TIMEOUT):
-                described = self.organization.describe_for_activity(
-                    draft.org_id, draft.held_on.isoformat())
-        except NotFound:
-            raise BadInput(f"there is no branch, party group or committee {draft.org_id}",
-                           "orgId") from None
+            with eventlet.Timeout(timeout):
+                return getattr(self.organization, method)(*args)
         except (UnknownService, eventlet.Timeout):
             raise Unavailable("the organisation register is not answering; try again "
                               "in a minute") from None
-        org = described["org"]
-        domain.validate_against_org(draft, org, set(described["member_ids"]))
 
-        activity_id = uuid.uuid4().hex
-        org_path = "/" + "/".join(org["path"]) + "/"
-        with self.db.uow() as uow:
-            uow.session.execute(insert(activities).values(
-                id=activity_id, org_id=org["id"], org_path=org_path,
-                bureau_id=org["bureau_id"], kind=draft.kind, theme=draft.theme,
-                held_on=draft.held_on, speaker_id=draft.speaker_id,
-                recorded_by=str(actor), recorded_at=clock.now()))
-            if draft.attendance:
-                uow.session.execute(insert(attendance), [
-                    {"activity_id": activity_id, "member_id": line.member_id, "position": i,
-                     "status": line.status, "reason": line.reason}
-                    for i, line in enumerate(draft.attendance)])
-            uow.emit("activity_recorded", org["bureau_id"], {
-                "activity_id": activity_id, "org_id": org["id"], "org_path": org["path"],
-                "kind": draft.kind, "theme": draft.theme,
-                "held_on": draft.held_on.isoformat(), "speaker_id": draft.speaker_id,
-                "attendance": [{"member_id": line.member_id, "status": line.status}
-                               for line in draft.attendance]})
+    def _describe(self, requests):
+        return self._ask("describe_for_activities", requests,
+                         timeout=LOOKUP_TIMEOUT if len(requests) == 1 else BATCH_TIMEOUT)
+
+    def _directory(self, org_id):
+        return self._ask("directory", org_id, timeout=BATCH_TIMEOUT)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_activity(self, data, actor="unknown"):
+        activity_id = handlers.record_activity(self.db, data, actor, self._describe)
         return self.get_activity(activity_id)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_activities(self, datas, actor="unknown"):
+        """At most 500 activities, all or none; answers in input order."""
+        ids = handlers.record_activities(self.db, datas, actor, self._describe)
+        return self.get_activities(ids)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def import_activities(self, org_id, file_b64, dry_run=False, actor="unknown"):
+        """Paper records from a base64 .xlsx or UTF-8 .csv; see
+        ``domain.importing`` for the columns."""
+        return handlers.import_activities(self.db, org_id, file_b64, dry_run, actor,
+                                          self._describe, self._directory)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_activity(self, activity_id):
         with self.db.connect() as conn:
-            row = conn.execute(select(activities).where(activities.c.id == activity_id)) \
-                .mappings().first()
-            if row is None:
-                raise NotFound(f"there is no activity {activity_id}", "id")
-            lines = conn.execute(select(attendance).where(
-                attendance.c.activity_id == activity_id)
-                .order_by(attendance.c.position)).mappings().all()
-        return activity_dict(row, lines)
+            return views.get_activity(conn, activity_id)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_activities(self, activity_ids):
+        """Activities in the order asked; unknown ids are skipped."""
+        with self.db.connect() as conn:
+            return views.get_activities(conn, list(activity_ids))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def list_activities(self, org_id, date_from, date_to):
@@ -91,17 +79,9 @@ class ActivityService(BaseService):
         end = parse_date(date_to, "to")
         if end < start:
             raise BadInput(f"'to' ({end}) is before 'from' ({start})", "to")
+        try:
+            org = self._ask("get_organization", org_id)
+        except (NotFound, BadInput):
+            return []
         with self.db.connect() as conn:
-            rows = conn.execute(
-                select(activities)
-                .where(activities.c.org_path.like(f"%/{org_id}/%"),
-                       activities.c.held_on >= start, activities.c.held_on <= end)
-                .order_by(activities.c.held_on, activities.c.recorded_at)).mappings().all()
-            ids = [r["id"] for r in rows]
-            lines = conn.execute(select(attendance).where(
-                attendance.c.activity_id.in_(ids))
-                .order_by(attendance.c.position)).mappings().all() if ids else []
-        by_activity = {}
-        for line in lines:
-            by_activity.setdefault(line["activity_id"], []).append(line)
-        return [activity_dict(r, by_activity.get(r["id"], [])) for r in rows]
+            return views.list_activities(conn, path_of(org["path"]), start, end)

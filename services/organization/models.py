@@ -15,7 +15,9 @@ organizations = Table(
     Column("kind", String(16), nullable=False),
     Column("parent_id", String(32), ForeignKey("organizations.id"), nullable=True, index=True),
     Column("bureau_id", String(32), nullable=False, index=True),
-    Column("path", Text, nullable=False),  # "/city/bureau/.../self/"
+    # "/city/bureau/.../self/", indexed for shared.tree.under by a migration
+    # (the index needs a backend-specific operator class or collation)
+    Column("path", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("parent_id", "name", name="uq_org_sibling_name"),
 )
@@ -38,5 +40,7 @@ memberships = Table(
     Column("valid_from", Date, nullable=True),  # null: since before records began
     Column("valid_to", Date, nullable=True),    # exclusive; null: still a member
     Index("ix_membership_member", "member_id"),
-    Index("ix_membership_branch", "branch_id"),
+    # serves "members of the branches in a subtree on a day" without visiting rows
+    Index("ix_membership_branch_day", "branch_id", "valid_from", "valid_to", "member_id",
+          "group_id"),
 )

@@ -5,25 +5,18 @@ import uuid
 from pathlib import Path
 
 from nameko.rpc import rpc
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, select
 
-from services.organization import domain
+from services.organization import domain, views
 from services.organization.models import memberships, members, metadata, organizations
 from shared import clock
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, Conflict, NotFound
+from shared.errors import ALL_ERRORS, BadInput, Conflict
 from shared.periods import parse_date
 from shared.service import BaseService
-from shared.vocabulary import BUREAU, CITY, GROUP
+from shared.vocabulary import BUREAU, CITY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def org_dict(row):
-    return {"id": row["id"], "name": row["name"], "kind": row["kind"],
-            "parent_id": row["parent_id"], "bureau_id": row["bureau_id"],
-            "path": domain.path_ids(row["path"]),
-            "created_at": row["created_at"].isoformat() if row["created_at"] else None}
 
 
 class OrganizationService(BaseService):
@@ -33,13 +26,7 @@ class OrganizationService(BaseService):
     # -- organisations -------------------------------------------------------
 
     def _org(self, conn, org_id, field="orgId"):
-        if not isinstance(org_id, str) or not org_id:
-            raise BadInput("an organisation id is needed", field)
-        row = conn.execute(select(organizations).where(organizations.c.id == org_id)) \
-            .mappings().first()
-        if row is None:
-            raise NotFound(f"there is no organisation {org_id}", field)
-        return row
+        return views.org_row(conn, org_id, field)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def create_organization(self, data, actor=None):
@@ -65,7 +52,7 @@ class OrganizationService(BaseService):
                 id=org_id, name=name, kind=kind, parent_id=parent["id"] if parent else None,
                 bureau_id=bureau_id, path=path, created_at=clock.now()))
             row = self._org(conn, org_id)
-            result = org_dict(row)
+            result = views.org_dict(row)
             uow.emit("organization_created", bureau_id, {
                 "org_id": org_id, "name": name, "kind": kind,
                 "parent_id": result["parent_id"], "path": result["path"],
@@ -75,14 +62,13 @@ class OrganizationService(BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_organization(self, org_id):
         with self.db.connect() as conn:
-            return org_dict(self._org(conn, org_id))
+            return views.org_dict(self._org(conn, org_id))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_organizations(self, org_ids):
         with self.db.connect() as conn:
-            rows = conn.execute(select(organizations).where(
-                organizations.c.id.in_(list(org_ids)))).mappings().all()
-        return [org_dict(r) for r in rows]
+            rows = views.org_rows(conn, list(org_ids))
+        return [views.org_dict(rows[i]) for i in dict.fromkeys(org_ids) if i in rows]
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def roots(self):
@@ -91,7 +77,7 @@ class OrganizationService(BaseService):
             rows = conn.execute(select(organizations)
                                 .where(organizations.c.parent_id.is_(None))
                                 .order_by(organizations.c.name)).mappings().all()
-        return [org_dict(r) for r in rows]
+        return [views.org_dict(r) for r in rows]
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def children(self, org_id):
@@ -100,7 +86,13 @@ class OrganizationService(BaseService):
             rows = conn.execute(select(organizations)
                                 .where(organizations.c.parent_id == org_id)
                                 .order_by(organizations.c.name)).mappings().all()
-        return [org_dict(r) for r in rows]
+        return [views.org_dict(r) for r in rows]
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def children_of(self, org_ids):
+        """``children`` of many organisations: ``{org_id: [org by name]}``."""
+        with self.db.connect() as conn:
+            return views.children_of(conn, list(org_ids))
 
     # -- members -------------------------------------------------------------
 
@@ -122,7 +114,7 @@ class OrganizationService(BaseService):
                 "member_id": member_id, "name": name, "branch_id": branch["id"],
                 "group_id": group["id"] if group else None, "roles": roles,
                 "joined_on": joined_on.isoformat() if joined_on else None})
-            return self._member(conn, member_id)
+            return views.member(conn, member_id)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def transfer_member(self, data, actor=None):
@@ -131,7 +123,7 @@ class OrganizationService(BaseService):
         answerable."""
         with self.db.uow() as uow:
             conn = uow.session
-            member = self._member(conn, data.get("member_id"))
+            member = views.member(conn, data.get("member_id"))
             current = conn.execute(
                 select(memberships).where(memberships.c.member_id == member["id"])
                 .order_by(memberships.c.id.desc())).mappings().first()
@@ -148,69 +140,35 @@ class OrganizationService(BaseService):
                 "member_id": member["id"], "from_branch_id": current["branch_id"],
                 "branch_id": target["id"], "group_id": group["id"] if group else None,
                 "on": on.isoformat()})
-            return self._member(conn, member["id"])
-
-    def _member(self, conn, member_id):
-        if not isinstance(member_id, str) or not member_id:
-            raise BadInput("a member id is needed", "memberId")
-        row = conn.execute(select(members).where(members.c.id == member_id)).mappings().first()
-        if row is None:
-            raise NotFound(f"there is no member {member_id}", "id")
-        history = conn.execute(select(memberships, organizations.c.path)
-                               .join(organizations, organizations.c.id == memberships.c.branch_id)
-                               .where(memberships.c.member_id == member_id)
-                               .order_by(memberships.c.id)).mappings().all()
-        current = history[-1]
-        return {"id": row["id"], "name": row["name"], "roles": list(row["roles"]),
-                "bureau_id": row["bureau_id"], "branch_id": current["branch_id"],
-                "group_id": current["group_id"],
-                "branch_path": domain.path_ids(current["path"]),
-                "history": [{"branch_id": h["branch_id"], "group_id": h["group_id"],
-                             "valid_from": h["valid_from"].isoformat() if h["valid_from"] else None,
-                             "valid_to": h["valid_to"].isoformat() if h["valid_to"] else None}
-                            for h in history]}
+            return views.member(conn, member["id"])
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_member(self, member_id):
         with self.db.connect() as conn:
-            return self._member(conn, member_id)
+            return views.member(conn, member_id)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_members(self, member_ids):
-        out = []
+        """Members in the order asked; unknown ids are skipped."""
         with self.db.connect() as conn:
-            for member_id in dict.fromkeys(member_ids):
-                try:
-                    out.append(self._member(conn, member_id))
-                except NotFound:
-                    pass
-        return out
-
-    def _member_ids_on(self, conn, org, day, own_group_only=False):
-        """Members of the branches in ``org``'s subtree on ``day``. For a party
-        group: its branch's members, who may all attend its activities, or
-        with ``own_group_only`` those assigned to the group."""
-        scope = org
-        if org["kind"] == GROUP:
-            scope = self._org(conn, org["parent_id"])
-        in_force = and_(or_(memberships.c.valid_from.is_(None), memberships.c.valid_from <= day),
-                        or_(memberships.c.valid_to.is_(None), memberships.c.valid_to > day))
-        query = (select(memberships.c.member_id)
-                 .join(organizations, organizations.c.id == memberships.c.branch_id)
-                 .where(organizations.c.path.like(scope["path"] + "%"), in_force))
-        if own_group_only and org["kind"] == GROUP:
-            query = query.where(memberships.c.group_id == org["id"])
-        rows = conn.execute(query).all()
-        return sorted({r[0] for r in rows})
+            return views.get_members(conn, list(member_ids))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def members_of(self, org_id, day=None):
-        """The members of the organisation's subtree on ``day`` (default today)."""
+        """The members of the organisation's subtree on ``day`` (default
+        today); a party group lists its own members."""
         day = parse_date(day, "day") if day else clock.today()
         with self.db.connect() as conn:
-            org = self._org(conn, org_id)
-            ids = self._member_ids_on(conn, org, day, own_group_only=True)
-            return [self._member(conn, m) for m in ids]
+            org = views.org_row(conn, org_id)
+            return views.members_of_orgs(conn, [org["id"]], day)[org["id"]]
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def members_of_orgs(self, org_ids, day=None):
+        """``members_of`` for many organisations at once: ``{org_id: [member]}``
+        for the known ids."""
+        day = parse_date(day, "day") if day else clock.today()
+        with self.db.connect() as conn:
+            return views.members_of_orgs(conn, list(org_ids), day)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def describe_for_activity(self, org_id, day):
@@ -218,5 +176,23 @@ class OrganizationService(BaseService):
         call: what the activity service needs to accept a record."""
         day = parse_date(day, "heldOn")
         with self.db.connect() as conn:
-            org = self._org(conn, org_id)
-            return {"org": org_dict(org), "member_ids": self._member_ids_on(conn, org, day)}
+            org = views.org_row(conn, org_id)
+            return views.describe_for_activities(
+                conn, [{"org_id": org["id"], "day": day.isoformat()}])[0]
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def describe_for_activities(self, requests):
+        """``describe_for_activity`` for many ``{"org_id", "day"}`` at once,
+        answers aligned with the requests; a request that cannot be answered
+        gets ``{"error": {"code", "message"}}``."""
+        if not isinstance(requests, list):
+            raise BadInput("requests is a list of {org_id, day}", "requests")
+        with self.db.connect() as conn:
+            return views.describe_for_activities(conn, requests)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def directory(self, org_id):
+        """The subtree's organisations and every member who ever belonged to
+        it, by id and name: what an import needs to read names."""
+        with self.db.connect() as conn:
+            return views.directory(conn, org_id)

@@ -1,4 +1,4 @@
-"""What makes an activity record acceptable (services/activity/domain.py)."""
+"""What makes an activity record acceptable (services/activity/domain/activity.py)."""
 import datetime as dt
 
 import pytest

@@ -1,0 +1,142 @@
+"""The activity service's commands. Each checks its input with the pure
+rules of ``domain``, asks the organisation service through the ``describe``
+and ``directory`` callables the entrypoint hands it, and writes inside one
+unit of work, where the activity_recorded events go to the outbox with the
+rows."""
+import uuid
+
+from sqlalchemy import insert
+
+from services.activity.domain import importing
+from services.activity.domain.activity import validate_against_org, validate_input
+from services.activity.models import activities, attendance
+from shared import clock
+from shared.errors import BadInput, NotFound
+from shared.tree import path_of
+
+MAX_BATCH = 500         # inputs of one record_activities
+DESCRIBE_BATCH = 500    # (organisation, day) pairs per describe_for_activities of an import
+
+
+def check_against_org(draft, answer):
+    """The holding organisation from ``describe_for_activities``' answer for
+    the draft, once the draft is checked against it; else BadInput."""
+    if "error" in answer:
+        if answer["error"]["code"] == NotFound.code:
+            raise BadInput(f"there is no branch, party group or committee {draft.org_id}",
+                           "orgId")
+        raise BadInput(answer["error"]["message"], "heldOn")
+    validate_against_org(draft, answer["org"], set(answer["member_ids"]))
+    return answer["org"]
+
+
+def write(uow, checked, actor):
+    """Store ``[(draft, org)]`` and queue one activity_recorded each; the
+    new ids in the same order."""
+    ids = [uuid.uuid4().hex for _ in checked]
+    now = clock.now()
+    uow.session.execute(insert(activities), [
+        {"id": activity_id, "org_id": org["id"], "org_path": path_of(org["path"]),
+         "bureau_id": org["bureau_id"], "kind": draft.kind, "theme": draft.theme,
+         "held_on": draft.held_on, "speaker_id": draft.speaker_id,
+         "recorded_by": str(actor), "recorded_at": now}
+        for activity_id, (draft, org) in zip(ids, checked)])
+    lines = [{"activity_id": activity_id, "member_id": line.member_id, "position": i,
+              "status": line.status, "reason": line.reason}
+             for activity_id, (draft, _org) in zip(ids, checked)
+             for i, line in enumerate(draft.attendance)]
+    if lines:
+        uow.session.execute(insert(attendance), lines)
+    for activity_id, (draft, org) in zip(ids, checked):
+        uow.emit("activity_recorded", org["bureau_id"], {
+            "activity_id": activity_id, "org_id": org["id"], "org_path": org["path"],
+            "kind": draft.kind, "theme": draft.theme,
+            "held_on": draft.held_on.isoformat(), "speaker_id": draft.speaker_id,
+            "attendance": [{"member_id": line.member_id, "status": line.status}
+                           for line in draft.attendance]})
+    return ids
+
+
+def record_activity(db, data, actor, describe):
+    draft = validate_input(data, clock.today())
+    answer = describe([{"org_id": draft.org_id, "day": draft.held_on.isoformat()}])[0]
+    org = check_against_org(draft, answer)
+    with db.uow() as uow:
+        return write(uow, [(draft, org)], actor)[0]
+
+
+def _of_input(i, err):
+    return BadInput(f"inputs[{i}]: {err.message}",
+                    f"inputs[{i}].{err.field}" if err.field else f"inputs[{i}]")
+
+
+def record_activities(db, datas, actor, describe):
+    """All of ``datas`` or none: the first bad input raises BadInput naming
+    its index; one lookup for the whole batch, one transaction."""
+    if not isinstance(datas, list):
+        raise BadInput("inputs is a list of activities", "inputs")
+    if len(datas) > MAX_BATCH:
+        raise BadInput(f"{len(datas)} inputs; at most {MAX_BATCH} in one call (split them, "
+                       "or import a file)", "inputs")
+    if not datas:
+        return []
+    today = clock.today()
+    drafts = []
+    for i, data in enumerate(datas):
+        try:
+            drafts.append(validate_input(data, today))
+        except BadInput as err:
+            raise _of_input(i, err) from None
+    answers = describe([{"org_id": d.org_id, "day": d.held_on.isoformat()} for d in drafts])
+    checked = []
+    for i, (draft, answer) in enumerate(zip(drafts, answers)):
+        try:
+            checked.append((draft, check_against_org(draft, answer)))
+        except BadInput as err:
+            raise _of_input(i, err) from None
+    with db.uow() as uow:
+        return write(uow, checked, actor)
+
+
+def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory):
+    """Paper records of ``org_id``'s subtree from an .xlsx or .csv: every bad
+    row reported, and nothing written unless there is none (nor on a dry run)."""
+    if not isinstance(org_id, str) or not org_id:
+        raise BadInput("say which organisation the records belong to", "orgId")
+    content = importing.decode_file(file_b64)
+    rows, errors = importing.read_rows(content)
+    try:
+        folder = importing.Directory(directory(org_id))
+    except NotFound:
+        raise BadInput(f"there is no organisation {org_id}", "orgId") from None
+    located, org_errors = importing.locate(rows, folder)
+    errors += org_errors
+
+    pairs = list(dict.fromkeys((org["id"], row.held_on) for row, org in located))
+    answers = {}
+    for start in range(0, len(pairs), DESCRIBE_BATCH):
+        batch = pairs[start:start + DESCRIBE_BATCH]
+        answers.update(zip(batch, describe([{"org_id": o, "day": d.isoformat()}
+                                            for o, d in batch])))
+    today = clock.today()
+    checked = []
+    for row, org in located:
+        answer = answers[(org["id"], row.held_on)]
+        data, row_errors = importing.to_input(row, org, answer, folder)
+        if row_errors:
+            errors += row_errors
+            continue
+        try:
+            draft = validate_input(data, today)
+            checked.append((draft, check_against_org(draft, answer)))
+        except BadInput as err:
+            errors.append(importing.RowError(row.number, importing.column_of(err.field, data),
+                                             err.message))
+    errors.sort(key=lambda e: e.row)
+    if errors:
+        return {"dry_run": bool(dry_run), "created": 0,
+                "errors": [e.as_dict() for e in errors]}
+    if not dry_run and checked:
+        with db.uow() as uow:
+            write(uow, checked, actor)
+    return {"dry_run": bool(dry_run), "created": len(checked), "errors": []}

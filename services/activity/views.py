@@ -1,0 +1,64 @@
+"""The activity service's read side: activities with their attendance, one
+by one, by a list of ids, or under an organisation in a span of days."""
+from sqlalchemy import select
+
+from services.activity.models import activities, attendance
+from shared.errors import NotFound
+from shared.tree import under
+
+CHUNK = 1000
+
+
+def activity_dict(row, lines):
+    return {"id": row["id"], "org_id": row["org_id"], "kind": row["kind"],
+            "theme": row["theme"], "held_on": row["held_on"].isoformat(),
+            "bureau_id": row["bureau_id"], "speaker_id": row["speaker_id"],
+            "recorded_by": row["recorded_by"],
+            "attendance": [{"member_id": a["member_id"], "status": a["status"],
+                            "reason": a["reason"]} for a in lines]}
+
+
+def _with_attendance(conn, rows):
+    """Activity dicts for ``rows``, their attendance read in one query per chunk."""
+    by_activity = {}
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), CHUNK):
+        for line in conn.execute(select(attendance)
+                                 .where(attendance.c.activity_id.in_(ids[start:start + CHUNK]))
+                                 .order_by(attendance.c.activity_id, attendance.c.position)) \
+                .mappings():
+            by_activity.setdefault(line["activity_id"], []).append(line)
+    return [activity_dict(r, by_activity.get(r["id"], [])) for r in rows]
+
+
+def get_activity(conn, activity_id):
+    found = get_activities(conn, [activity_id])
+    if not found:
+        raise NotFound(f"there is no activity {activity_id}", "id")
+    return found[0]
+
+
+def get_activities(conn, activity_ids):
+    """Activities in the order asked; unknown ids are skipped."""
+    wanted = [i for i in dict.fromkeys(activity_ids) if isinstance(i, str)]
+    rows = {}
+    for start in range(0, len(wanted), CHUNK):
+        for row in conn.execute(select(activities).where(
+                activities.c.id.in_(wanted[start:start + CHUNK]))).mappings():
+            rows[row["id"]] = row
+    return _with_attendance(conn, [rows[i] for i in wanted if i in rows])
+
+
+def activities_under(org_path, start, end):
+    """The query for activities held at or below ``org_path`` from ``start``
+    to ``end`` (inclusive), oldest first: served by the (org_path, held_on)
+    index."""
+    return (select(activities)
+            .where(under(activities.c.org_path, org_path),
+                   activities.c.held_on >= start, activities.c.held_on <= end)
+            .order_by(activities.c.held_on, activities.c.recorded_at))
+
+
+def list_activities(conn, org_path, start, end):
+    rows = conn.execute(activities_under(org_path, start, end)).mappings().all()
+    return _with_attendance(conn, rows)
