@@ -1,6 +1,8 @@
 """The gateway asks the services once per level of a query, not once per
 node: the schema run in-process against a recording stand-in for the RPC
-pool (the same count over the real broker is in tests/e2e/test_gateway.py)."""
+pool (the same count over the real broker is in tests/e2e/test_gateway.py),
+and the limits on the size of a request."""
+import io
 import json
 from collections import Counter
 
@@ -76,7 +78,7 @@ def run(services, query, variables=None, scope="*", roles=("admin",)):
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
     environ = {"PATH_INFO": "/graphql", "REQUEST_METHOD": "POST",
                "HTTP_AUTHORIZATION": "Bearer " + make_token(SECRET, "t", scope, roles),
-               "CONTENT_LENGTH": str(len(body)), "wsgi.input": __import__("io").BytesIO(body)}
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
     status = {}
     out = gateway(environ, lambda s, h, e=None: status.setdefault("status", s))
     return status["status"], json.loads(b"".join(out))
@@ -168,3 +170,18 @@ def test_only_bulk_mutations_may_send_more_than_a_megabyte():
         file: $f) { created } }""", {"f": padding})
     assert status.startswith("200")
     assert body["errors"][0]["extensions"] == {"code": "BAD_INPUT", "field": "orgId"}
+
+
+def test_a_body_over_sixteen_megabytes_is_refused_unread():
+    class Unread:
+        def read(self, *_):
+            raise AssertionError("the body was read")
+
+    gateway = Gateway(rpc=FakeServices(1, 1, 1), secret=SECRET)
+    environ = {"PATH_INFO": "/graphql", "REQUEST_METHOD": "POST",
+               "HTTP_AUTHORIZATION": "Bearer " + make_token(SECRET, "t", "*", ("admin",)),
+               "CONTENT_LENGTH": str((16 << 20) + 1), "wsgi.input": Unread()}
+    status = {}
+    out = gateway(environ, lambda s, h, e=None: status.setdefault("status", s))
+    assert status["status"].startswith("413")
+    assert json.loads(b"".join(out))["errors"][0]["extensions"]["code"] == "BAD_INPUT"
