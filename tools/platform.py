@@ -1,5 +1,6 @@
 """Start, watch and stop the whole platform on one machine: one process per
-service (``nameko run``) and the gateway (gunicorn, gthread workers).
+service (``nameko run``) and the gateway (gunicorn, XF_GATEWAY_WORKERS
+processes of gthread workers).
 
     python -m tools.platform run     # what `make run` does
 
@@ -98,12 +99,15 @@ class Platform:
             self.wait_http(f"http://127.0.0.1:{self.service_port(name)}/healthz", name)
 
     def start_gateway(self, wait=True):
-        threads = self.extra_env.get("XF_GATEWAY_THREADS", "8")
+        """gunicorn with XF_GATEWAY_WORKERS processes (default: the core
+        count) of XF_GATEWAY_THREADS threads, as gateway/gunicorn_conf.py
+        says; the workers' metrics meet in a folder of this platform's own."""
+        env = self.env({"PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics")})
         self._spawn("gateway", [
-            str(VENV_BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1",
-            "--threads", threads, "--bind", f"127.0.0.1:{self.gateway_port}",
+            str(VENV_BIN / "gunicorn"), "--config", "python:gateway.gunicorn_conf",
+            "--bind", f"127.0.0.1:{self.gateway_port}",
             "--graceful-timeout", "5", "--access-logfile", "-", "gateway.app:application",
-        ], self.env())
+        ], env)
         if wait:
             self.wait_http(f"{self.url}/healthz", "gateway")
 

@@ -36,7 +36,7 @@ def free_port_block(size):
     raise RuntimeError("no block of free ports")
 
 
-def _platform(backend, tmp_path_factory):
+def _platform(backend, tmp_path_factory, extra_env=None):
     folder = tmp_path_factory.mktemp(f"platform-{backend}")
     with VirtualHost(f"xf-e2e-{secrets.token_hex(5)}") as host:
         dbs = Databases(backend, folder)
@@ -44,7 +44,8 @@ def _platform(backend, tmp_path_factory):
         base = free_port_block(len(SERVICE_CLASSES) + 1)
         platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
                             service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
-                            extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2"})
+                            extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
+                                       **(extra_env or {})})
         try:
             platform.start()
             yield platform

@@ -129,7 +129,10 @@ def test_gateway_runs_gunicorn_gthread_on_8080(deployments):
     assert command[-1] == "gateway.app:application"
     joined = " ".join(command)
     assert "--worker-class gthread" in joined
-    assert "--workers 1" in joined
+    assert "--config python:gateway.gunicorn_conf" in joined and "--workers" not in command
+    env = env_of(the_container(deployments["gateway"]))
+    assert int(env["XF_GATEWAY_WORKERS"]["value"]) >= 1
+    assert env["PROMETHEUS_MULTIPROC_DIR"]["value"].startswith("/tmp/")
     assert f"--bind 0.0.0.0:{GATEWAY_PORT}" in joined
 
 
