@@ -1,4 +1,6 @@
 """A small GraphQL client for tools, benchmarks and end-to-end tests."""
+import base64
+
 import requests
 
 
@@ -53,3 +55,17 @@ class Client:
             recordActivity(input: $i) { id kind theme heldOn attendance { member { id } status reason } } }""",
                         {"i": {"orgId": org_id, "kind": kind, "theme": theme, "heldOn": held_on,
                                "attendance": attendance, **extra}})["recordActivity"]
+
+    def record_activities(self, inputs, token=None):
+        return self.run("""mutation($i: [ActivityInput!]!) {
+            recordActivities(inputs: $i) { id kind theme heldOn org { id }
+                attendance { member { id } status reason } } }""",
+                        {"i": inputs}, token=token)["recordActivities"]
+
+    def import_activities(self, org_id, content, dry_run=False, token=None):
+        """``content``: the bytes of an .xlsx or UTF-8 .csv."""
+        return self.run("""mutation($o: ID!, $f: String!, $d: Boolean) {
+            importActivities(orgId: $o, file: $f, dryRun: $d) {
+                dryRun created errors { row column message } } }""",
+                        {"o": org_id, "f": base64.b64encode(content).decode(), "d": dry_run},
+                        token=token)["importActivities"]
