@@ -1,0 +1,202 @@
+"""The bulk path of contract/programme.graphql (section "bulk") over HTTP:
+recordActivities (at most 500, all or nothing, answers in order) and
+importActivities from .xlsx and .csv, with the same checks and the same
+consequences (points, quotas) as one recordActivity."""
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from tests.e2e.conftest import Tree, admin, eventually, token
+from tests.e2e.test_flow import points, quota
+from tools.client import GraphQLFailed
+
+ACTIVITIES = """query($org: ID!) { activities(orgId: $org, from: "2000-01-01", to: "2030-12-31") {
+    id theme } }"""
+HEADER = ["组织", "类型", "主题", "日期", "出席", "请假", "缺席", "请假事由"]
+
+
+@pytest.fixture(scope="module")
+def client(platform):
+    return admin(platform)
+
+
+def stored(client, tree):
+    return client.run(ACTIVITIES, {"org": tree.city})["activities"]
+
+
+def day(org, theme, held_on, present=(), absent=(), excused=()):
+    return {"orgId": org, "kind": "ACTIVITY_DAY", "theme": theme, "heldOn": held_on,
+            "attendance": [{"memberId": m, "status": "PRESENT"} for m in present]
+            + [{"memberId": m, "status": "ABSENT"} for m in absent]
+            + [{"memberId": m, "status": "EXCUSED", "reason": "出差"} for m in excused]}
+
+
+def refused(client, inputs, code, bearer=None):
+    with pytest.raises(GraphQLFailed) as err:
+        client.record_activities(inputs, token=bearer)
+    assert err.value.codes == [code], err.value.errors
+    return err.value.errors[0]
+
+
+# -- recordActivities ------------------------------------------------------------------
+
+def test_record_activities_answers_in_order_and_points_and_quotas_follow(client):
+    tree = Tree(client, "-bulk")
+    a1, a2, a3, a4 = tree.a
+    eventually(lambda: quota(client, tree.branch_a, "2017-03", "A1"), what="supervision knows A")
+    inputs = [day(tree.branch_a, "三月 学党章", "2017-03-04", [a1, a2], [a4], [a3]),
+              day(tree.branch_b, "三月 学党史", "2017-03-11", tree.b),
+              day(tree.branch_a, "四月 学党章", "2017-04-08", [a1], [a2, a4])]
+    answers = client.record_activities(inputs)
+    assert [a["theme"] for a in answers] == [i["theme"] for i in inputs]
+    assert [a["org"]["id"] for a in answers] == [i["orgId"] for i in inputs]
+    assert [[(line["member"]["id"], line["status"]) for line in a["attendance"]]
+            for a in answers] == [[(line["memberId"], line["status"]) for line in i["attendance"]]
+                                  for i in inputs]
+    assert answers[0]["attendance"][3]["reason"] == "出差"
+    assert len({a["id"] for a in answers}) == 3
+    assert sorted(a["id"] for a in stored(client, tree)) == sorted(a["id"] for a in answers)
+
+    def counted():
+        assert points(client, a1)["total"] == 4.0
+        assert points(client, a4)["total"] == -6.0
+        assert points(client, a2)["total"] == -1.0
+        assert quota(client, tree.branch_a, "2017-03", "A1")["actual"] == 1
+        assert quota(client, tree.branch_a, "2017-04", "A1")["actual"] == 1
+        assert quota(client, tree.branch_b, "2017-03", "A1")["actual"] == 1
+    eventually(counted, what="points and quotas of the three activities")
+    assert len(points(client, a1)["entries"]) == 2
+
+
+def test_one_bad_input_refuses_them_all(client):
+    tree = Tree(client, "-bulk-bad")
+    good = [day(tree.branch_a, "学党章", "2017-05-06", tree.a[:2]),
+            day(tree.branch_b, "学党章", "2017-05-06", tree.b)]
+    # the third lists a member of branch B at branch A's activity
+    error = refused(client, good + [day(tree.branch_a, "学党章", "2017-05-13", [tree.b[0]])],
+                    "BAD_INPUT")
+    assert error["extensions"]["field"].startswith("inputs[2]."), error
+    assert "inputs[2]" in error["message"] and tree.b[0] in error["message"]
+    error = refused(client, good + [day("no-such-branch", "学党章", "2017-05-13", tree.a)],
+                    "BAD_INPUT")
+    assert error["extensions"]["field"] == "inputs[2].orgId"
+    error = refused(client, good + [day(tree.branch_a, "学党章", "2017-02-30", tree.a)],
+                    "BAD_INPUT")
+    assert error["extensions"]["field"].startswith("inputs[2]."), error
+    assert stored(client, tree) == []
+    # the good ones alone are taken
+    assert len(client.record_activities(good)) == 2
+    assert len(stored(client, tree)) == 2
+
+
+def test_more_than_500_inputs_are_refused(client):
+    tree = Tree(client, "-bulk-501")
+    inputs = [day(tree.branch_a, f"第{i}次", "2017-05-06", tree.a[:1]) for i in range(501)]
+    error = refused(client, inputs, "BAD_INPUT")
+    assert error["extensions"]["field"] == "inputs" and "500" in error["message"]
+    assert stored(client, tree) == []
+
+
+def test_an_organisation_outside_the_token_is_forbidden_and_nothing_is_written(client):
+    tree = Tree(client, "-bulk-scope")
+    secretary = token(tree.branch_a, ("secretary",))
+    inputs = [day(tree.branch_a, "学党章", "2017-05-06", tree.a[:1]),
+              day(tree.branch_c, "学党章", "2017-05-06", tree.c)]
+    error = refused(client, inputs, "FORBIDDEN", secretary)
+    assert tree.branch_c in error["message"]
+    assert stored(client, tree) == []
+    assert len(client.record_activities(inputs[:1], token=secretary)) == 1
+
+
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_viewers_and_members_cannot_record_in_bulk(client, role):
+    tree = Tree(client, f"-bulk-{role}")
+    bearer = token(tree.branch_a, (role,), sub=tree.a[0])
+    refused(client, [day(tree.branch_a, "学党章", "2017-05-06", tree.a[:1])], "FORBIDDEN", bearer)
+    with pytest.raises(GraphQLFailed) as err:
+        client.import_activities(tree.branch_a, csv_file([HEADER]), token=bearer)
+    assert err.value.codes == ["FORBIDDEN"]
+    assert stored(client, tree) == []
+
+
+# -- importActivities ------------------------------------------------------------------
+
+def xlsx_file(rows):
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_file(rows):
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def paper_year(tree):
+    """Rows as a bureau writes them: names, Chinese kinds, under bureau one."""
+    return [HEADER,
+            ["第一支部", "党员集中活动日", "学党章", "2017-03-04", "甲1、甲2", "甲3", "甲4", "出差"],
+            ["第二支部", "ACTIVITY_DAY", "学党史", "2017-03-11", "乙1,乙2", "", "", ""],
+            ["第一支部", "支委会", "三月支委会", "2017-03-20", "甲1", "", "", ""]]
+
+
+@pytest.mark.parametrize("make", [xlsx_file, csv_file], ids=["xlsx", "csv"])
+def test_an_import_records_every_row_and_points_follow(client, make):
+    tree = Tree(client, f"-import-{make.__name__}")
+    answer = client.import_activities(tree.bureau1, make(paper_year(tree)))
+    assert answer == {"dryRun": False, "created": 3, "errors": []}
+    assert sorted(a["theme"] for a in stored(client, tree)) == ["三月支委会", "学党史", "学党章"]
+    eventually(lambda: _equal(quota(client, tree.branch_a, "2017-03", "A1")["actual"], 1),
+               what="the imported activity day counted")
+    eventually(lambda: _equal(points(client, tree.a[3])["total"], -3.0),
+               what="the absent member's points")
+
+
+def test_a_dry_run_checks_and_writes_nothing(client):
+    tree = Tree(client, "-import-dry")
+    answer = client.import_activities(tree.bureau1, csv_file(paper_year(tree)), dry_run=True)
+    assert answer == {"dryRun": True, "created": 3, "errors": []}
+    assert stored(client, tree) == []
+
+
+@pytest.mark.parametrize("make", [xlsx_file, csv_file], ids=["xlsx", "csv"])
+def test_bad_rows_are_each_reported_and_nothing_is_written(client, make):
+    tree = Tree(client, f"-import-bad-{make.__name__}")
+    rows = paper_year(tree)
+    rows.insert(2, ["第一支部", "ACTIVITY_DAY", "学党章", "2017-02-30", "甲1", "", "", ""])
+    rows.insert(3, ["第一支部", "野餐", "", "2017-04-01", "甲1", "", "", ""])
+    rows.insert(4, ["第一支部", "ACTIVITY_DAY", "学党章", "2017-04-01", "无名氏", "", "", ""])
+    rows.insert(5, ["第九支部", "ACTIVITY_DAY", "学党章", "2017-04-01", "甲1", "", "", ""])
+    for dry_run in (False, True):
+        answer = client.import_activities(tree.bureau1, make(rows), dry_run=dry_run)
+        assert answer["created"] == 0 and answer["dryRun"] is dry_run
+        where = [(e["row"], e["column"]) for e in answer["errors"]]
+        assert (3, "日期") in where and (4, "类型") in where and (4, "主题") in where
+        assert (5, "出席") in where and (6, "组织") in where
+        assert {row for row, _ in where} == {3, 4, 5, 6}
+        assert all(e["message"] for e in answer["errors"])
+        assert stored(client, tree) == []
+
+
+def test_an_import_outside_the_token_or_of_an_unreadable_file_is_refused(client):
+    tree = Tree(client, "-import-scope")
+    with pytest.raises(GraphQLFailed) as err:
+        client.import_activities(tree.bureau1, csv_file(paper_year(tree)),
+                                 token=token(tree.bureau2, ("secretary",)))
+    assert err.value.codes == ["FORBIDDEN"]
+    with pytest.raises(GraphQLFailed) as err:
+        client.import_activities(tree.bureau1, b"\xff\xfe neither a workbook nor UTF-8")
+    assert err.value.codes == ["BAD_INPUT"]
+    assert err.value.errors[0]["extensions"]["field"] == "file"
+    assert stored(client, tree) == []
+
+
+def _equal(actual, expected):
+    assert actual == expected, f"{actual} != {expected}"
