@@ -316,3 +316,45 @@ def test_subtree_reads_of_supervision_use_an_index(populated):
         print(shown)
         assert "Seq Scan" not in shown and "SCAN " not in shown, shown
         assert "ix_quota_state_period_path" in shown or "ix_orgs_path" in shown, shown
+
+
+def test_the_quota_gauge_counts_what_a_full_evaluation_counts(services, rpc, vhost, engine_of,
+                                                               monkeypatch):
+    """xianfeng_quotas{bureau,status}: the current month, quarter and year by
+    status (quotas with no row yet are PENDING) and the missed quotas of the
+    periods that ended last."""
+    from sqlalchemy.orm import Session
+    from services.supervision.views import QuotaGauge
+    monkeypatch.setenv("XF_TODAY", "2017-06-20")
+    services(SupervisionService)
+    city, bureau, committee, branch = small_city(vhost.uri)
+    lone = city.org("BRANCH", committee)
+    group = city.org("GROUP", branch)
+    db = engine_of("supervision")
+    wait_for(known(db, 6), what="the read model")
+    for day in ("2017-06-03", "2017-06-17"):
+        city.activity(branch, "ACTIVITY_DAY", day)
+    city.activity(group, "GROUP_MEETING", "2017-06-05")
+    city.activity(committee, "CENTRAL_GROUP_STUDY", "2017-06-06")
+    wait_for(lambda: count_of(db, activity_facts) == 4, what="the facts")
+    rpc.supervision.close_period(bureau, "2017-05", "tester", False)
+
+    today = dt.date(2017, 6, 20)
+    with db.connect() as conn:
+        tree = [domain.Org(r["id"], r["kind"], r["parent_id"], r["bureau_id"],
+                           ids_of(r["path"]), r["created_on"])
+                for r in conn.execute(select(orgs)).mappings()]
+        facts = [domain.ActivityFact(r["activity_id"], ids_of(r["org_path"]), r["kind"],
+                                     r["held_on"])
+                 for r in conn.execute(select(activity_facts)).mappings()]
+    rules = domain.QUOTA_RULES.for_day(bureau, today)
+    expected = {}
+    for period in domain.current_periods(today):
+        for r in domain.evaluate(rules, [o for o in tree if o.bureau_id == bureau], facts, period):
+            expected[(bureau, r.status)] = expected.get((bureau, r.status), 0) + 1
+    may = Period(dt.date(2017, 5, 1), MONTH)
+    expected[(bureau, "MISSED")] = len(domain.evaluate(rules, tree, [], may))
+    assert expected[(bureau, "MET")] == 3 and expected[(bureau, "PENDING")] > 3
+
+    with Session(db) as session:
+        assert QuotaGauge().counts(session, today) == expected
