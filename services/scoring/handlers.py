@@ -7,7 +7,7 @@ statements whatever the number of attendees."""
 import datetime as dt
 import uuid
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from services.scoring.domain import points, totals
@@ -20,6 +20,14 @@ def _insert(session, table):
     return dialect.insert(table)
 
 
+def _many(session, statement, rows):
+    """Run an INSERT ... ON CONFLICT for many rows in one statement: SQLAlchemy
+    batches such an INSERT into one multi-row VALUES only when it returns
+    something (without, psycopg2 makes a round trip per row)."""
+    key = statement.table.primary_key.columns.values()[0]
+    session.execute(statement.returning(key), rows).all()
+
+
 def lock_member_years(session, member_ids, year):
     """Serialise postings for these members' year across replicas: the caps
     are read and written under this lock. Rows are made and locked in member
@@ -27,8 +35,8 @@ def lock_member_years(session, member_ids, year):
     ids = sorted(set(member_ids))
     if not ids:
         return
-    session.execute(_insert(session, member_years).on_conflict_do_nothing(),
-                    [{"member_id": m, "year": year} for m in ids])
+    _many(session, _insert(session, member_years).on_conflict_do_nothing(),
+          [{"member_id": m, "year": year} for m in ids])
     if session.bind.dialect.name == "postgresql":
         session.execute(select(member_years.c.member_id).where(
             member_years.c.member_id.in_(ids), member_years.c.year == year)
@@ -57,7 +65,7 @@ def write_tallies(session, year, changed):
     statement = statement.on_conflict_do_update(
         index_elements=["member_id", "year", "scope", "name"],
         set_={"earned": statement.excluded.earned, "net": statement.excluded.net})
-    session.execute(statement, [
+    _many(session, statement, [
         {"member_id": m, "year": year, "scope": scope, "name": name,
          "earned": tally.earned, "net": tally.net}
         for (m, scope, name), tally in sorted(changed.items())])
@@ -101,6 +109,24 @@ def apply_activity(uow, envelope):
         for p in postings])
     write_tallies(session, year, totals.roll_forward(tallies, postings))
     uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
+
+
+def rebuild_running_totals(session):
+    """Sum the whole ledger into the running totals again, set-based: what
+    the migration that introduced them did, for a ledger loaded in bulk."""
+    e, t, y = point_entries, member_year_totals, member_years
+    session.execute(delete(t))
+    earned = func.sum(case((e.c.points > 0, e.c.points), else_=0))
+    columns = ["member_id", "year", "scope", "name", "earned", "net"]
+    for scope, name, group in ((totals.RULE, e.c.rule, [e.c.rule]),
+                               (totals.CATEGORY, e.c.category, [e.c.category]),
+                               (totals.YEAR, literal(totals.WHOLE_YEAR), [])):
+        session.execute(insert(t).from_select(columns, select(
+            e.c.member_id, e.c.year, literal(scope), name, earned, func.sum(e.c.points))
+            .group_by(e.c.member_id, e.c.year, *group)))
+    session.execute(insert(y).from_select(["member_id", "year"], select(
+        e.c.member_id, e.c.year).distinct().where(~exists().where(and_(
+            y.c.member_id == e.c.member_id, y.c.year == e.c.year)))))
 
 
 def posted_payload(envelope, year, postings):

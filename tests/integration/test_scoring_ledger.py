@@ -18,7 +18,7 @@ from sqlalchemy import event, func, insert, inspect, select, text
 
 from services.scoring import views
 from services.scoring.domain.points import POINT_RULES, YearTotals, candidates_for_activity, post
-from services.scoring.handlers import apply_activity
+from services.scoring.handlers import apply_activity, rebuild_running_totals
 from services.scoring.models import (member_year_totals, member_years, metadata,
                                      point_entries)
 from services.scoring.service import MIGRATIONS, ScoringService
@@ -205,6 +205,11 @@ def test_running_totals_equal_the_ledger_after_many_postings_with_caps_and_clipp
     with db.connect() as conn:
         assert ledger_rows(conn) == ledger
         assert running_totals(conn) == ledger_sums(conn)
+    # and summing the ledger again, set-based, gives the same totals
+    with db.uow() as uow:
+        rebuild_running_totals(uow.session)
+    with db.connect() as conn:
+        assert running_totals(conn) == totals
 
 
 def test_a_summary_totals_equal_the_sum_of_its_entries_after_caps_and_deductions(
