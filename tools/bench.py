@@ -1,100 +1,186 @@
-"""How soon the platform shows what was recorded: the time from
-``recordActivity`` returning until the attendees' points and the branch's A1
-status are visible through GraphQL. Starts its own platform (every service
-and the gateway as processes, SQLite by default) on a RabbitMQ virtual host
-of its own, and prints figures; it asserts nothing about speed.
+"""The benchmark: every figure of issue 5's table, each beside its baseline
+measured in the same run, repeated (median and spread), on SQLite and
+PostgreSQL. It prints figures; it asserts nothing about speed.
 
-    make bench                       # 24 tries
-    make bench BENCH_ARGS="--tries 50"
+    make bench                                   # the small city, under 5 minutes
+    make bench-city                              # the city of 2,000 branches (long)
+    make bench BENCH_ARGS="--only freshness,tree --backends sqlite"
+
+Each backend gets a platform of its own (every service and the gateway as
+processes, on a RabbitMQ virtual host and databases made for the run). Every
+figure is measured alone: one that fails prints its error and the others go
+on. The modules: bench_broker (kombu and bare RPC baselines), bench_http
+(bare gunicorn), bench_freshness, bench_pipeline (single and bulk writes end
+to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
+bench_supervision (timer work), and bench_scoring (the scoring handler alone).
 """
 import argparse
+import datetime as dt
+import logging
+import os
 import secrets
-import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
-from gateway.auth import make_token
-from tools.client import Client
+from shared.config import REPO_ROOT
+from tools import (bench_broker, bench_compliance, bench_freshness, bench_http, bench_pipeline,
+                   bench_supervision, bench_tree)
+from tools.bench_common import BenchPlatform, Report, Stats
 from tools.broker import VirtualHost
-from tools.platform import Platform
 
-def view_query():
-    return """query($branch: ID!, $period: String!, $year: Int!, $m0: ID!, $m1: ID!, $m2: ID!) {
-  compliance(orgId: $branch, period: $period) { results { rule subjectId actual status } }
-  a: member(id: $m0) { points(year: $year) { total } }
-  b: member(id: $m1) { points(year: $year) { total } }
-  c: member(id: $m2) { points(year: $year) { total } }
-}"""
+PROFILES = {
+    "quick": {"compliance": {"bureaus": 10, "branches": 20, "members": 300},
+              "small_bureaus": 2, "single_n": 20, "bulk_n": 500, "grow_seconds": 60,
+              "timer_interval": 2, "timer_window": 6, "tree_seconds": 2.0,
+              "freshness_tries": 7},
+    "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
+             "small_bureaus": 10, "single_n": 100, "bulk_n": 5000, "grow_seconds": 600,
+             "timer_interval": 10, "timer_window": 60, "tree_seconds": 5.0,
+             "freshness_tries": 10},
+}
+FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
+           "scoring")
+
+
+def measure_baselines(report, args, work):
+    """The broker's and a bare app's own rates, once for the run."""
+    out = {}
+    with VirtualHost(f"xf-bench-base-{secrets.token_hex(4)}") as vhost:
+        def kombu():
+            rates = [bench_broker.kombu_rates(vhost.uri, 1000) for _ in range(args.repeats)]
+            publish, consume = Stats([r[0] for r in rates]), Stats([r[1] for r in rates])
+            out["kombu_publish"], out["kombu_consume"] = publish.median, consume.median
+            report.add("baseline: raw kombu publish (persistent, confirms)", "broker",
+                       publish.fmt(" msg/s", 0))
+            report.add("baseline: raw kombu consume+ack (prefetch 100)", "broker",
+                       consume.fmt(" msg/s", 0))
+
+        def rpc():
+            with bench_broker.EchoService(vhost.uri, work / "echo.log") as echo:
+                echo.round_trips(20)  # warm
+                ms = Stats([statistics.median(echo.round_trips(200)) * 1000
+                            for _ in range(args.repeats)])
+            out["rpc_ms"] = ms.median
+            report.add("baseline: bare nameko RPC round-trip (median of 200)", "broker",
+                       ms.fmt(" ms", 2))
+
+        def hello():
+            with bench_http.HelloApp(args.port + 50, work / "hello.log") as app:
+                app.rate(8, 0.5)  # warm
+                runs = [app.rate(8, 2.0) for _ in range(args.repeats)]
+            out["hello_rps"] = Stats([r[0] for r in runs]).median
+            report.add("baseline: bare gunicorn hello app, 8 client threads", "http",
+                       f"{Stats([r[0] for r in runs]).fmt(' req/s', 0)}, p95 "
+                       f"{Stats([r[1] * 1000 for r in runs]).fmt(' ms', 1)}")
+
+        report.run("kombu rates", "broker", kombu)
+        report.run("bare RPC", "broker", rpc)
+    report.run("bare gunicorn", "http", hello)
+    return out
+
+
+def run_scoring(report, backend):
+    """tools/bench_scoring.py (the scoring handler alone, empty vs a 30k-row
+    ledger) is the scoring part's; run it and relay what it prints."""
+    if not (REPO_ROOT / "tools" / "bench_scoring.py").exists():
+        raise RuntimeError("tools/bench_scoring.py is not there")
+    for argv in (["--backend", backend], []):
+        proc = subprocess.run([sys.executable, "-m", "tools.bench_scoring", *argv],
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+                              env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
+                                       PYTHONWARNINGS="ignore"))
+        if proc.returncode == 2 and argv and "usage" in proc.stderr:
+            continue  # it takes no --backend: it measures what it measures
+        break
+    for line in proc.stdout.splitlines():
+        print(f"  | {line}")
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench_scoring exited {proc.returncode}: "
+                           f"{proc.stderr.strip().splitlines()[-1:] or ''}")
+    lines = [x.strip() for x in proc.stdout.splitlines() if x.strip()]
+    report.add("scoring handler alone (tools/bench_scoring.py)", backend,
+               lines[-1] if lines else "(no output)")
+    return not argv
+
+
+def run_backend(report, args, profile, backend, baselines, port):
+    env = {"XF_AUTO_CLOSE_INTERVAL": str(profile["timer_interval"])}
+    with BenchPlatform(backend, port, extra_env=env) as bp:
+        if "freshness" in args.only:
+            report.run("freshness", backend, bench_freshness.run, bp, report, backend,
+                       baselines, args.repeats, profile["freshness_tries"], args.tries)
+        if "single" in args.only:
+            report.run("single recordActivity", backend, lambda: bench_pipeline.run_single(
+                bp, report, backend, args.repeats, profile["single_n"],
+                grow_seconds=profile["grow_seconds"]))
+        if "bulk" in args.only:
+            report.run("bulk path", backend, bench_pipeline.run_bulk, bp, report, backend,
+                       baselines, args.repeats, profile["bulk_n"])
+        if "tree" in args.only:
+            report.run("bureau tree", backend, lambda: bench_tree.run(
+                bp, report, backend, baselines, args.repeats,
+                seconds=profile["tree_seconds"]))
+        sizes = ""
+        if "compliance" in args.only:
+            report.run("compliance", backend, bench_compliance.run, bp, report, backend,
+                       profile["compliance"], profile["small_bureaus"], args.repeats)
+            sizes = f", at {profile['compliance']['branches']:,} branches"
+        if "supervision" in args.only:
+            report.run("supervision timers", backend, lambda: bench_supervision.run(
+                bp, report, backend, profile["timer_interval"], args.repeats,
+                profile["timer_window"], sizes))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tools.bench")
-    parser.add_argument("--tries", type=int, default=24)
+    warnings.filterwarnings("ignore")
+    logging.getLogger("amqp").setLevel(logging.ERROR)
+    sys.stdout.reconfigure(line_buffering=True)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default=",".join(FIGURES),
+                        help="comma-separated: " + ", ".join(FIGURES))
+    parser.add_argument("--tries", type=int, default=20,
+                        help="tries of the original freshness read (at least 20)")
     parser.add_argument("--port", type=int, default=18000)
     args = parser.parse_args(argv)
     if args.tries < 20:
         parser.error("at least 20 tries")
+    args.only = set(args.only.split(","))
+    unknown = args.only - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures {sorted(unknown)}; use {', '.join(FIGURES)}")
+    profile = PROFILES[args.profile]
+    backends = [b for b in args.backends.split(",") if b]
 
-    with VirtualHost(f"xf-bench-{secrets.token_hex(4)}") as vhost:
-        return measure(vhost, args)
-
-
-def measure(vhost, args):
-    folder = Path(tempfile.mkdtemp(prefix="xf-bench-"))
-    secret = secrets.token_urlsafe(32)
-    platform = Platform(folder, amqp_uri=vhost.uri,
-                        gateway_port=args.port, service_port_base=args.port + 1, secret=secret)
-    try:
-        print(f"starting the platform in {folder} ...", flush=True)
-        platform.start()
-        client = Client(platform.url, make_token(secret, "bench", "*", ["admin"]))
-        city = client.create_org("市", "CITY")["id"]
-        bureau = client.create_org("局", "BUREAU", city)["id"]
-        committee = client.create_org("局党委", "COMMITTEE", bureau)["id"]
-        branch = client.create_org("支部", "BRANCH", committee)["id"]
-        members = [client.register_member(f"党员{i}", branch)["id"] for i in range(3)]
-        client.run("{ organizations { id } }")
-        time.sleep(1)  # let supervision learn the tree before the clock starts
-
-        samples = []
-        for i in range(args.tries):
-            year, month = 2000 + i // 12, i % 12 + 1
-            held_on = f"{year}-{month:02d}-05"
-            present_days = i % 12 + 1
-            want_points = {"a": 2.0 * present_days, "b": -3.0 * present_days, "c": 0.0}
-            client.record_activity(branch, "ACTIVITY_DAY", f"第{i + 1}次集中活动", held_on, [
-                {"memberId": members[0], "status": "PRESENT"},
-                {"memberId": members[1], "status": "ABSENT"},
-                {"memberId": members[2], "status": "EXCUSED", "reason": "病假"}])
-            returned = time.perf_counter()
-            variables = {"branch": branch, "period": f"{year}-{month:02d}", "year": year,
-                         "m0": members[0], "m1": members[1], "m2": members[2]}
-            polls = 0
-            while True:
-                polls += 1
-                data = client.run(view_query(), variables)
-                a1 = [r for r in data["compliance"]["results"] if r["rule"] == "A1"][0]
-                totals = {k: data[k]["points"]["total"] for k in "abc"}
-                if a1["actual"] == 1 and totals == want_points:
-                    break
-                if time.perf_counter() - returned > 30:
-                    raise SystemExit(f"try {i + 1}: not visible after 30 s: {a1} {totals}")
-            samples.append(time.perf_counter() - returned)
-            print(f"  try {i + 1:2d}: {samples[-1] * 1000:7.1f} ms ({polls} polls)", flush=True)
-
-        ms = sorted(s * 1000 for s in samples)
-        print()
-        print(f"recordActivity returned -> points and A1 visible through GraphQL, "
-              f"{len(ms)} tries (SQLite, one process per service):")
-        print(f"  median {statistics.median(ms):.1f} ms, p90 {ms[int(len(ms) * 0.9) - 1]:.1f} ms, "
-              f"worst {ms[-1]:.1f} ms, best {ms[0]:.1f} ms")
-        return 0
-    finally:
-        platform.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+    started = time.perf_counter()
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                         capture_output=True, text=True).stdout.strip()
+    print(f"xianfeng benchmark, profile {args.profile}, {dt.datetime.now():%Y-%m-%d %H:%M}, "
+          f"git {rev}, {os.cpu_count()} cores, {args.repeats} repeats")
+    report = Report()
+    work = Path(tempfile.mkdtemp(prefix="xf-bench-"))
+    baselines = {}
+    if "baselines" in args.only or args.only & {"freshness", "bulk", "tree"}:
+        baselines = measure_baselines(report, args, work)
+    for i, backend in enumerate(backends):
+        try:
+            run_backend(report, args, profile, backend, baselines, args.port + 100 * i)
+        except Exception as exc:  # noqa: BLE001 - the platform did not start
+            report.errors.append(("platform", backend, f"{type(exc).__name__}: {exc}"))
+            print(f"the {backend} platform failed: {exc}", flush=True)
+        if "scoring" in args.only:
+            report.run("scoring handler", backend, run_scoring, report, backend)
+    report.print_table()
+    print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -110,6 +110,24 @@ class CityPlan:
     def of_kind(self, kind):
         return [o for o in self.orgs if o.kind == kind]
 
+    def subtree(self, roots):
+        """Org indexes of ``roots`` and everything below them."""
+        children = {}
+        for o in self.orgs:
+            children.setdefault(o.parent, []).append(o.index)
+        out, todo = set(), list(roots)
+        while todo:
+            i = todo.pop()
+            out.add(i)
+            todo.extend(children.get(i, ()))
+        return out
+
+    def bureaus_part(self, first, last=None):
+        """The city and the subtrees of its bureaus number ``first`` to
+        ``last`` (exclusive), in plan order: a part that can be loaded alone."""
+        bureaus = self.of_kind(BUREAU)[first:last]
+        return {self.orgs[0].index} | self.subtree(b.index for b in bureaus)
+
     def attendance(self, activity):
         """The attendance lines of ``activity``: (member index, status, reason)."""
         rng = random.Random(activity.seed)
@@ -320,11 +338,14 @@ class Loader:
         with ThreadPoolExecutor(self.threads) as pool:
             return list(pool.map(fn, items))
 
-    def load_tree(self, plan, loaded=None):
+    def load_tree(self, plan, loaded=None, only=None):
+        """Create the organisations and members (of the org indexes in
+        ``only``, default all) not created yet."""
         loaded = loaded or Loaded(plan)
         started = time.perf_counter()
         for kind in (CITY, BUREAU, COMMITTEE, BRANCH, GROUP):
-            orgs = plan.of_kind(kind)
+            orgs = [o for o in plan.of_kind(kind) if o.index not in loaded.org_ids
+                    and (only is None or o.index in only)]
 
             def create(org):
                 parent = loaded.org_ids[org.parent] if org.parent is not None else None
@@ -334,7 +355,7 @@ class Loader:
 
             for org, org_id in zip(orgs, self._parallel(create, orgs)):
                 loaded.org_ids[org.index] = org_id
-        loaded.seconds["orgs"] = time.perf_counter() - started
+        loaded.seconds["orgs"] = loaded.seconds.get("orgs", 0) + time.perf_counter() - started
 
         started = time.perf_counter()
 
@@ -346,9 +367,12 @@ class Loader:
                 data["roles"] = list(member.roles)
             return self._client().run(REGISTER, {"i": data})["registerMember"]["id"]
 
-        for member, member_id in zip(plan.members, self._parallel(register, plan.members)):
+        members = [m for m in plan.members if m.index not in loaded.member_ids
+                   and m.branch in loaded.org_ids]
+        for member, member_id in zip(members, self._parallel(register, members)):
             loaded.member_ids[member.index] = member_id
-        loaded.seconds["members"] = time.perf_counter() - started
+        loaded.seconds["members"] = loaded.seconds.get("members", 0) + \
+            time.perf_counter() - started
         return loaded
 
     def load_activities(self, plan, loaded, activities=None):

@@ -182,3 +182,23 @@ def test_an_activity_input_speaks_the_contract(plan):
     assert set(data) == {"orgId", "kind", "theme", "heldOn", "attendance"}
     for line in data["attendance"]:
         assert set(line) <= {"memberId", "status", "reason"}
+
+
+def test_a_city_loads_in_parts_each_organisation_and_member_once():
+    """The benchmark loads the first bureaus, then the rest of the city."""
+    plan = plan_city(seed=4, bureaus=5, branches=15, members=300, year=2023)
+    part = plan.bureaus_part(0, 2)
+    assert plan.orgs[0].index in part
+    assert {plan.orgs[i].kind for i in part} == {"CITY", BUREAU, COMMITTEE, BRANCH, GROUP}
+    assert sum(1 for i in part if plan.orgs[i].kind == BUREAU) == 2
+    log = []
+    loader = Loader(lambda: FakeClient(log, True), threads=2)
+    loaded = loader.load_tree(plan, only=part)
+    first = dict(loaded.org_ids)
+    assert set(first) == part
+    assert set(loaded.member_ids) == {m.index for m in plan.members if m.branch in part}
+    loader.load_tree(plan, loaded)
+    assert set(loaded.org_ids) == {o.index for o in plan.orgs}
+    assert all(loaded.org_ids[i] == first[i] for i in first)
+    assert len([1 for what, _ in log if what == "org"]) == len(plan.orgs)
+    assert len([1 for what, _ in log if what == "member"]) == len(plan.members)

@@ -1,0 +1,111 @@
+"""Compliance reads on a synthetic city loaded through the API
+(tools/synth_city.py), in stages, so that one run gives:
+
+- a bureau-month ``compliance`` with a tenth of the history, then with all
+  of it (same month, same facts in scope);
+- the same query in a city of the first bureaus only, then in the whole
+  city (the ratio between a small and a large city);
+- a city-year ``compliance`` in both cities;
+- the bulk load's own rate, end to end (every activity handled by scoring
+  and supervision).
+"""
+import datetime as dt
+import statistics
+import time
+
+from tools.bench_common import Stats
+from tools.synth_city import Loader, plan_city
+from tools.bench_pipeline import bulk_available
+
+CITY_YEAR = """query($id: ID!, $period: String!) {
+  compliance(orgId: $id, period: $period) { results { rule subjectId status } } }"""
+MONTH = 6
+ONE_BY_ONE_LIMIT = 800   # without the bulk path, a bigger city takes too long
+
+
+def timed(client, query, variables, n):
+    """Median seconds of ``n`` runs (after one to warm up) and the answer's size."""
+    answer = client.run(query, variables)
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        client.run(query, variables)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples), len(answer["compliance"]["results"])
+
+
+def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=4):
+    plan = plan_city(seed=seed, until=dt.date.today(), **sizes)
+    year = plan.year
+    big_bureaus = sizes["bureaus"]
+    bulk = bulk_available(bp)
+    if not bulk and len(plan.activities) > ONE_BY_ONE_LIMIT:
+        raise RuntimeError(f"the gateway has no recordActivities; {len(plan.activities):,} "
+                           "activities one by one would take too long")
+    loader = Loader(lambda: bp.client(timeout=600), threads=threads, log=print)
+    small = plan.bureaus_part(0, small_bureaus)
+    loaded = loader.load_tree(plan, only=small)
+    small_acts = [a for a in plan.activities if a.org in small]
+    tenth = [a for i, a in enumerate(small_acts) if a.held_on.month == MONTH or i % 10 == 0]
+    tenth_ids = {id(a) for a in tenth}
+    rest = [a for a in small_acts if id(a) not in tenth_ids]
+    load_rates = []
+
+    def load(activities):
+        before = bp.handled_by()
+        started = time.perf_counter()
+        loader.load_activities(plan, loaded, activities)
+        done = bp.wait_handled(before, len(activities), timeout=3600)
+        load_rates.append((len(activities), len(activities) / (done - started)))
+        print(f"  loaded {len(activities):,} activities: {load_rates[-1][1]:.1f} act/s end "
+              f"to end ({'bulk' if loaded.bulk else 'one by one'})", flush=True)
+
+    client = bp.client(timeout=600)
+    bureau = loaded.org_ids[plan.of_kind("BUREAU")[0].index]
+    city = loaded.org_ids[plan.orgs[0].index]
+    month_vars = {"id": bureau, "period": f"{year}-{MONTH:02d}"}
+    year_vars = {"id": city, "period": str(year)}
+
+    def bureau_month():
+        return Stats([timed(client, CITY_YEAR, month_vars, 5)[0] for _ in range(repeats)])
+
+    def city_year():
+        return Stats([timed(client, CITY_YEAR, year_vars, 1)[0] for _ in range(repeats)])
+
+    load(tenth)
+    month_tenth = bureau_month()
+    load(rest)
+    month_full_small = bureau_month()
+    branches_small = sum(1 for i in small if plan.orgs[i].kind == "BRANCH")
+    members_small = sum(1 for m in plan.members if m.branch in small)
+    year_small = city_year()
+    report.add(f"bureau-month compliance, full vs a tenth of the history "
+               f"({branches_small} branches)", backend,
+               f"{month_full_small.fmt(' ms', 1, 1000)} vs {month_tenth.fmt(' ms', 1, 1000)}: "
+               f"{month_full_small.median / month_tenth.median:.2f}×", "", "≤ 1.5×")
+
+    loader.load_tree(plan, loaded)
+    load([a for a in plan.activities if a.org not in small])
+    month_big = bureau_month()
+    year_big = city_year()
+    branches = len(plan.of_kind("BRANCH"))
+    size_label = f"{branches:,} branches / {len(plan.members):,} members / " \
+                 f"{len(plan.activities):,} activities"
+    report.add(f"bureau-month compliance, {big_bureaus}-bureau vs {small_bureaus}-bureau city",
+               backend, f"{month_big.fmt(' ms', 1, 1000)} vs "
+               f"{month_full_small.fmt(' ms', 1, 1000)}: "
+               f"{month_big.median / month_full_small.median:.2f}×", "",
+               "≤ 100 ms, ≤ 1.5× between 10 and 50 bureaus")
+    per_branch = year_big.median / branches
+    report.add(f"city-year compliance, {size_label}", backend,
+               year_big.fmt(" ms", 0, 1000)
+               + ("" if branches >= 2000 else
+                  f"; at 2,000 branches ~{per_branch * 2000:.2f} s if linear"),
+               f"{branches_small} branches / {members_small:,} members: "
+               f"{year_small.fmt(' ms', 0, 1000)}", "≤ 1 s at 2,000 branches")
+    n, rate = max(load_rates)
+    how = "bulk path" if loaded.bulk else "one by one (no bulk path)"
+    report.add(f"{how}, city-year load end to end ({n:,} activities, largest stage)",
+               backend, f"{rate:.0f} act/s", "",
+               "≥ 250 act/s (140,000 in ≤ 10 min)")
+    return plan, loaded
