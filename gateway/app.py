@@ -12,6 +12,7 @@ level wait side by side and their look-ups go out as one RPC (see
 gateway/dataloader.py); the thread gunicorn gave the request stays its own.
 """
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -83,6 +84,23 @@ def is_bulk(document, operation_name):
         return False
     return all(isinstance(s, FieldNode) and s.name.value in BULK_FIELDS
                for s in operation.selection_set.selections)
+
+
+def _check(query):
+    document = parse(query)
+    return document, tuple(validate(schema.graphql_schema, document, (
+        *specified_rules, depth_limit_validator(max_depth=MAX_DEPTH))))
+
+
+_check_remembered = functools.lru_cache(maxsize=512)(_check)
+
+
+def checked(query):
+    """The parsed query and its validation errors. A portal sends the same
+    few queries over and over, and parsing and validating cost more than
+    executing a small one, so those of a usual size are remembered (the
+    syntax tree is only read, never changed)."""
+    return _check_remembered(query) if len(query) <= 16384 else _check(query)
 
 
 async def _awaited(result):
@@ -200,13 +218,11 @@ class Gateway:
         if length > MAX_BODY and len(body["query"]) > MAX_BODY:
             return self.too_large(start_response, MAX_BODY)
         try:
-            document = parse(body["query"])
+            document, invalid = checked(body["query"])
         except GraphQLError as exc:
             return _json(start_response, "200 OK", {"errors": [format_error(exc)], "data": None})
         if length > MAX_BODY and not is_bulk(document, body.get("operationName")):
             return self.too_large(start_response, MAX_BODY)
-        invalid = validate(schema.graphql_schema, document,
-                           (*specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
         if invalid:
             # graphene's depth rule reports each offending operation twice
             unique = list({e.message: e for e in invalid}.values())
