@@ -10,7 +10,7 @@ from nameko.timer import timer
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from services.supervision import domain, handlers, views
+from services.supervision import domain, handlers, quota_state, views
 from services.supervision.models import auto_closed_periods, metadata, orgs
 from shared import clock, metrics
 from shared.config import env
@@ -96,10 +96,10 @@ class SupervisionService(BaseService):
         bureau whose rule set changed since its state was derived."""
         rows = 0
         with self.db.uow() as uow:
-            bureaus = [bureau_id] if bureau_id else handlers.stale_bureaus(uow.session)
+            bureaus = [bureau_id] if bureau_id else quota_state.stale_bureaus(uow.session)
         for bureau in bureaus:
             with self.db.uow() as uow:
-                rows += handlers.rederive(uow.session, bureau)
+                rows += quota_state.rederive(uow.session, bureau)
         return {"bureaus": bureaus, "rows": rows}
 
     @timer(interval=AUTO_CLOSE_INTERVAL, eager=True)
@@ -118,10 +118,10 @@ class SupervisionService(BaseService):
                                       {"k": "xianfeng-auto-close"}).scalar()
                 if not got:
                     return
-            stale = handlers.stale_bureaus(session)
+            stale = quota_state.stale_bureaus(session)
         for bureau in stale:
             with self.db.uow() as uow:
-                handlers.rederive(uow.session, bureau)
+                quota_state.rederive(uow.session, bureau)
         with self.db.uow() as uow:
             session = uow.session
             if session.bind.dialect.name == "postgresql":

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from services.supervision import domain
-from services.supervision.handlers import fingerprint, judged_subjects, stored_counts
+from services.supervision.quota_state import fingerprint, judged_subjects, stored_counts
 from services.supervision.models import orgs, quota_state, supervision_items
 from shared import clock
 from shared.config import timezone
