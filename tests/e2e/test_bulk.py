@@ -185,6 +185,18 @@ def test_bad_rows_are_each_reported_and_nothing_is_written(client, make):
         assert stored(client, tree) == []
 
 
+def test_a_file_larger_than_a_megabyte_gets_through_the_gateway(client):
+    tree = Tree(client, "-import-big")
+    remark = "记" * 40_000  # an extra column the import ignores, 120 KB a row
+    rows = [HEADER + ["备注"]] + [
+        ["第一支部", "ACTIVITY_DAY", f"第{i}次", f"2017-01-{i + 1:02d}", "甲1", "", "", "", remark]
+        for i in range(10)]
+    content = csv_file(rows)
+    assert len(content) > 1 << 20
+    answer = client.import_activities(tree.bureau1, content, dry_run=True)
+    assert answer == {"dryRun": True, "created": 10, "errors": []}
+
+
 def test_an_import_outside_the_token_or_of_an_unreadable_file_is_refused(client):
     tree = Tree(client, "-import-scope")
     with pytest.raises(GraphQLFailed) as err:
