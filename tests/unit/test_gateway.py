@@ -64,10 +64,15 @@ class FakeServices:
     def list_activities(self, org_id, date_from, to):
         branches = [o for o in self.orgs.values() if o["kind"] == "BRANCH" and org_id in o["path"]]
         return [{"id": f"act-{o['id']}", "org_id": o["id"], "kind": "ACTIVITY_DAY",
-                 "theme": "学", "held_on": "2017-06-03", "speaker_id": None,
+                 "theme": "学", "held_on": "2017-06-03", "speaker_id": f"{o['id']}-m0",
                  "attendance": [{"member_id": m["id"], "status": "PRESENT", "reason": None}
                                 for m in self.members.values() if m["branch_id"] == o["id"]]}
                 for o in branches]
+
+    def supervision_items(self, org_id, state):
+        return [{"id": f"item-{o['id']}", "org_id": o["id"], "rule": "A1", "period": "2017-06",
+                 "state": "ASSIGNED", "opened_at": "2017-07-01T00:00:00+08:00"}
+                for o in self.orgs.values() if o["kind"] == "BRANCH" and org_id in o["path"]]
 
     def record_activities(self, datas, actor):
         return [{"id": f"new{i}", **d} for i, d in enumerate(datas)]
@@ -106,12 +111,24 @@ def test_a_tree_with_points_costs_one_call_per_level(size):
 def test_activities_fetch_their_orgs_and_attendees_once():
     services = FakeServices(2, 5, 6)
     status, body = run(services, """query { activities(orgId: "city", from: "2017-01-01",
-        to: "2017-12-31") { org { name parent { name } } attendance { member { name } } } }""")
+        to: "2017-12-31") { org { name parent { name } } speaker { name }
+        attendance { member { name } } } }""")
     assert "errors" not in body, body
     assert len(body["data"]["activities"]) == 10
+    assert body["data"]["activities"][0]["speaker"]["name"].endswith("-m0")
     assert services.calls == Counter({
         "organization.get_organizations": 3,  # the city; the branches; their bureaus
         "organization.get_members": 1, "activity.list_activities": 1})
+
+
+def test_supervision_items_fetch_their_orgs_once():
+    services = FakeServices(2, 5, 1)
+    _, body = run(services, """query { supervisionItems(orgId: "city") { org { name
+        children { name } } } }""")
+    assert len(body["data"]["supervisionItems"]) == 10
+    assert services.calls == Counter({
+        "supervision.supervision_items": 1, "organization.get_organizations": 2,
+        "organization.children_of": 1})
 
 
 def test_record_activities_checks_every_org_in_one_call_and_names_the_bad_index():
