@@ -55,6 +55,19 @@ class RpcPool:
         self._size = size
         self._made = 0
         self._lock = threading.Lock()
+        self._patient = {}
+
+    def patient(self, timeout):
+        """A pool like this one whose calls wait up to ``timeout`` seconds:
+        for work that is long by nature (an import of a year of records),
+        which must not be reported UNAVAILABLE while it is being done."""
+        if timeout <= self.timeout:
+            return self
+        with self._lock:
+            pool = self._patient.get(timeout)
+            if pool is None:
+                pool = self._patient[timeout] = RpcPool(self.amqp_uri, self._size, timeout)
+        return pool
 
     def _checkout(self):
         try:
@@ -132,6 +145,8 @@ class RpcPool:
                 time.perf_counter() - started)
 
     def close(self):
+        for pool in self._patient.values():
+            pool.close()
         while True:
             try:
                 holder, _ = self._idle.get_nowait()

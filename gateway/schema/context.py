@@ -31,6 +31,10 @@ class RequestContext:
     def call(self, service, method, *args):
         return self.rpc.call(service, method, *args)
 
+    def call_patiently(self, timeout, service, method, *args):
+        """A call that may take up to ``timeout`` seconds (bulk work)."""
+        return self.rpc.patient(timeout).call(service, method, *args)
+
     # -- batch functions: keys in, values (or errors) aligned out --------------
 
     def _orgs(self, org_ids):

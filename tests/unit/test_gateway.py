@@ -21,6 +21,7 @@ class FakeServices:
 
     def __init__(self, bureaus, branches, members):
         self.calls = Counter()
+        self.timeouts = set()
         self.orgs, self.members = {}, {}
         self._org("city", "CITY", None)
         for b in range(bureaus):
@@ -42,6 +43,10 @@ class FakeServices:
     def call(self, service, method, *args):
         self.calls[f"{service}.{method}"] += 1
         return getattr(self, method)(*args)
+
+    def patient(self, timeout):
+        self.timeouts.add(timeout)
+        return self
 
     def get_organizations(self, ids):
         return [self.orgs[i] for i in ids if i in self.orgs]
@@ -146,6 +151,7 @@ def test_record_activities_checks_every_org_in_one_call_and_names_the_bad_index(
     assert services.calls == Counter({
         "organization.get_organizations": 1, "activity.record_activities": 1,
         "organization.get_members": 1})
+    assert services.timeouts == {180}  # bulk work is given longer than a lookup
 
     services.calls.clear()
     _, body = run(services, query, {"i": [data(orgs[0]), data(orgs[1]), data("nowhere")]})
