@@ -12,7 +12,8 @@ figure is measured alone: one that fails prints its error and the others go
 on. The modules: bench_broker (kombu and bare RPC baselines), bench_http
 (bare gunicorn), bench_freshness, bench_pipeline (single and bulk writes end
 to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
-bench_supervision (timer work), and bench_scoring (the scoring handler alone).
+bench_supervision (timer work), bench_scoring (the scoring handler alone)
+and bench_retention (the retention sweep's cost).
 """
 import argparse
 import datetime as dt
@@ -29,22 +30,22 @@ from pathlib import Path
 
 from shared.config import REPO_ROOT
 from tools import (bench_broker, bench_compliance, bench_freshness, bench_http, bench_pipeline,
-                   bench_supervision, bench_tree)
+                   bench_retention, bench_supervision, bench_tree)
 from tools.bench_common import BenchPlatform, Report, Stats
 from tools.broker import VirtualHost
 
 PROFILES = {
-    "quick": {"compliance": {"bureaus": 10, "branches": 20, "members": 300},
-              "small_bureaus": 2, "single_n": 20, "bulk_n": 500, "grow_seconds": 60,
-              "timer_interval": 2, "timer_window": 6, "tree_seconds": 2.0,
-              "freshness_tries": 7},
+    "quick": {"compliance": {"bureaus": 10, "branches": 15, "members": 200},
+              "small_bureaus": 2, "single_n": 20, "bulk_n": 520, "grow_seconds": 60,
+              "timer_interval": 1, "timer_window": 4, "tree_seconds": 2.0,
+              "freshness_tries": 7, "scoring_activities": 100, "retention_rows": 100_000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
-             "small_bureaus": 10, "single_n": 100, "bulk_n": 5000, "grow_seconds": 600,
+             "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
              "timer_interval": 10, "timer_window": 60, "tree_seconds": 5.0,
-             "freshness_tries": 10},
+             "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
-           "scoring")
+           "scoring", "retention")
 
 
 def measure_baselines(report, args, work):
@@ -84,28 +85,17 @@ def measure_baselines(report, args, work):
     return out
 
 
-def run_scoring(report, backend):
-    """tools/bench_scoring.py (the scoring handler alone, empty vs a 30k-row
-    ledger) is the scoring part's; run it and relay what it prints."""
-    if not (REPO_ROOT / "tools" / "bench_scoring.py").exists():
-        raise RuntimeError("tools/bench_scoring.py is not there")
-    for argv in (["--backend", backend], []):
-        proc = subprocess.run([sys.executable, "-m", "tools.bench_scoring", *argv],
-                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
-                              env=dict(os.environ, PYTHONPATH=str(REPO_ROOT),
-                                       PYTHONWARNINGS="ignore"))
-        if proc.returncode == 2 and argv and "usage" in proc.stderr:
-            continue  # it takes no --backend: it measures what it measures
-        break
-    for line in proc.stdout.splitlines():
-        print(f"  | {line}")
-    if proc.returncode != 0:
-        raise RuntimeError(f"bench_scoring exited {proc.returncode}: "
-                           f"{proc.stderr.strip().splitlines()[-1:] or ''}")
-    lines = [x.strip() for x in proc.stdout.splitlines() if x.strip()]
-    report.add("scoring handler alone (tools/bench_scoring.py)", backend,
-               lines[-1] if lines else "(no output)")
-    return not argv
+def run_scoring(report, backend, repeats, activities):
+    """tools/bench_scoring.py (the scoring part's) measures the scoring
+    handler alone, no broker: posting on an empty and on a 30k-row ledger."""
+    from tools import bench_scoring
+    figures = bench_scoring.main(["--backend", backend, "--repeats", str(repeats),
+                                  "--activities", str(activities)])
+    runs = lambda f: Stats(f["runs"]).fmt(" act/s")  # noqa: E731
+    report.add(f"scoring handler alone, {figures['attendees']} attendees "
+               f"(tools/bench_scoring.py), empty vs {figures['ledger_rows']:,}-row ledger",
+               backend, f"{runs(figures['empty'])} vs {runs(figures['full'])}: "
+               f"{figures['ratio']:.2f}×", "", "≥ 0.9×")
 
 
 def run_backend(report, args, profile, backend, baselines, port):
@@ -114,13 +104,10 @@ def run_backend(report, args, profile, backend, baselines, port):
         if "freshness" in args.only:
             report.run("freshness", backend, bench_freshness.run, bp, report, backend,
                        baselines, args.repeats, profile["freshness_tries"], args.tries)
-        if "single" in args.only:
-            report.run("single recordActivity", backend, lambda: bench_pipeline.run_single(
-                bp, report, backend, args.repeats, profile["single_n"],
-                grow_seconds=profile["grow_seconds"]))
-        if "bulk" in args.only:
-            report.run("bulk path", backend, bench_pipeline.run_bulk, bp, report, backend,
-                       baselines, args.repeats, profile["bulk_n"])
+        if args.only & {"single", "bulk"}:
+            report.run("writes", backend, bench_pipeline.run_writes, bp, report, backend,
+                       baselines, args.repeats, profile["single_n"], profile["bulk_n"], 4,
+                       30000, profile["grow_seconds"], tuple(args.only & {"single", "bulk"}))
         if "tree" in args.only:
             report.run("bureau tree", backend, lambda: bench_tree.run(
                 bp, report, backend, baselines, args.repeats,
@@ -177,7 +164,11 @@ def main(argv=None):
             report.errors.append(("platform", backend, f"{type(exc).__name__}: {exc}"))
             print(f"the {backend} platform failed: {exc}", flush=True)
         if "scoring" in args.only:
-            report.run("scoring handler", backend, run_scoring, report, backend)
+            report.run("scoring handler", backend, run_scoring, report, backend, args.repeats,
+                       profile["scoring_activities"])
+        if "retention" in args.only:
+            report.run("retention", backend, bench_retention.run, report, backend,
+                       args.repeats, profile["retention_rows"])
     report.print_table()
     print(f"\n(benchmark took {time.perf_counter() - started:.0f} s)")
     return 0

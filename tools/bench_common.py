@@ -81,7 +81,8 @@ class Report:
             message = f"{type(exc).__name__}: {exc}".strip()
             self.errors.append((name, backend, message))
             self.add(name, backend, f"FAILED: {message.splitlines()[0][:200]}")
-            traceback.print_exc()
+            for line in traceback.format_exc().splitlines()[-12:]:
+                print(f"     {line[:300]}", flush=True)
         print(f"   ({name} took {time.perf_counter() - started:.0f} s)", flush=True)
 
     def print_table(self):
