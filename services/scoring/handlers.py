@@ -5,7 +5,8 @@ years are locked (sorted, so replicas never deadlock), their running totals
 read and written back, and the ledger appended to, in a fixed number of
 statements whatever the number of attendees."""
 import datetime as dt
-import uuid
+import secrets
+import time
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +29,13 @@ def _many(session, statement, rows):
     session.execute(statement.returning(key), rows).all()
 
 
+def entry_id():
+    """A ledger entry's id: the time in microseconds, then randomness. Ids that
+    rise with time are appended at the end of the id index, where random ones
+    would touch a page of it per entry, more pages the longer the ledger."""
+    return f"{time.time_ns() // 1000:014x}{secrets.token_hex(9)}"
+
+
 def lock_member_years(session, member_ids, year):
     """Serialise postings for these members' year across replicas: the caps
     are read and written under this lock. Rows are made and locked in member
@@ -48,32 +56,49 @@ def lock_member_year(session, member_id, year):
     lock_member_years(session, [member_id], year)
 
 
-def read_tallies(session, member_ids, year):
-    """The running totals of these members' year, keyed (member_id, scope, name)."""
+def read_tallies(session, member_ids, year, names=None):
+    """The running totals of these members' year, keyed (member_id, scope,
+    name); with ``names``, only the rule and category totals of those names."""
     t = member_year_totals
-    rows = session.execute(select(t.c.member_id, t.c.scope, t.c.name, t.c.earned, t.c.net)
-                           .where(t.c.member_id.in_(sorted(set(member_ids))),
-                                  t.c.year == year))
+    query = select(t.c.member_id, t.c.scope, t.c.name, t.c.earned, t.c.net).where(
+        t.c.member_id.in_(sorted(set(member_ids))), t.c.year == year)
+    if names is not None:
+        query = query.where(t.c.scope.in_((totals.RULE, totals.CATEGORY)),
+                            t.c.name.in_(sorted(names)))
     return {(m, scope, name): totals.Tally(earned, net)
-            for m, scope, name, earned, net in rows}
+            for m, scope, name, earned, net in session.execute(query)}
 
 
-def write_tallies(session, year, changed):
-    if not changed:
+def add_to_tallies(session, year, additions):
+    """Add to the running totals (making those that are new): the sums are
+    done by the database, under the member-year lock."""
+    if not additions:
         return
-    statement = _insert(session, member_year_totals)
+    t = member_year_totals
+    statement = _insert(session, t)
     statement = statement.on_conflict_do_update(
         index_elements=["member_id", "year", "scope", "name"],
-        set_={"earned": statement.excluded.earned, "net": statement.excluded.net})
+        set_={"earned": t.c.earned + statement.excluded.earned,
+              "net": t.c.net + statement.excluded.net})
     _many(session, statement, [
         {"member_id": m, "year": year, "scope": scope, "name": name,
          "earned": tally.earned, "net": tally.net}
-        for (m, scope, name), tally in sorted(changed.items())])
+        for (m, scope, name), tally in sorted(additions.items())])
 
 
 def year_totals(session, member_id, year):
     """What the caps see of one member's year, from the running totals."""
     return totals.year_totals(read_tallies(session, [member_id], year), member_id)
+
+
+def _capped_names(candidates):
+    """The rules, and their categories, whose caps these candidates meet: a
+    deduction is never capped."""
+    names = set()
+    for candidate in candidates:
+        if candidate.rule.points > 0:
+            names.update((candidate.rule.key, candidate.rule.category))
+    return names
 
 
 def apply_activity(uow, envelope):
@@ -91,23 +116,24 @@ def apply_activity(uow, envelope):
     members = sorted(by_member)
     session = uow.session
     lock_member_years(session, members, year)
-    tallies = read_tallies(session, members, year)
+    names = _capped_names(c for group in by_member.values() for c in group)
+    caps = totals.caps_by_member(read_tallies(session, members, year, names)) if names else {}
     postings = []
     for member_id in members:
-        caps = totals.year_totals(tallies, member_id)
+        member_caps = caps.get(member_id) or points.YearTotals.empty()
         for candidate in by_member[member_id]:
-            posting = points.post(rule_set, caps, candidate)
+            posting = points.post(rule_set, member_caps, candidate)
             if posting is not None:
                 postings.append(posting)
     if not postings:
         return
     session.execute(insert(point_entries), [
-        {"id": uuid.uuid4().hex, "member_id": p.member_id, "bureau_id": envelope.bureau_id,
+        {"id": entry_id(), "member_id": p.member_id, "bureau_id": envelope.bureau_id,
          "year": year, "rule": p.rule, "category": p.category, "points": p.points,
          "source_event": envelope.id, "occurred_on": held_on, "reason": None,
          "posted_by": None, "rule_set_version": rule_set.version}
         for p in postings])
-    write_tallies(session, year, totals.roll_forward(tallies, postings))
+    add_to_tallies(session, year, totals.additions(postings))
     uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
 
 

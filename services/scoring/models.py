@@ -44,4 +44,6 @@ member_year_totals = Table(
     Column("name", String(64), primary_key=True),    # the rule's key, the category, ''
     Column("earned", Numeric(12, 2), nullable=False),  # positive postings: what caps count
     Column("net", Numeric(12, 2), nullable=False),     # every posting
+    # on SQLite, kept in key order: a member's totals share a page or two
+    sqlite_with_rowid=False,
 )

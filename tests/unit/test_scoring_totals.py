@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from services.scoring.domain.points import POINT_RULES, Candidate, Posting, YearTotals, post
-from services.scoring.domain.totals import (CATEGORY, RULE, WHOLE_YEAR, YEAR, Tally,
+from services.scoring.domain.totals import (CATEGORY, RULE, WHOLE_YEAR, YEAR, Tally, additions,
                                             roll_forward, scopes_of, year_totals)
 
 
@@ -96,3 +96,8 @@ def test_caps_from_running_totals_match_caps_from_the_ledger(shipped):
     net = sum(p.points for p in expected if p)
     assert tallies[("m1", YEAR, WHOLE_YEAR)] == Tally(earned, net)
     assert tallies[("m1", CATEGORY, "organisational-life")].earned == Decimal(60)
+
+
+def test_additions_are_the_roll_forward_of_nothing():
+    postings = [posting("m1", "attend", "life", 2), posting("m1", "absent", "discipline", -3)]
+    assert additions(postings) == roll_forward({}, postings)

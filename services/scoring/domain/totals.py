@@ -4,9 +4,8 @@ beside the ledger so that neither a posting nor a summary reads the history.
 Each total has a scope: a rule (its key), a category, or the whole year. It
 holds two sums: ``earned``, the positive postings (what the caps count;
 a deduction never uses up a cap nor gives room back), and ``net``, every
-posting (what the member has). Pure: the handler reads the tallies of the
-members an activity touches, rolls them forward by the postings, and writes
-the ones that changed."""
+posting (what the member has). Pure: the handler reads what the caps need
+of the members' tallies, and adds to them what the postings add."""
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,15 +42,26 @@ def roll_forward(tallies, postings):
     return changed
 
 
+def additions(postings):
+    """What ``postings`` add to each total, keyed (member_id, scope, name)."""
+    return roll_forward({}, postings)
+
+
 def year_totals(tallies, member_id):
     """What the caps see of ``member_id``'s year: the earned sums by rule and
     by category, as ``post`` expects them."""
-    totals = YearTotals.empty()
+    return caps_by_member(tallies).get(member_id) or YearTotals.empty()
+
+
+def caps_by_member(tallies):
+    """``year_totals`` of every member in ``tallies`` at once."""
+    out = {}
     for (member, scope, name), tally in tallies.items():
-        if member != member_id or tally.earned <= 0:
+        totals = out.setdefault(member, YearTotals.empty())
+        if tally.earned <= 0:
             continue
         if scope == RULE:
             totals.by_rule[name] = tally.earned
         elif scope == CATEGORY:
             totals.by_category[name] = tally.earned
-    return totals
+    return out

@@ -36,7 +36,8 @@ def upgrade():
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('earned', sa.Numeric(precision=12, scale=2), nullable=False),
     sa.Column('net', sa.Numeric(precision=12, scale=2), nullable=False),
-    sa.PrimaryKeyConstraint('member_id', 'year', 'scope', 'name')
+    sa.PrimaryKeyConstraint('member_id', 'year', 'scope', 'name'),
+    sqlite_with_rowid=False,
     )
     op.create_index('ix_point_entries_member_year', 'point_entries', ['member_id', 'year'])
 
