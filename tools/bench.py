@@ -37,8 +37,8 @@ from tools.broker import VirtualHost
 PROFILES = {
     "quick": {"compliance": {"bureaus": 10, "branches": 15, "members": 200},
               "small_bureaus": 2, "single_n": 20, "bulk_n": 520, "grow_seconds": 60,
-              "timer_interval": 1, "timer_window": 4, "tree_seconds": 2.0,
-              "freshness_tries": 7, "scoring_activities": 100, "retention_rows": 100_000},
+              "timer_interval": 1, "timer_window": 3, "tree_seconds": 1.5,
+              "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
              "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
              "timer_interval": 10, "timer_window": 60, "tree_seconds": 5.0,
