@@ -45,6 +45,7 @@ def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=4)
     loader = Loader(lambda: bp.client(timeout=600), threads=threads, log=print)
     small = plan.bureaus_part(0, small_bureaus)
     loaded = loader.load_tree(plan, only=small)
+    _say_tree(loaded)
     small_acts = [a for a in plan.activities if a.org in small]
     tenth = [a for i, a in enumerate(small_acts) if a.held_on.month == MONTH or i % 10 == 0]
     tenth_ids = {id(a) for a in tenth}
@@ -85,6 +86,7 @@ def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=4)
                f"{month_full_small.median / month_tenth.median:.2f}×", "", "≤ 1.5×")
 
     loader.load_tree(plan, loaded)
+    _say_tree(loaded)
     load([a for a in plan.activities if a.org not in small])
     month_big = bureau_month()
     year_big = city_year()
@@ -111,3 +113,9 @@ def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=4)
                backend, f"{rate:.0f} act/s", "",
                "≥ 250 act/s (140,000 in ≤ 10 min)")
     return plan, loaded
+
+
+def _say_tree(loaded):
+    print(f"  {len(loaded.org_ids):,} organisations and {len(loaded.member_ids):,} members "
+          f"created so far ({loaded.seconds.get('orgs', 0):.0f} s and "
+          f"{loaded.seconds.get('members', 0):.0f} s)", flush=True)
