@@ -22,9 +22,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, insert, text
+from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
+from services.scoring.domain import points
 from services.scoring.handlers import apply_activity, rebuild_running_totals
 from services.scoring.models import (member_year_totals, member_years, metadata, outbox,
                                      point_entries, processed_events)
@@ -68,11 +69,11 @@ def history(rng, members, rows):
     """``rows`` ledger rows of these members over this year and the two before."""
     out = []
     for i in range(rows):
-        rule, category, points = rng.choice(HISTORY_RULES)
+        rule, category, amount = rng.choice(HISTORY_RULES)
         year = rng.choice((YEAR - 2, YEAR - 1, YEAR))
         out.append({"id": uuid.uuid4().hex, "member_id": rng.choice(members),
                     "bureau_id": "bench-bureau", "year": year, "rule": rule,
-                    "category": category, "points": points, "source_event": f"history-{i}",
+                    "category": category, "points": amount, "source_event": f"history-{i}",
                     "occurred_on": dt.date(year, 1, 1) + dt.timedelta(days=i % 365),
                     "rule_set_version": 1})
     return out
@@ -103,11 +104,52 @@ def _load(db, rows):
     _analyze(db)
 
 
-def _post(db, events):
+def _post(db, events, handler=apply_activity):
     started = time.perf_counter()
     for body in events:
-        consume(db, body, "activity_recorded", apply_activity)
+        consume(db, body, "activity_recorded", handler)
     return time.perf_counter() - started
+
+
+def legacy_apply_activity(uow, envelope):
+    """The handler as it was before the running totals, for a baseline only:
+    each attendee's year is summed from the ledger, each posting is its own
+    statement, each member gets an event. Run on a ledger without the
+    (member_id, year) index, as it was."""
+    activity = envelope.payload
+    held_on = dt.date.fromisoformat(activity["held_on"])
+    rule_set = points.POINT_RULES.for_day(envelope.bureau_id, held_on)
+    by_member = {}
+    for candidate in points.candidates_for_activity(rule_set, activity):
+        by_member.setdefault(candidate.member_id, []).append(candidate)
+    session, e, y = uow.session, point_entries, member_years
+    for member_id in sorted(by_member):
+        key = (y.c.member_id == member_id, y.c.year == held_on.year)
+        if not session.execute(select(y.c.member_id).where(*key)).first():
+            session.execute(insert(y).values(member_id=member_id, year=held_on.year))
+        if session.bind.dialect.name == "postgresql":
+            session.execute(select(y.c.member_id).where(*key).with_for_update())
+        caps = points.YearTotals.empty()
+        for rule, category, amount in session.execute(select(e.c.rule, e.c.category, e.c.points)
+                                                      .where(e.c.member_id == member_id,
+                                                             e.c.year == held_on.year)):
+            caps.add(rule, category, Decimal(amount))
+        posted = []
+        for candidate in by_member[member_id]:
+            posting = points.post(rule_set, caps, candidate)
+            if posting is None:
+                continue
+            session.execute(insert(e).values(
+                id=uuid.uuid4().hex, member_id=member_id, bureau_id=envelope.bureau_id,
+                year=held_on.year, rule=posting.rule, category=posting.category,
+                points=posting.points, source_event=envelope.id, occurred_on=held_on,
+                rule_set_version=rule_set.version))
+            posted.append({"rule": posting.rule, "category": posting.category,
+                           "points": str(posting.points)})
+        if posted:
+            uow.emit("points_posted", envelope.bureau_id, {
+                "source_event": envelope.id, "year": held_on.year,
+                "members": [{"member_id": member_id, "entries": posted}]})
 
 
 def _figure(rates):
@@ -140,54 +182,76 @@ def _scratch_databases(backend_url, count):
 
 
 def measure_ledger(backend_url, attendees=20, activities_per_run=200, ledger_rows=30000,
-                   repeats=3, members=None, chunk=10, seed=1, out=print):
+                   repeats=3, members=None, chunk=10, baseline=False, baseline_activities=None,
+                   seed=1, out=print):
     """Activities/s posted on an empty ledger and on a ``ledger_rows`` one,
-    ``repeats`` times each; prints a table and returns the figures.
+    ``repeats`` times each; prints a table and returns the figures. With
+    ``baseline``, the handler as it was before the running totals is measured
+    in the same run, on ``baseline_activities`` per run (it is slow).
 
     ``backend_url`` names the backend: an SQLite URL (the files go to a
-    temporary folder) or a PostgreSQL server URL, on which two scratch
-    databases are made and dropped. The two ledgers are posted to in turns of
-    ``chunk`` activities, so that whatever else the machine does weighs on
-    both columns alike."""
+    temporary folder) or a PostgreSQL server URL, on which scratch databases
+    are made and dropped. The ledgers are posted to in turns of ``chunk``
+    activities, so that whatever else the machine does weighs on every column
+    alike; the ratio of the two columns of one run is the steadier figure."""
     members = members or max(attendees, ledger_rows // 20)
     rng = random.Random(seed)
     population = [f"bench-m{i:05d}" for i in range(members)]
-    empty, full = [], []
-    with _scratch_databases(backend_url, 2) as urls:
+    turns = max(1, activities_per_run // chunk)
+    rows = [("running totals", apply_activity, activities_per_run)]
+    if baseline:
+        rows.append(("before (baseline)", legacy_apply_activity,
+                     baseline_activities or max(turns, activities_per_run // 4)))
+    columns = [(row, loaded) for row in rows for loaded in (False, True)]
+    rates = {(row[0], loaded): [] for row, loaded in columns}
+    with _scratch_databases(backend_url, len(columns)) as urls:
         dbs = [Database("scoring", metadata, MIGRATIONS).open(url) for url in urls]
         backend = dbs[0].engine.dialect.name
+        for db, ((_, handler, _n), _loaded) in zip(dbs, columns):
+            if handler is legacy_apply_activity:
+                with db.connect(write=True) as conn:
+                    conn.exec_driver_sql("DROP INDEX ix_point_entries_member_year")
         try:
             for _ in range(repeats):
-                for db in dbs:
+                for db, (_, loaded) in zip(dbs, columns):
                     _wipe(db)
-                _analyze(dbs[0])
-                _load(dbs[1], history(rng, population, ledger_rows))
-                work = [activities(rng, population, activities_per_run, attendees)
-                        for _ in dbs]
-                elapsed = [0.0, 0.0]
-                for start in range(0, activities_per_run, chunk):
-                    for i, db in enumerate(dbs):
-                        elapsed[i] += _post(db, work[i][start:start + chunk])
-                empty.append(activities_per_run / elapsed[0])
-                full.append(activities_per_run / elapsed[1])
+                    if loaded:
+                        _load(db, history(rng, population, ledger_rows))
+                    else:
+                        _analyze(db)
+                work = [activities(rng, population, n, attendees) for (_, _, n), _ in columns]
+                elapsed = [0.0] * len(columns)
+                for turn in range(turns):
+                    for i, (db, ((_, handler, n), _)) in enumerate(zip(dbs, columns)):
+                        size = -(-n // turns)
+                        elapsed[i] += _post(db, work[i][turn * size:(turn + 1) * size], handler)
+                for i, ((label, _, n), loaded) in enumerate(columns):
+                    rates[(label, loaded)].append(n / elapsed[i])
         finally:
             for db in dbs:
                 db.engine.dispose()
-    # each run's two columns were posted in turns, under the same load: their
-    # ratio is steadier than the rates themselves
-    ratios = [f / e for f, e in zip(full, empty)]
+
     figures = {"backend": backend, "attendees": attendees, "activities": activities_per_run,
-               "ledger_rows": ledger_rows, "empty": _figure(empty), "full": _figure(full),
-               "ratio": round(statistics.median(ratios), 2),
-               "ratios": [round(r, 2) for r in ratios]}
-    out(f"scoring ledger, {backend}: activities of {attendees} attendees posted per second "
-        f"({activities_per_run} per run, {repeats} runs; median ± spread)")
-    out(f"  {'empty ledger':>16} {'ledger of ' + str(ledger_rows):>18}   full/empty")
-    out(f"  {figures['empty']['median']:>9.1f} ± {figures['empty']['spread']:<5.1f}"
-        f"{figures['full']['median']:>12.1f} ± {figures['full']['spread']:<5.1f}"
-        f"   {figures['ratio']:.2f}")
-    out(f"  runs: empty {figures['empty']['runs']}, full {figures['full']['runs']}, "
-        f"full/empty {figures['ratios']} (median of these above)")
+               "ledger_rows": ledger_rows}
+    for label, _, n in rows:
+        empty, full = rates[(label, False)], rates[(label, True)]
+        ratios = [f / e for f, e in zip(full, empty)]
+        figure = {"activities": n, "empty": _figure(empty), "full": _figure(full),
+                  "ratio": round(statistics.median(ratios), 2),
+                  "ratios": [round(r, 2) for r in ratios]}
+        if label == "running totals":
+            figures.update(figure)
+        else:
+            figures["baseline"] = figure
+    out(f"scoring ledger, {backend}: activities of {attendees} attendees posted per second, "
+        f"handler driven directly ({repeats} runs; median ± spread)")
+    out(f"  {'':<18}{'empty ledger':>16}{'ledger of ' + str(ledger_rows):>20}"
+        f"{'full/empty':>12}   full/empty by run")
+    for label, _, n in rows:
+        f = figures if label == "running totals" else figures["baseline"]
+        out(f"  {label:<18}{f['empty']['median']:>8.1f} ± {f['empty']['spread']:<5.1f}"
+            f"{f['full']['median']:>12.1f} ± {f['full']['spread']:<5.1f}{f['ratio']:>10.2f}"
+            f"   {f['ratios']}  ({n} activities a run)")
     return figures
 
 
@@ -198,10 +262,13 @@ def main(argv=None):
     parser.add_argument("--activities", type=int, default=200)
     parser.add_argument("--ledger-rows", type=int, default=30000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", action="store_true",
+                        help="also measure the handler as it was before the running totals")
     args = parser.parse_args(argv)
     return measure_ledger("sqlite://" if args.backend == "sqlite" else PG_ADMIN,
                           attendees=args.attendees, activities_per_run=args.activities,
-                          ledger_rows=args.ledger_rows, repeats=args.repeats)
+                          ledger_rows=args.ledger_rows, repeats=args.repeats,
+                          baseline=args.baseline)
 
 
 if __name__ == "__main__":
