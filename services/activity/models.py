@@ -19,8 +19,9 @@ activities = Table(
     Column("speaker_id", String(32), nullable=True),
     Column("recorded_by", String(64), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # indexed with org_path for shared.tree.under by a migration (the index
-    # needs a backend-specific operator class or collation)
+    # built by shared.tree.path_index in a migration (text_pattern_ops on
+    # PostgreSQL, NOCASE on SQLite); declared here so autogenerate keeps it
+    Index("ix_activities_org_path_held_on", "org_path", "held_on"),
 )
 
 attendance = Table(

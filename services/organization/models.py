@@ -15,11 +15,12 @@ organizations = Table(
     Column("kind", String(16), nullable=False),
     Column("parent_id", String(32), ForeignKey("organizations.id"), nullable=True, index=True),
     Column("bureau_id", String(32), nullable=False, index=True),
-    # "/city/bureau/.../self/", indexed for shared.tree.under by a migration
-    # (the index needs a backend-specific operator class or collation)
-    Column("path", Text, nullable=False),
+    Column("path", Text, nullable=False),  # "/city/bureau/.../self/"
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("parent_id", "name", name="uq_org_sibling_name"),
+    # built by shared.tree.path_index in a migration (text_pattern_ops on
+    # PostgreSQL, NOCASE on SQLite); declared here so autogenerate keeps it
+    Index("ix_organizations_path", "path"),
 )
 
 members = Table(
