@@ -1,0 +1,142 @@
+"""The activity commands with the organisation register and the database
+faked (services/activity/handlers.py): how many lookups a batch costs, how a
+bad input is named, and that nothing is written unless all is good."""
+import base64
+
+import pytest
+
+from services.activity import handlers
+from shared.errors import BadInput
+
+BRANCH = {"id": "br", "name": "第一支部", "kind": "BRANCH", "parent_id": "k", "bureau_id": "b",
+          "path": ["c", "b", "k", "br"], "created_at": None}
+
+
+class FakeUow:
+    def __init__(self, db):
+        self.db = db
+        self.session = self
+        self.rows = {}
+        self.events = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.db.committed.append(self)
+        return False
+
+    def execute(self, statement, rows):
+        self.rows.setdefault(statement.table.name, []).extend(rows)
+
+    def emit(self, event_type, bureau_id, payload):
+        self.events.append((event_type, bureau_id, payload))
+
+
+class FakeDb:
+    def __init__(self):
+        self.committed = []
+
+    def uow(self):
+        return FakeUow(self)
+
+
+class Register:
+    """describe_for_activities and directory, counting the calls."""
+
+    def __init__(self, members=("m1", "m2")):
+        self.members = list(members)
+        self.describe_calls = []
+
+    def describe(self, requests):
+        self.describe_calls.append(requests)
+        return [{"org": BRANCH, "member_ids": self.members} if r["org_id"] == "br"
+                else {"error": {"code": "NOT_FOUND", "message": f"no {r['org_id']}"}}
+                for r in requests]
+
+    def directory(self, org_id):
+        return {"org": BRANCH, "orgs": [BRANCH],
+                "members": [{"id": "m1", "name": "甲"}, {"id": "m2", "name": "乙"}]}
+
+
+def data(theme="学习", **overrides):
+    return {"org_id": "br", "kind": "ACTIVITY_DAY", "theme": theme, "held_on": "2017-06-03",
+            "attendance": [{"member_id": "m1", "status": "PRESENT"},
+                           {"member_id": "m2", "status": "ABSENT"}], **overrides}
+
+
+def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
+    db, register = FakeDb(), Register()
+    ids = handlers.record_activities(db, [data(f"第{i}次") for i in range(500)], "sec",
+                                     register.describe)
+    assert len(register.describe_calls) == 1 and len(register.describe_calls[0]) == 500
+    [uow] = db.committed
+    assert len(uow.rows["activities"]) == 500 and len(uow.rows["attendance"]) == 1000
+    assert [r["id"] for r in uow.rows["activities"]] == ids
+    assert [r["theme"] for r in uow.rows["activities"]] == [f"第{i}次" for i in range(500)]
+    assert [e[0] for e in uow.events] == ["activity_recorded"] * 500
+    assert uow.events[0][2] == {
+        "activity_id": ids[0], "org_id": "br", "org_path": ["c", "b", "k", "br"],
+        "kind": "ACTIVITY_DAY", "theme": "第0次", "held_on": "2017-06-03", "speaker_id": None,
+        "attendance": [{"member_id": "m1", "status": "PRESENT"},
+                       {"member_id": "m2", "status": "ABSENT"}]}
+
+
+@pytest.mark.parametrize("bad, message, field", [
+    (data(theme=""), "inputs[2]: every activity needs a theme", "inputs[2].theme"),
+    (data(attendance=[{"member_id": "m9", "status": "PRESENT"}]),
+     "inputs[2]: not members of 第一支部 on 2017-06-03: m9", "inputs[2].attendance"),
+    (data(org_id="elsewhere"), "inputs[2]: there is no branch, party group or committee "
+     "elsewhere", "inputs[2].orgId"),
+    ("not an object", "inputs[2]: the activity must be an object", "inputs[2].input"),
+])
+def test_the_first_bad_input_is_named_by_index_and_nothing_is_written(bad, message, field):
+    db, register = FakeDb(), Register()
+    with pytest.raises(BadInput) as err:
+        handlers.record_activities(db, [data(), data(), bad, data()], "sec", register.describe)
+    assert err.value.message.startswith(message) and err.value.field == field
+    assert db.committed == []
+
+
+def test_more_than_500_or_not_a_list_is_refused_before_any_lookup():
+    db, register = FakeDb(), Register()
+    for inputs in ([data()] * 501, {"a": 1}):
+        with pytest.raises(BadInput) as err:
+            handlers.record_activities(db, inputs, "sec", register.describe)
+        assert err.value.field == "inputs"
+    assert register.describe_calls == [] and db.committed == []
+
+
+def csv_file(rows):
+    lines = ["组织,类型,主题,日期,出席,请假,缺席"] + rows
+    return base64.b64encode("\n".join(lines).encode()).decode()
+
+
+def test_an_import_asks_once_per_distinct_organisation_and_day_in_batches(monkeypatch):
+    monkeypatch.setattr(handlers, "DESCRIBE_BATCH", 30)
+    db, register = FakeDb(), Register()
+    rows = [f"第一支部,党课,第{i}讲,2017-{1 + i % 12:02d}-{1 + i % 28:02d},甲,,乙"
+            for i in range(1000)]
+    result = handlers.import_activities(db, "br", csv_file(rows), False, "admin",
+                                        register.describe, register.directory)
+    assert result == {"dry_run": False, "created": 1000, "errors": []}
+    pairs = {(r["org_id"], r["day"]) for call in register.describe_calls for r in call}
+    assert sum(len(call) for call in register.describe_calls) == len(pairs) == 84
+    assert [len(call) for call in register.describe_calls] == [30, 30, 24]
+    [uow] = db.committed
+    assert len(uow.rows["activities"]) == len(uow.events) == 1000
+
+
+def test_an_import_with_a_bad_row_or_a_dry_run_writes_nothing():
+    db, register = FakeDb(), Register()
+    good = "第一支部,党课,讲,2017-06-03,甲,,乙"
+    result = handlers.import_activities(db, "br", csv_file([good, "第一支部,党课,讲,2017-06-03,丙,,"]),
+                                        False, "admin", register.describe, register.directory)
+    assert result["created"] == 0
+    assert result["errors"] == [{"row": 3, "column": "出席",
+                                 "message": "nobody named 丙 belongs to 第一支部"}]
+    result = handlers.import_activities(db, "br", csv_file([good, good]), True, "admin",
+                                        register.describe, register.directory)
+    assert result == {"dry_run": True, "created": 2, "errors": []}
+    assert db.committed == []
