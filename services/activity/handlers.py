@@ -66,8 +66,10 @@ def record_activity(db, data, actor, describe):
 
 
 def _of_input(i, err):
+    """``err`` about one input, as an error of the i-th of a batch."""
+    whole = err.field in (None, "input")
     return BadInput(f"inputs[{i}]: {err.message}",
-                    f"inputs[{i}].{err.field}" if err.field else f"inputs[{i}]")
+                    f"inputs[{i}]" if whole else f"inputs[{i}].{err.field}")
 
 
 def record_activities(db, datas, actor, describe):

@@ -56,7 +56,7 @@ def activities_under(org_path, start, end):
     return (select(activities)
             .where(under(activities.c.org_path, org_path),
                    activities.c.held_on >= start, activities.c.held_on <= end)
-            .order_by(activities.c.held_on, activities.c.recorded_at))
+            .order_by(activities.c.held_on, activities.c.recorded_at, activities.c.id))
 
 
 def list_activities(conn, org_path, start, end):

@@ -89,7 +89,7 @@ def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
      "inputs[2]: not members of 第一支部 on 2017-06-03: m9", "inputs[2].attendance"),
     (data(org_id="elsewhere"), "inputs[2]: there is no branch, party group or committee "
      "elsewhere", "inputs[2].orgId"),
-    ("not an object", "inputs[2]: the activity must be an object", "inputs[2].input"),
+    ("not an object", "inputs[2]: the activity must be an object", "inputs[2]"),
 ])
 def test_the_first_bad_input_is_named_by_index_and_nothing_is_written(bad, message, field):
     db, register = FakeDb(), Register()
