@@ -1,9 +1,10 @@
 """The scoring service's commands and events, each inside a unit of work.
 
 Posting an activity costs the same however long the ledger is: the members'
-years are locked (sorted, so replicas never deadlock), their running totals
-read and written back, and the ledger appended to, in a fixed number of
-statements whatever the number of attendees."""
+years are locked (in member order, so replicas never deadlock), the running
+totals their caps need are read, the ledger is appended to and the postings
+added to the totals, in a fixed number of statements whatever the number of
+attendees; nothing reads the ledger."""
 import datetime as dt
 import secrets
 import time

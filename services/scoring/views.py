@@ -11,7 +11,7 @@ from services.scoring.models import member_year_totals, point_entries
 def entries_query(member_ids, year):
     e = point_entries
     return (select(e).where(e.c.member_id.in_(member_ids), e.c.year == year)
-            .order_by(e.c.member_id, e.c.occurred_on, e.c.posted_at))
+            .order_by(e.c.member_id, e.c.occurred_on, e.c.posted_at, e.c.id))
 
 
 def totals_query(member_ids, year):
