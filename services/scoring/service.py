@@ -24,9 +24,15 @@ def _year(year):
     return year
 
 
+MAX_MEMBERS = 10_000  # one query's parameters stay far below SQLite's 32,766
+
+
 def _member_ids(member_ids):
     if not isinstance(member_ids, list):
         raise BadInput("member_ids must be a list of member ids", "member_ids")
+    if len(member_ids) > MAX_MEMBERS:
+        raise BadInput(f"at most {MAX_MEMBERS} members at once, not {len(member_ids)}",
+                       "member_ids")
     for i, member_id in enumerate(member_ids):
         if not isinstance(member_id, str) or not member_id:
             raise BadInput(f"{member_id!r} is not a member id", f"member_ids[{i}]")

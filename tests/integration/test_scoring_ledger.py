@@ -414,6 +414,9 @@ def test_points_summaries_answers_as_points_summary_does(services, vhost, rpc):
     assert err.value.field == "member_ids[1]"
     with pytest.raises(BadInput):
         rpc.scoring.points_summaries("m00", 2017)
+    with pytest.raises(BadInput) as err:
+        rpc.scoring.points_summaries([f"m{i}" for i in range(10_001)], 2017)
+    assert "at most 10000" in str(err.value)
 
 
 def test_points_summaries_read_in_two_queries_however_many_members(db):
@@ -422,12 +425,13 @@ def test_points_summaries_read_in_two_queries_however_many_members(db):
                                           for i in range(60)], f"2017-03-{day:02d}"))
     members = [f"m{i:03d}" for i in range(60)]
     counts = []
-    for ids in (members[:1], members[:10], members + ["nobody"]):
+    most = members + [f"nobody-{i}" for i in range(10_000 - len(members))]
+    for ids in (members[:1], members[:10], members + ["nobody"], most):
         with statements_of(db.engine) as seen, db.connect() as conn:
             answer = views.points_summaries(conn, ids, 2017)
         assert set(answer) == set(ids)
         counts.append(len([s for s in seen if s.lstrip().upper().startswith("SELECT")]))
-    assert counts == [2, 2, 2]
+    assert counts == [2, 2, 2, 2]
 
 
 # -- the index ----------------------------------------------------------------------------
