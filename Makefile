@@ -21,12 +21,12 @@ unit: bootstrap
 # every figure of the benchmark table beside its baselines, SQLite and PostgreSQL
 bench:
 	@bash scripts/bootstrap.sh --with-postgres
-	@$(PY) -m tools.bench $(BENCH_ARGS)
+	@PYTHONWARNINGS=ignore $(PY) -m tools.bench $(BENCH_ARGS)
 
 # the same on the synthetic city of 2,000 branches and 60,000 members (long)
 bench-city:
 	@bash scripts/bootstrap.sh --with-postgres
-	@$(PY) -m tools.bench --profile city $(BENCH_ARGS)
+	@PYTHONWARNINGS=ignore $(PY) -m tools.bench --profile city $(BENCH_ARGS)
 
 clean:
 	rm -rf data .pytest_cache
