@@ -50,6 +50,13 @@ def org_rows(conn, org_ids):
     return found
 
 
+def roots(conn):
+    """The organisations at the top of the tree, by name."""
+    return [org_dict(r) for r in conn.execute(
+        select(organizations).where(organizations.c.parent_id.is_(None))
+        .order_by(organizations.c.name)).mappings()]
+
+
 def children_of(conn, org_ids):
     """``{org_id: [child org dicts by name]}`` for every id asked (an unknown
     id or a leaf has an empty list)."""

@@ -1,6 +1,9 @@
 """The activity service's rules, pure and unit-tested: ``activity`` decides
 whether one record may be stored, ``importing`` reads paper records (a
 spreadsheet) into records."""
-from services.activity.domain.activity import (  # noqa: F401
+from services.activity.domain.activity import (
     BRANCH_KINDS, COMMITTEE_KINDS, MAX_REASON, MAX_THEME, ActivityDraft, AttendanceLine,
     allowed_org_kinds, validate_against_org, validate_input)
+
+__all__ = ["BRANCH_KINDS", "COMMITTEE_KINDS", "MAX_REASON", "MAX_THEME", "ActivityDraft",
+           "AttendanceLine", "allowed_org_kinds", "validate_against_org", "validate_input"]

@@ -1,0 +1,90 @@
+"""The organisation service's commands, each inside one unit of work that
+stores the change and queues its event (organization_created,
+member_registered, member_transferred) in the outbox."""
+import uuid
+
+from sqlalchemy import and_, insert, select
+
+from services.organization import domain, views
+from services.organization.models import memberships, members, organizations
+from shared import clock
+from shared.errors import Conflict
+from shared.periods import parse_date
+from shared.vocabulary import BUREAU, CITY
+
+
+def create_organization(db, data):
+    name = domain.clean_name(data.get("name"))
+    kind = data.get("kind")
+    with db.uow() as uow:
+        conn = uow.session
+        parent = views.org_row(conn, data["parent_id"], "parentId") \
+            if data.get("parent_id") else None
+        domain.validate_org(kind, parent)
+        clash = conn.execute(select(organizations.c.id).where(and_(
+            organizations.c.parent_id == (parent["id"] if parent else None),
+            organizations.c.name == name))).first()
+        if clash:
+            raise Conflict(f"{name} already exists there", "name")
+        org_id = uuid.uuid4().hex
+        path = (parent["path"] if parent else "/") + org_id + "/"
+        if kind in (CITY, BUREAU):
+            bureau_id = org_id
+        else:
+            bureau_id = parent["bureau_id"]
+        conn.execute(insert(organizations).values(
+            id=org_id, name=name, kind=kind, parent_id=parent["id"] if parent else None,
+            bureau_id=bureau_id, path=path, created_at=clock.now()))
+        row = views.org_row(conn, org_id)
+        result = views.org_dict(row)
+        uow.emit("organization_created", bureau_id, {
+            "org_id": org_id, "name": name, "kind": kind,
+            "parent_id": result["parent_id"], "path": result["path"],
+            "created_on": clock.today().isoformat()})
+    return result
+
+
+def register_member(db, data):
+    with db.uow() as uow:
+        conn = uow.session
+        branch = views.org_row(conn, data.get("branch_id"), "branchId")
+        group = views.org_row(conn, data["group_id"], "groupId") if data.get("group_id") else None
+        name, roles, joined_on = domain.validate_member(data, branch, group, clock.today())
+        member_id = uuid.uuid4().hex
+        conn.execute(insert(members).values(
+            id=member_id, name=name, roles=roles, bureau_id=branch["bureau_id"],
+            created_at=clock.now()))
+        conn.execute(insert(memberships).values(
+            member_id=member_id, branch_id=branch["id"],
+            group_id=group["id"] if group else None, valid_from=joined_on))
+        uow.emit("member_registered", branch["bureau_id"], {
+            "member_id": member_id, "name": name, "branch_id": branch["id"],
+            "group_id": group["id"] if group else None, "roles": roles,
+            "joined_on": joined_on.isoformat() if joined_on else None})
+        return views.member(conn, member_id)
+
+
+def transfer_member(db, data):
+    """Move a member to another branch from a day on; the old membership
+    is closed, not rewritten, so who belonged where on any day stays
+    answerable."""
+    with db.uow() as uow:
+        conn = uow.session
+        member = views.member(conn, data.get("member_id"))
+        current = conn.execute(
+            select(memberships).where(memberships.c.member_id == member["id"])
+            .order_by(memberships.c.id.desc())).mappings().first()
+        target = views.org_row(conn, data.get("branch_id"), "branchId")
+        group = views.org_row(conn, data["group_id"], "groupId") if data.get("group_id") else None
+        on = parse_date(data.get("on") or clock.today().isoformat(), "on")
+        domain.validate_transfer(current, target, group, on, clock.today())
+        conn.execute(memberships.update().where(memberships.c.id == current["id"])
+                     .values(valid_to=on))
+        conn.execute(insert(memberships).values(
+            member_id=member["id"], branch_id=target["id"],
+            group_id=group["id"] if group else None, valid_from=on))
+        uow.emit("member_transferred", target["bureau_id"], {
+            "member_id": member["id"], "from_branch_id": current["branch_id"],
+            "branch_id": target["id"], "group_id": group["id"] if group else None,
+            "on": on.isoformat()})
+        return views.member(conn, member["id"])
