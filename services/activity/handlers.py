@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import insert
 
+from services.activity import views
 from services.activity.domain import importing
 from services.activity.domain.activity import validate_against_org, validate_input
 from services.activity.models import activities, attendance
@@ -121,7 +122,7 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
         answers.update(zip(batch, describe([{"org_id": o, "day": d.isoformat()}
                                             for o, d in batch])))
     today = clock.today()
-    checked = []
+    checked, numbers = [], []
     for row, org in located:
         answer = answers[(org["id"], row.held_on)]
         data, row_errors = importing.to_input(row, org, answer, folder)
@@ -131,9 +132,18 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
         try:
             draft = validate_input(data, today)
             checked.append((draft, check_against_org(draft, answer)))
+            numbers.append(row.number)
         except BadInput as err:
             errors.append(importing.RowError(row.number, importing.column_of(err.field, data),
                                              err.message))
+    if checked:
+        with db.connect() as conn:
+            recorded = views.recorded_keys(conn, path_of(folder.root["path"]),
+                                           min(d.held_on for d, _ in checked),
+                                           max(d.held_on for d, _ in checked))
+        errors += importing.repeated(
+            [(number, importing.key_of(draft.org_id, draft.kind, draft.held_on, draft.theme))
+             for number, (draft, _org) in zip(numbers, checked)], recorded)
     errors.sort(key=lambda e: e.row)
     if errors:
         return {"dry_run": bool(dry_run), "created": 0,

@@ -2,6 +2,7 @@
 by one, by a list of ids, or under an organisation in a span of days."""
 from sqlalchemy import select
 
+from services.activity.domain.importing import key_of
 from services.activity.models import activities, attendance
 from shared.errors import NotFound
 from shared.tree import under
@@ -62,3 +63,14 @@ def activities_under(org_path, start, end):
 def list_activities(conn, org_path, start, end):
     rows = conn.execute(activities_under(org_path, start, end)).mappings().all()
     return _with_attendance(conn, rows)
+
+
+def recorded_keys(conn, org_path, start, end):
+    """What identifies each activity under ``org_path`` held from ``start``
+    to ``end``, as ``domain.importing.key_of`` makes it: how an import knows
+    a row is already recorded."""
+    rows = conn.execute(select(activities.c.org_id, activities.c.kind, activities.c.held_on,
+                               activities.c.theme)
+                        .where(under(activities.c.org_path, org_path),
+                               activities.c.held_on >= start, activities.c.held_on <= end))
+    return {key_of(*row) for row in rows}

@@ -223,6 +223,12 @@ def test_an_import_records_every_row(tree, rpc, vhost, engine_of, encode):
     assert listed[3]["org_id"] == tree["committee"]["id"]
     assert all(a["recorded_by"] == "admin" for a in listed)
     assert len(tap.collect(5)) == 5
+    # the same file again records nothing twice
+    again = rpc.activity.import_activities(tree["bureau"]["id"], encode(*rows), False, "admin")
+    assert again["created"] == 0
+    assert [(e["row"], e["column"]) for e in again["errors"]] == [(n, None) for n in range(2, 7)]
+    assert all("already recorded" in e["message"] for e in again["errors"])
+    assert stored(engine_of)[0] == 5
 
 
 def test_a_dry_run_counts_and_writes_nothing(tree, rpc, engine_of):

@@ -2,6 +2,7 @@
 faked (services/activity/handlers.py): how many lookups a batch costs, how a
 bad input is named, and that nothing is written unless all is good."""
 import base64
+from contextlib import contextmanager
 
 import pytest
 
@@ -40,6 +41,18 @@ class FakeDb:
 
     def uow(self):
         return FakeUow(self)
+
+    @contextmanager
+    def connect(self):
+        yield None
+
+
+@pytest.fixture(autouse=True)
+def recorded(monkeypatch):
+    """The keys of activities already recorded (none unless a test adds some)."""
+    keys = set()
+    monkeypatch.setattr(handlers.views, "recorded_keys", lambda conn, path, start, end: keys)
+    return keys
 
 
 class Register:
@@ -130,13 +143,27 @@ def test_an_import_asks_once_per_distinct_organisation_and_day_in_batches(monkey
 
 def test_an_import_with_a_bad_row_or_a_dry_run_writes_nothing():
     db, register = FakeDb(), Register()
-    good = "第一支部,党课,讲,2017-06-03,甲,,乙"
-    result = handlers.import_activities(db, "br", csv_file([good, "第一支部,党课,讲,2017-06-03,丙,,"]),
-                                        False, "admin", register.describe, register.directory)
+    good, stranger = "第一支部,党课,讲,2017-06-03,甲,,乙", "第一支部,党课,讲,2017-06-03,丙,,"
+    result = handlers.import_activities(db, "br", csv_file([good, stranger]), False, "admin",
+                                        register.describe, register.directory)
     assert result["created"] == 0
     assert result["errors"] == [{"row": 3, "column": "出席",
                                  "message": "nobody named 丙 belongs to 第一支部"}]
-    result = handlers.import_activities(db, "br", csv_file([good, good]), True, "admin",
+    again = good.replace("讲", "再讲")
+    result = handlers.import_activities(db, "br", csv_file([good, again]), True, "admin",
                                         register.describe, register.directory)
     assert result == {"dry_run": True, "created": 2, "errors": []}
     assert db.committed == []
+
+
+def test_rows_already_recorded_or_repeated_in_the_file_are_errors(recorded):
+    db, register = FakeDb(), Register()
+    recorded.add(("br", "PARTY_LECTURE", "2017-06-03", "讲"))
+    rows = ["第一支部,党课,讲,2017-06-03,甲,,乙", "第一支部,党课,再讲,2017-06-03,甲,,",
+            "第一支部,PARTY_LECTURE,再讲,2017-06-03,乙,,"]
+    result = handlers.import_activities(db, "br", csv_file(rows), True, "admin",
+                                        register.describe, register.directory)
+    assert [(e["row"], e["column"]) for e in result["errors"]] == [(2, None), (4, None)]
+    assert "already recorded" in result["errors"][0]["message"]
+    assert result["errors"][1]["message"].startswith("the same activity as row 3")
+    assert result["created"] == 0 and db.committed == []

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 
 from services.activity.domain import importing
 from services.activity.domain.importing import (KIND_BY_CHINESE, Directory, RowError, column_of,
-                                               decode_file, locate, parse_kind, read_rows,
-                                               to_input)
+                                               decode_file, key_of, locate, parse_kind, read_rows,
+                                               repeated, to_input)
 from shared.errors import BadInput
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, ACTIVITY_KINDS, EXCUSED, GENERAL_MEETING,
                                PRESENT)
@@ -316,3 +316,16 @@ def test_the_fields_of_recordActivity_map_back_to_columns(field, column):
     data = {"attendance": [{"status": PRESENT}, {"status": PRESENT}, {"status": EXCUSED},
                            {"status": ABSENT}]}
     assert column_of(field, data) == column
+
+
+# -- the same activity twice ------------------------------------------------------------
+
+def test_a_row_repeating_a_recorded_activity_or_an_earlier_row_is_an_error():
+    lecture = key_of("br1", "PARTY_LECTURE", dt.date(2017, 6, 3), "讲")
+    other = key_of("br1", "PARTY_LECTURE", "2017-06-03", "再讲")
+    assert lecture == ("br1", "PARTY_LECTURE", "2017-06-03", "讲")
+    errors = repeated([(2, lecture), (3, other), (4, other), (5, other)], {lecture})
+    assert [(e.row, e.column) for e in errors] == [(2, None), (4, None), (5, None)]
+    assert "already recorded" in errors[0].message
+    assert errors[1].message.startswith("the same activity as row 3")
+    assert repeated([(2, lecture), (3, other)], set()) == []

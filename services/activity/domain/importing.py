@@ -407,3 +407,29 @@ def column_of(field, data):
     if field == "attendance":
         return STATUS_COLUMNS[PRESENT]
     return None
+
+
+# -- the same activity twice ----------------------------------------------------------
+
+def key_of(org_id, kind, held_on, theme):
+    """What makes two records the same activity: who held it, what, when and on what theme."""
+    return (org_id, kind, held_on.isoformat() if isinstance(held_on, dt.date) else held_on,
+            theme)
+
+
+def repeated(entries, recorded):
+    """Errors for the rows (``[(row number, key_of(...))]``) that repeat an
+    activity already recorded (``recorded``: a set of keys) or an earlier
+    row: a file brought twice must not record a year twice."""
+    errors, first = [], {}
+    for number, key in entries:
+        if key in recorded:
+            errors.append(RowError(number, None, "this activity is already recorded (same "
+                                   "organisation, kind, day and theme); remove the row, or "
+                                   "give it its own theme if it is another activity"))
+        elif key in first:
+            errors.append(RowError(number, None, f"the same activity as row {first[key]} "
+                                   "(same organisation, kind, day and theme)"))
+        else:
+            first[key] = number
+    return errors
