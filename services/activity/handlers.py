@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import insert
 
 from services.activity import views
-from services.activity.domain import importing
+from services.activity.domain import importing, sheet
 from services.activity.domain.activity import validate_against_org, validate_input
 from services.activity.models import activities, attendance
 from shared import clock
@@ -106,8 +106,8 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
     row reported, and nothing written unless there is none (nor on a dry run)."""
     if not isinstance(org_id, str) or not org_id:
         raise BadInput("say which organisation the records belong to", "orgId")
-    content = importing.decode_file(file_b64)
-    rows, errors = importing.read_rows(content)
+    content = sheet.decode_file(file_b64)
+    rows, errors = sheet.read_rows(content)
     try:
         folder = importing.Directory(directory(org_id))
     except NotFound:
@@ -134,7 +134,7 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
             checked.append((draft, check_against_org(draft, answer)))
             numbers.append(row.number)
         except BadInput as err:
-            errors.append(importing.RowError(row.number, importing.column_of(err.field, data),
+            errors.append(sheet.RowError(row.number, importing.column_of(err.field, data),
                                              err.message))
     if checked:
         with db.connect() as conn:

@@ -1,4 +1,5 @@
-"""Reading paper records from a spreadsheet (services/activity/domain/importing.py):
+"""Reading paper records from a spreadsheet (services/activity/domain/sheet.py and
+importing.py):
 the file, each row and column, and the names in it."""
 import base64
 import datetime as dt
@@ -9,10 +10,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from services.activity.domain import importing
-from services.activity.domain.importing import (KIND_BY_CHINESE, Directory, RowError, column_of,
-                                               decode_file, key_of, locate, parse_kind, read_rows,
-                                               repeated, to_input)
+from services.activity.domain import sheet
+from services.activity.domain.importing import (Directory, column_of, key_of, locate, repeated,
+                                               to_input)
+from services.activity.domain.sheet import (KIND_BY_CHINESE, RowError, decode_file, parse_kind,
+                                           read_rows)
 from shared.errors import BadInput
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, ACTIVITY_KINDS, EXCUSED, GENERAL_MEETING,
                                PRESENT)
@@ -28,10 +30,10 @@ def csv_bytes(*rows, header=HEADER):
 
 def xlsx_bytes(*rows, header=HEADER):
     book = Workbook()
-    sheet = book.active
-    sheet.append(header)
+    page = book.active
+    page.append(header)
     for row in rows:
-        sheet.append(list(row))
+        page.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -71,11 +73,11 @@ def test_what_is_not_base64_is_bad_input(value):
 
 
 def test_a_file_over_ten_megabytes_is_refused_before_and_after_decoding(monkeypatch):
-    big = base64.b64encode(b"x" * (importing.MAX_FILE_BYTES + 10)).decode()
+    big = base64.b64encode(b"x" * (sheet.MAX_FILE_BYTES + 10)).decode()
     with pytest.raises(BadInput) as err:
         decode_file(big)
     assert "10 MB" in err.value.message
-    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 5)
+    monkeypatch.setattr(sheet, "MAX_FILE_BYTES", 5)
     with pytest.raises(BadInput):
         decode_file(base64.b64encode(b"123456").decode())
 
@@ -134,7 +136,7 @@ def test_the_reasons_column_is_optional():
 
 def test_an_empty_file_or_too_many_rows_is_bad_input(monkeypatch):
     assert "no rows" in file_error(b"")
-    monkeypatch.setattr(importing, "MAX_ROWS", 2)
+    monkeypatch.setattr(sheet, "MAX_ROWS", 2)
     assert "at most 2" in file_error(csv_bytes(GOOD, GOOD, GOOD))
 
 
