@@ -41,7 +41,7 @@ PROFILES = {
               "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
              "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
-             "timer_interval": 10, "timer_window": 60, "tree_seconds": 5.0,
+             "timer_interval": 10, "timer_window": 30, "tree_seconds": 5.0,
              "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
@@ -137,6 +137,9 @@ def main(argv=None):
     parser.add_argument("--tries", type=int, default=20,
                         help="tries of the original freshness read (at least 20)")
     parser.add_argument("--port", type=int, default=18000)
+    for size in ("bureaus", "branches", "members"):
+        parser.add_argument(f"--{size}", type=int,
+                            help=f"{size} of the compliance figures' city (default: the profile's)")
     args = parser.parse_args(argv)
     if args.tries < 20:
         parser.error("at least 20 tries")
@@ -144,7 +147,8 @@ def main(argv=None):
     unknown = args.only - set(FIGURES)
     if unknown:
         parser.error(f"unknown figures {sorted(unknown)}; use {', '.join(FIGURES)}")
-    profile = PROFILES[args.profile]
+    profile = dict(PROFILES[args.profile])
+    profile["compliance"] = {k: getattr(args, k) or v for k, v in profile["compliance"].items()}
     backends = [b for b in args.backends.split(",") if b]
 
     started = time.perf_counter()

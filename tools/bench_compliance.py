@@ -34,7 +34,7 @@ def timed(client, query, variables, n):
     return statistics.median(samples), len(answer["compliance"]["results"])
 
 
-def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=4):
+def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=2):
     plan = plan_city(seed=seed, until=dt.date.today(), **sizes)
     year = plan.year
     big_bureaus = sizes["bureaus"]

@@ -34,6 +34,7 @@ from shared.vocabulary import (ABSENT, ACTIVITY_DAY, BRANCH, BUREAU, CENTRAL_GRO
                                COMMITTEE, COMMITTEE_MEETING, DEMOCRATIC_LIFE_MEETING, EXCUSED,
                                GENERAL_MEETING, GROUP, GROUP_MEETING, ORG_LIFE_MEETING,
                                PARTY_LECTURE, PRESENT, VOLUNTEER_SERVICE, WINTER_TRAINING)
+from tools.client import GraphQLFailed
 
 PRESETS = {
     # the city of the issue: ~140,000 activities a year
@@ -317,6 +318,10 @@ def _bulk_missing(exc):
     return "recordActivities" in text and ("Cannot query field" in text or "Unknown" in text)
 
 
+def _org_lookup_timed_out(exc):
+    return exc.codes == ["UNAVAILABLE"] and "organization service is not answering" in str(exc)
+
+
 class Loader:
     """Loads a plan through GraphQL with ``threads`` concurrent clients;
     ``client_factory()`` makes one ``tools.client.Client`` per thread."""
@@ -393,7 +398,7 @@ class Loader:
         client = self._client()
         if loaded.bulk is not False:
             try:
-                client.run(RECORD_MANY, {"inputs": inputs})
+                self._with_retry(lambda: client.run(RECORD_MANY, {"inputs": inputs}))
                 loaded.bulk = True
                 return
             except Exception as exc:  # noqa: BLE001 - decided by the message
@@ -404,6 +409,20 @@ class Loader:
                 loaded.bulk = False
         for data in inputs:
             client.run(RECORD_ONE, {"i": data})
+
+    def _with_retry(self, call, tries=3, pause=5.0):
+        """The gateway looks the organisations of a batch up before anything
+        is recorded; when the organisation service is too busy to answer in
+        time, nothing was written and the batch may be sent again."""
+        for attempt in range(tries):
+            try:
+                return call()
+            except GraphQLFailed as exc:
+                if attempt == tries - 1 or not _org_lookup_timed_out(exc):
+                    raise
+                self.log(f"the organisation service is busy; sending the batch again "
+                         f"in {pause:.0f} s")
+                time.sleep(pause)
 
     def load(self, plan):
         loaded = self.load_tree(plan)
