@@ -18,8 +18,8 @@ from shared.tree import path_of
 MIGRATIONS = Path(__file__).parent / "migrations"
 # An unanswered request expires in the broker, so a lookup never runs late.
 LOOKUP_TIMEOUT = 5
-# A batch lookup (500 activities, or an import's directory) may take longer
-# to answer once it has been taken.
+# A batch lookup (500 activities, or an import's directory) may wait longer
+# behind other work of the organisation service, and take longer to answer.
 BATCH_TIMEOUT = 30
 
 
@@ -27,21 +27,24 @@ class ActivityService(BaseService):
     name = "activity"
     db = Database("activity", metadata, MIGRATIONS)
     organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+    # a batch's request may wait in the queue as long as its caller waits
+    organization_batch = RpcProxy("organization", expiration=BATCH_TIMEOUT)
 
-    def _ask(self, method, *args, timeout=LOOKUP_TIMEOUT):
+    def _ask(self, method, *args, batch=False):
+        proxy, timeout = (self.organization_batch, BATCH_TIMEOUT) if batch \
+            else (self.organization, LOOKUP_TIMEOUT)
         try:
             with eventlet.Timeout(timeout):
-                return getattr(self.organization, method)(*args)
+                return getattr(proxy, method)(*args)
         except (UnknownService, eventlet.Timeout):
             raise Unavailable("the organisation register is not answering; try again "
                               "in a minute") from None
 
     def _describe(self, requests):
-        return self._ask("describe_for_activities", requests,
-                         timeout=LOOKUP_TIMEOUT if len(requests) == 1 else BATCH_TIMEOUT)
+        return self._ask("describe_for_activities", requests, batch=len(requests) > 1)
 
     def _directory(self, org_id):
-        return self._ask("directory", org_id, timeout=BATCH_TIMEOUT)
+        return self._ask("directory", org_id, batch=True)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def record_activity(self, data, actor="unknown"):
