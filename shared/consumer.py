@@ -9,12 +9,22 @@ database is away) puts the message back after a pause.
 
 ``consume`` applies one envelope inside a unit of work that also records the
 event id, so a redelivered event changes nothing.
+
+``batch_consumer`` is the same for events that come in floods (an import of
+a year's records): while a batch is being applied, the messages that arrive
+wait, and the next batch takes them all (up to ``max_batch``) into one unit
+of work (``consume_batch``). One event alone is handled at once, as before;
+a flood costs one transaction per batch, not per event. A batch that fails
+is applied again one event at a time, so one bad event never holds back the
+others.
 """
 import logging
 import time
+from functools import partial
 
 from kombu import Connection, Exchange, Queue
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -28,6 +38,9 @@ log = logging.getLogger(__name__)
 
 DEAD_LETTER_EXCHANGE = Exchange("xianfeng.dead-letter", type="direct", durable=True)
 RETRY_PAUSE = 1.0
+# Messages a consumer may hold unacknowledged: enough for a batch to gather
+# while the one before it is applied.
+PREFETCH = 200
 
 
 def dead_letter_queue(queue_name):
@@ -44,6 +57,10 @@ def is_transient(exc):
 
 
 class _DeadLetteringQueueConsumer(QueueConsumer):
+    @property
+    def prefetch_count(self):
+        return max(self.container.max_workers, PREFETCH)
+
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
         for consumer in consumers:
@@ -86,6 +103,66 @@ class EventConsumer(EventHandler):
 
 event_consumer = EventConsumer.decorator
 
+ACK, REJECT, REQUEUE = "ack", "reject", "requeue"
+
+
+class BatchEventConsumer(EventConsumer):
+    """An event consumer whose method receives a list of message bodies and
+    returns an outcome for each (``ACK``, ``REJECT`` to dead-letter,
+    ``REQUEUE`` to try again after a pause): see ``consume_batch``."""
+
+    def __init__(self, source_service, event_type, max_batch=100, concurrency=2, **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.max_batch = max_batch
+        self.concurrency = concurrency
+        self._waiting = []
+        self._in_flight = 0
+
+    def handle_message(self, body, message):
+        self._waiting.append((body, message))
+        self._dispatch()
+
+    def _dispatch(self):
+        while self._waiting and self._in_flight < self.concurrency:
+            batch = self._waiting[:self.max_batch]
+            self._waiting = self._waiting[self.max_batch:]
+            messages = [m for _, m in batch]
+            self._in_flight += 1
+            try:
+                self.container.spawn_worker(
+                    self, ([b for b, _ in batch],), {},
+                    context_data=self.unpack_message_headers(messages[0]),
+                    handle_result=partial(self._batch_done, messages))
+            except ContainerBeingKilled:
+                self._in_flight -= 1
+                for message in messages:
+                    self.queue_consumer.requeue_message(message)
+
+    def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
+        self._in_flight -= 1
+        try:
+            if exc_info is not None:  # consume_batch decides each; this is a bug's way out
+                outcomes = [REQUEUE if is_transient(exc_info[1]) else REJECT] * len(messages)
+            else:
+                outcomes = result
+            if REQUEUE in outcomes:
+                time.sleep(RETRY_PAUSE)
+            for message, outcome in zip(messages, outcomes):
+                if not message.channel.connection:
+                    continue  # the broker has already taken the message back
+                if outcome == ACK:
+                    message.ack()
+                elif outcome == REQUEUE:
+                    message.requeue()
+                else:
+                    message.reject(requeue=False)
+        finally:
+            self._dispatch()
+        return result, exc_info
+
+
+batch_consumer = BatchEventConsumer.decorator
+
 
 def consume(db, body, event_type, effect):
     """Apply ``effect(uow, envelope)`` once per event id."""
@@ -116,3 +193,50 @@ def consume(db, body, event_type, effect):
         raise
     metrics.EVENTS_HANDLED.labels(service, event_type).inc()
     return True
+
+
+def consume_batch(db, bodies, event_type, effect, effect_many=None):
+    """Apply a batch of events in one unit of work, each once per event id:
+    ``effect_many(uow, envelopes)`` (default: ``effect`` on each in turn).
+    Returns an outcome per body. Undecodable bodies are rejected; if the
+    batch fails, each event is applied alone with ``consume``."""
+    service = db.service
+    outcomes = [ACK] * len(bodies)
+    envelopes = []
+    for i, body in enumerate(bodies):
+        try:
+            envelopes.append((i, Envelope.from_dict(body, expect_type=event_type)))
+        except PoisonMessage as exc:
+            log.error("dead-lettering a %s message: %s", event_type, exc)
+            metrics.EVENTS_FAILED.labels(service, event_type, "dead_lettered").inc()
+            outcomes[i] = REJECT
+    if not envelopes:
+        return outcomes
+    try:
+        with db.uow() as uow:
+            todo = uow.first_times([e for _, e in envelopes])
+            if effect_many is not None:
+                effect_many(uow, todo)
+            else:
+                for envelope in todo:
+                    effect(uow, envelope)
+    except Exception as exc:
+        if is_transient(exc) and not is_duplicate(exc):
+            log.warning("retrying %d %s events: %s", len(envelopes), event_type, exc)
+            metrics.EVENTS_FAILED.labels(service, event_type, "retried").inc(len(envelopes))
+            return [REQUEUE if o == ACK else o for o in outcomes]
+        for i, envelope in envelopes:
+            outcomes[i] = _consume_alone(db, bodies[i], event_type, effect)
+        return outcomes
+    metrics.EVENTS_HANDLED.labels(service, event_type).inc(len(todo))
+    if len(envelopes) > len(todo):
+        metrics.EVENTS_DUPLICATE.labels(service, event_type).inc(len(envelopes) - len(todo))
+    return outcomes
+
+
+def _consume_alone(db, body, event_type, effect):
+    try:
+        consume(db, body, event_type, effect)
+    except Exception as exc:
+        return REQUEUE if is_transient(exc) else REJECT
+    return ACK

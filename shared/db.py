@@ -79,6 +79,10 @@ class UnitOfWork:
     def __exit__(self, exc_type, exc, tb):
         try:
             if exc_type is None:
+                if self.emitted:  # the outbox rows of the unit, in one statement
+                    self.session.execute(insert(self.db.tables["outbox"]), [
+                        {"event_id": e.id, "event_type": e.type, "envelope": e.to_dict()}
+                        for e in self.emitted])
                 self.session.commit()
             else:
                 self.session.rollback()
@@ -90,11 +94,30 @@ class UnitOfWork:
         return False
 
     def emit(self, event_type, bureau_id, payload):
+        """Queue an event; it is written to the outbox with the commit."""
         envelope = Envelope.new(event_type, bureau_id, payload)
-        self.session.execute(insert(self.db.tables["outbox"]).values(
-            event_id=envelope.id, event_type=envelope.type, envelope=envelope.to_dict()))
         self.emitted.append(envelope)
         return envelope
+
+    def first_times(self, envelopes):
+        """Record each handled event; the ones not handled before (a repeat
+        within ``envelopes`` counts once)."""
+        processed = self.db.tables["processed_events"]
+        ids = list(dict.fromkeys(e.id for e in envelopes))
+        seen = set()
+        for i in range(0, len(ids), 500):
+            seen |= set(self.session.execute(select(processed.c.event_id).where(
+                processed.c.event_id.in_(ids[i:i + 500]))).scalars())
+        fresh, new_ids = [], set()
+        for envelope in envelopes:
+            if envelope.id in seen or envelope.id in new_ids:
+                continue
+            new_ids.add(envelope.id)
+            fresh.append(envelope)
+        if fresh:
+            self.session.execute(insert(processed), [
+                {"event_id": e.id, "event_type": e.type} for e in fresh])
+        return fresh
 
     def first_time(self, envelope):
         processed = self.db.tables["processed_events"]

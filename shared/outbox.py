@@ -47,7 +47,8 @@ def messaging_tables(metadata: MetaData):
 
 class OutboxRelay:
     """Publishes committed outbox rows to the broker, oldest first, with
-    publisher confirms; marks a row published only after the broker has it.
+    a transaction per batch (tx.commit returns once the broker has them all);
+    marks a row published only after the broker has it.
     A crash between the two republishes the row, which consumers ignore."""
 
     def __init__(self, db, amqp_uri, exchange_config, poll_interval=0.5, batch=200):
@@ -93,12 +94,16 @@ class OutboxRelay:
                 pass
             self._connection = None
 
-    def _producer(self):
+    def _channel(self):
+        """A transactional channel: a batch is published, then committed; when
+        the commit returns the broker has every message of it (persisted, for
+        durable queues), one round trip per batch rather than per message."""
         if self._connection is None:
-            self._connection = Connection(
-                self.amqp_uri, transport_options={"confirm_publish": True})
+            self._connection = Connection(self.amqp_uri)
             self._connection.ensure_connection(max_retries=3)
-        return Producer(self._connection.default_channel)
+            self._tx_channel = self._connection.channel()
+            self._tx_channel.tx_select()
+        return self._tx_channel
 
     def publish_pending(self):
         """Publish every unpublished row; return how many were published."""
@@ -113,7 +118,8 @@ class OutboxRelay:
                 ).all()
             if not rows:
                 break
-            producer = self._producer()
+            channel = self._channel()
+            producer = Producer(channel)
             done = []
             for seq, event_type, envelope in rows:
                 if isinstance(envelope, str):
@@ -122,9 +128,9 @@ class OutboxRelay:
                 producer.publish(
                     envelope, exchange=exchange, routing_key=event_type,
                     declare=[exchange], serializer="json", delivery_mode=2,
-                    headers={"xianfeng.event_id": envelope["id"]},
-                    retry=True, retry_policy={"max_retries": 3})
+                    headers={"xianfeng.event_id": envelope["id"]})
                 done.append(seq)
+            channel.tx_commit()  # a failure leaves the rows unpublished: sent again
             with self.db.connect(write=True) as conn:
                 conn.execute(update(outbox).where(outbox.c.seq.in_(done))
                              .values(published_at=func.now()))

@@ -105,37 +105,56 @@ def _capped_names(candidates):
 def apply_activity(uow, envelope):
     """Post the points an ``activity_recorded`` asks for, within the caps, and
     tell what was posted in one ``points_posted``."""
-    activity = envelope.payload
-    held_on = dt.date.fromisoformat(activity["held_on"])
-    year = held_on.year
-    rule_set = points.POINT_RULES.for_day(envelope.bureau_id, held_on)
-    by_member = {}
-    for candidate in points.candidates_for_activity(rule_set, activity):
-        by_member.setdefault(candidate.member_id, []).append(candidate)
-    if not by_member:
-        return
-    members = sorted(by_member)
+    apply_activities(uow, [envelope])
+
+
+def apply_activities(uow, envelopes):
+    """``apply_activity`` for a batch, in the order given, in a fixed number
+    of statements per year the batch touches: the members' years are locked
+    and their tallies read once, the caps followed in memory from one
+    activity to the next, the ledger appended to and the totals moved once."""
     session = uow.session
-    lock_member_years(session, members, year)
-    names = _capped_names(c for group in by_member.values() for c in group)
-    caps = totals.caps_by_member(read_tallies(session, members, year, names)) if names else {}
-    postings = []
-    for member_id in members:
-        member_caps = caps.get(member_id) or points.YearTotals.empty()
-        for candidate in by_member[member_id]:
-            posting = points.post(rule_set, member_caps, candidate)
-            if posting is not None:
-                postings.append(posting)
-    if not postings:
-        return
-    session.execute(insert(point_entries), [
-        {"id": entry_id(), "member_id": p.member_id, "bureau_id": envelope.bureau_id,
-         "year": year, "rule": p.rule, "category": p.category, "points": p.points,
-         "source_event": envelope.id, "occurred_on": held_on, "reason": None,
-         "posted_by": None, "rule_set_version": rule_set.version}
-        for p in postings])
-    add_to_tallies(session, year, totals.additions(postings))
-    uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
+    planned = []  # (envelope, year, held_on, rule set, candidates by member)
+    for envelope in envelopes:
+        activity = envelope.payload
+        held_on = dt.date.fromisoformat(activity["held_on"])
+        rule_set = points.POINT_RULES.for_day(envelope.bureau_id, held_on)
+        by_member = {}
+        for candidate in points.candidates_for_activity(rule_set, activity):
+            by_member.setdefault(candidate.member_id, []).append(candidate)
+        if by_member:
+            planned.append((envelope, held_on.year, held_on, rule_set, by_member))
+    caps = {}  # year -> member -> what the caps see
+    for year in sorted({p[1] for p in planned}):
+        in_year = [p for p in planned if p[1] == year]
+        members = sorted({m for p in in_year for m in p[4]})
+        lock_member_years(session, members, year)
+        names = _capped_names(c for p in in_year for group in p[4].values() for c in group)
+        caps[year] = totals.caps_by_member(read_tallies(session, members, year, names)) \
+            if names else {}
+    entries, by_year = [], {}
+    for envelope, year, held_on, rule_set, by_member in planned:
+        postings = []
+        for member_id in sorted(by_member):
+            member_caps = caps[year].setdefault(member_id, points.YearTotals.empty())
+            for candidate in by_member[member_id]:
+                posting = points.post(rule_set, member_caps, candidate)
+                if posting is not None:
+                    postings.append(posting)
+        if not postings:
+            continue
+        entries.extend(
+            {"id": entry_id(), "member_id": p.member_id, "bureau_id": envelope.bureau_id,
+             "year": year, "rule": p.rule, "category": p.category, "points": p.points,
+             "source_event": envelope.id, "occurred_on": held_on, "reason": None,
+             "posted_by": None, "rule_set_version": rule_set.version}
+            for p in postings)
+        by_year.setdefault(year, []).extend(postings)
+        uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
+    if entries:
+        session.execute(insert(point_entries), entries)
+    for year, postings in sorted(by_year.items()):
+        add_to_tallies(session, year, totals.additions(postings))
 
 
 def rebuild_running_totals(session):

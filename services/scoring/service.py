@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 from services.scoring import handlers, views
 from services.scoring.domain import POINT_RULES
 from services.scoring.models import metadata
-from shared.consumer import consume, event_consumer
+from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput
 from shared.rules import RuleSetCheck
@@ -44,9 +44,10 @@ class ScoringService(BaseService):
     db = Database("scoring", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(POINT_RULES)
 
-    @event_consumer("activity", "activity_recorded")
-    def on_activity_recorded(self, body):
-        consume(self.db, body, "activity_recorded", handlers.apply_activity)
+    @batch_consumer("activity", "activity_recorded")
+    def on_activity_recorded(self, bodies):
+        return consume_batch(self.db, bodies, "activity_recorded", handlers.apply_activity,
+                             handlers.apply_activities)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):

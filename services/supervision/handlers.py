@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, case, insert, select, update
 from services.supervision import domain
 from services.supervision.models import (activity_facts, members, orgs, quota_closures,
                                          quota_state, supervision_items)
-from services.supervision.quota_state import (CHUNK, apply_fact, judged_subjects, state_row,
+from services.supervision.quota_state import (CHUNK, apply_facts, judged_subjects, state_row,
                                               stored_counts)
 from shared import clock
 from shared.errors import Unavailable
@@ -75,17 +75,30 @@ def fact_from_payload(p):
 
 
 def apply_activity(uow, envelope):
-    p = envelope.payload
-    exists = uow.session.execute(select(activity_facts.c.activity_id).where(
-        activity_facts.c.activity_id == p["activity_id"])).first()
-    if exists:
+    apply_activities(uow, [envelope])
+
+
+def apply_activities(uow, envelopes):
+    """Record the facts (each activity once, however often told) and move the
+    counts they add to, in a fixed number of statements per batch."""
+    session = uow.session
+    ids = [e.payload["activity_id"] for e in envelopes]
+    known = set(session.execute(select(activity_facts.c.activity_id)
+                                .where(activity_facts.c.activity_id.in_(ids))).scalars())
+    new = []
+    for envelope in envelopes:
+        fact = fact_from_payload(envelope.payload)
+        if fact.activity_id in known:
+            continue
+        known.add(fact.activity_id)
+        new.append((envelope, fact))
+    if not new:
         return
-    fact = fact_from_payload(p)
-    uow.session.execute(insert(activity_facts).values(
-        activity_id=fact.activity_id, org_id=p["org_id"], org_path=path_of(fact.org_path),
-        bureau_id=envelope.bureau_id, kind=fact.kind, held_on=fact.held_on,
-        present=list(fact.present)))
-    apply_fact(uow.session, envelope.bureau_id, fact)
+    session.execute(insert(activity_facts), [
+        {"activity_id": f.activity_id, "org_id": e.payload["org_id"],
+         "org_path": path_of(f.org_path), "bureau_id": e.bureau_id, "kind": f.kind,
+         "held_on": f.held_on, "present": list(f.present)} for e, f in new])
+    apply_facts(session, [(e.bureau_id, f) for e, f in new])
 
 
 # -- closing ----------------------------------------------------------------------

@@ -78,9 +78,19 @@ def _subject_path(inc, fact_path, member_paths):
 
 def upsert_counts(session, rows):
     """Add each row's ``actual`` to the stored count (creating the row), in
-    one statement; the status follows the new count."""
+    one statement; the status follows the new count. Rows of the same key
+    are summed first (one statement may not touch a row twice)."""
     if not rows:
         return
+    summed = {}
+    for row in rows:
+        key = (row["rule"], row["subject_id"], row["period"])
+        if key in summed:
+            summed[key] = {**summed[key], "actual": summed[key]["actual"] + row["actual"]}
+            summed[key]["status"] = domain.status(row["required"], summed[key]["actual"], False)
+        else:
+            summed[key] = row
+    rows = [summed[k] for k in sorted(summed)]  # a fixed order: no deadlock between replicas
     ins = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = ins(quota_state)
     new_actual = quota_state.c.actual + stmt.excluded.actual
@@ -89,23 +99,38 @@ def upsert_counts(session, rows):
         set_={"actual": new_actual, "required": stmt.excluded.required,
               "status": case((new_actual >= stmt.excluded.required, MET),
                              (quota_state.c.closed.is_(True), MISSED), else_=PENDING)})
-    session.execute(stmt, rows)
+    # with RETURNING, SQLAlchemy sends the rows as one multi-row statement
+    session.execute(stmt.returning(quota_state.c.rule), rows).all()
 
 
 def apply_fact(session, bureau_id, fact):
     """Move every count ``fact`` adds to: only its own subjects and periods."""
-    rule_sets = rule_sets_for(bureau_id, fact.held_on)
-    ancestors = ancestors_of(fact.org_path)
-    has_groups = _needs_groups(rule_sets, fact.kind) and _branch_has_groups(session, ancestors)
-    incs = domain.increments(rule_sets, fact, ancestors, has_groups)
-    if not incs:
+    return apply_facts(session, [(bureau_id, fact)])
+
+
+def apply_facts(session, facts):
+    """Move every count the ``(bureau id, fact)`` pairs add to, in a fixed
+    number of statements however many facts there are."""
+    planned, groups_known = [], {}
+    for bureau_id, fact in facts:
+        rule_sets = rule_sets_for(bureau_id, fact.held_on)
+        ancestors = ancestors_of(fact.org_path)
+        has_groups = False
+        if _needs_groups(rule_sets, fact.kind):
+            branch = tuple(o.id for o in ancestors if o.kind == "BRANCH")
+            if branch not in groups_known:
+                groups_known[branch] = _branch_has_groups(session, ancestors)
+            has_groups = groups_known[branch]
+        incs = domain.increments(rule_sets, fact, ancestors, has_groups)
+        planned.extend((bureau_id, fact, inc) for inc in incs)
+    if not planned:
         return []
-    _bureau_lock(session, bureau_id)
-    member_paths = _member_paths(session, {i.subject_id for i in incs if i.member})
-    rows = [state_row(i, bureau_id, _subject_path(i, fact.org_path, member_paths))
-            for i in incs]
-    upsert_counts(session, rows)
-    return incs
+    for bureau_id in sorted({b for b, _, _ in planned}):
+        _bureau_lock(session, bureau_id)
+    member_paths = _member_paths(session, {i.subject_id for _, _, i in planned if i.member})
+    upsert_counts(session, [state_row(i, b, _subject_path(i, f.org_path, member_paths))
+                            for b, f, i in planned])
+    return [i for _, _, i in planned]
 
 
 # -- deriving the state again -----------------------------------------------------

@@ -14,7 +14,7 @@ from services.supervision import domain, handlers, quota_state, views
 from services.supervision.models import auto_closed_periods, metadata, orgs
 from shared import clock, metrics
 from shared.config import env
-from shared.consumer import consume, event_consumer
+from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden
 from shared.periods import parse_period
@@ -44,9 +44,10 @@ class SupervisionService(BaseService):
     def on_member_transferred(self, body):
         consume(self.db, body, "member_transferred", handlers.apply_member_transferred)
 
-    @event_consumer("activity", "activity_recorded")
-    def on_activity_recorded(self, body):
-        consume(self.db, body, "activity_recorded", handlers.apply_activity)
+    @batch_consumer("activity", "activity_recorded")
+    def on_activity_recorded(self, bodies):
+        return consume_batch(self.db, bodies, "activity_recorded", handlers.apply_activity,
+                             handlers.apply_activities)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def compliance(self, org_id, period):
