@@ -26,6 +26,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 AUTO_CLOSE_INTERVAL = float(env("XF_AUTO_CLOSE_INTERVAL", "60"))
 
 
+def _my_round(session):
+    """Whether this replica runs the periodic round now: on PostgreSQL the
+    one that takes the advisory lock for the transaction; SQLite has one."""
+    if session.bind.dialect.name != "postgresql":
+        return True
+    return session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
+                           {"k": "xianfeng-auto-close"}).scalar()
+
+
 class SupervisionService(BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
@@ -113,23 +122,16 @@ class SupervisionService(BaseService):
         a repeat harmless anyway."""
         today = clock.today()
         with self.db.uow() as uow:
-            session = uow.session
-            if session.bind.dialect.name == "postgresql":
-                got = session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                                      {"k": "xianfeng-auto-close"}).scalar()
-                if not got:
-                    return
-            stale = quota_state.stale_bureaus(session)
+            if not _my_round(uow.session):
+                return
+            stale = quota_state.stale_bureaus(uow.session)
         for bureau in stale:
             with self.db.uow() as uow:
                 quota_state.rederive(uow.session, bureau)
         with self.db.uow() as uow:
             session = uow.session
-            if session.bind.dialect.name == "postgresql":
-                got = session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                                      {"k": "xianfeng-auto-close"}).scalar()
-                if not got:
-                    return
+            if not _my_round(session):
+                return
             earliest = session.execute(select(func.min(orgs.c.created_on))).scalar()
             if earliest is not None:
                 done = set(session.execute(select(auto_closed_periods.c.period)).scalars())

@@ -90,6 +90,18 @@ def result(rpc, org_id, period, rule, subject):
     return found[0] if found else None
 
 
+def held(engine):
+    """The tree and the facts supervision holds, as the pure rules take them."""
+    with engine.connect() as conn:
+        tree = [domain.Org(r["id"], r["kind"], r["parent_id"], r["bureau_id"],
+                           ids_of(r["path"]), r["created_on"])
+                for r in conn.execute(select(orgs)).mappings()]
+        facts = [domain.ActivityFact(r["activity_id"], ids_of(r["org_path"]), r["kind"],
+                                     r["held_on"])
+                 for r in conn.execute(select(activity_facts)).mappings()]
+    return tree, facts
+
+
 def known(engine, n):
     return lambda: count_of(engine, orgs) == n
 
@@ -245,13 +257,7 @@ def test_a_recorded_year_equals_counting_it_from_scratch(services, rpc, vhost, e
         city.activity(rng.choice(holders), rng.choice(ACTIVITY_KINDS), day.isoformat())
     wait_for(lambda: count_of(db, activity_facts) == 250, timeout=60, what="every fact")
 
-    with db.connect() as conn:
-        tree = [domain.Org(r["id"], r["kind"], r["parent_id"], r["bureau_id"],
-                           ids_of(r["path"]), r["created_on"])
-                for r in conn.execute(select(orgs)).mappings()]
-        facts = [domain.ActivityFact(r["activity_id"], ids_of(r["org_path"]), r["kind"],
-                                     r["held_on"])
-                 for r in conn.execute(select(activity_facts)).mappings()]
+    tree, facts = held(db)
     rules = domain.QUOTA_RULES.for_day(bureau, dt.date(2017, 1, 1))
     periods = [Period(dt.date(2017, m, 1), MONTH) for m in range(1, 13)] \
         + [Period(dt.date(2017, m, 1), QUARTER) for m in (1, 4, 7, 10)] \
@@ -340,13 +346,7 @@ def test_the_quota_gauge_counts_what_a_full_evaluation_counts(services, rpc, vho
     rpc.supervision.close_period(bureau, "2017-05", "tester", False)
 
     today = dt.date(2017, 6, 20)
-    with db.connect() as conn:
-        tree = [domain.Org(r["id"], r["kind"], r["parent_id"], r["bureau_id"],
-                           ids_of(r["path"]), r["created_on"])
-                for r in conn.execute(select(orgs)).mappings()]
-        facts = [domain.ActivityFact(r["activity_id"], ids_of(r["org_path"]), r["kind"],
-                                     r["held_on"])
-                 for r in conn.execute(select(activity_facts)).mappings()]
+    tree, facts = held(db)
     rules = domain.QUOTA_RULES.for_day(bureau, today)
     expected = {}
     for period in domain.current_periods(today):
