@@ -74,12 +74,13 @@ def run_sweep(service, name, db, body):
         return rows
 
 
-def sweep(name, interval):
+def sweep(name, interval, eager=False):
     """Declare a service method a sweep named ``name`` that runs every
-    ``interval`` seconds; the service must have a ``db`` (``shared.db.Database``)."""
+    ``interval`` seconds (with ``eager``, also as the service starts); the
+    service must have a ``db`` (``shared.db.Database``)."""
     def decorate(method):
         @functools.wraps(method)
         def entrypoint(self):
             return run_sweep(self.name, name, self.db, lambda: method(self))
-        return timer(interval=interval)(entrypoint)
+        return timer(interval=interval, eager=eager)(entrypoint)
     return decorate

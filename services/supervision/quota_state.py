@@ -103,11 +103,6 @@ def upsert_counts(session, rows):
     session.execute(stmt.returning(quota_state.c.rule), rows).all()
 
 
-def apply_fact(session, bureau_id, fact):
-    """Move every count ``fact`` adds to: only its own subjects and periods."""
-    return apply_facts(session, [(bureau_id, fact)])
-
-
 def apply_facts(session, facts):
     """Move every count the ``(bureau id, fact)`` pairs add to, in a fixed
     number of statements however many facts there are."""

@@ -6,8 +6,7 @@ activities from events, and keeps each quota's count as the facts arrive
 from pathlib import Path
 
 from nameko.rpc import rpc
-from nameko.timer import timer
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.supervision import domain, handlers, quota_state, views
@@ -20,19 +19,11 @@ from shared.errors import ALL_ERRORS, BadInput, Forbidden
 from shared.periods import parse_period
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
+from shared.sweep import sweep
 from shared.vocabulary import SUPERVISION_STATES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 AUTO_CLOSE_INTERVAL = float(env("XF_AUTO_CLOSE_INTERVAL", "60"))
-
-
-def _my_round(session):
-    """Whether this replica runs the periodic round now: on PostgreSQL the
-    one that takes the advisory lock for the transaction; SQLite has one."""
-    if session.bind.dialect.name != "postgresql":
-        return True
-    return session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"),
-                           {"k": "xianfeng-auto-close"}).scalar()
 
 
 class SupervisionService(BaseService):
@@ -104,34 +95,29 @@ class SupervisionService(BaseService):
     def rederive_quotas(self, bureau_id=None):
         """Derive the quota state again from the facts: one bureau, or every
         bureau whose rule set changed since its state was derived."""
+        return self._rederive([bureau_id] if bureau_id else None)
+
+    def _rederive(self, bureaus=None):
+        if bureaus is None:
+            with self.db.read() as session:
+                bureaus = quota_state.stale_bureaus(session)
         rows = 0
-        with self.db.uow() as uow:
-            bureaus = [bureau_id] if bureau_id else quota_state.stale_bureaus(uow.session)
         for bureau in bureaus:
             with self.db.uow() as uow:
                 rows += quota_state.rederive(uow.session, bureau)
         return {"bureaus": bureaus, "rows": rows}
 
-    @timer(interval=AUTO_CLOSE_INTERVAL, eager=True)
+    @sweep("auto_close", AUTO_CLOSE_INTERVAL, eager=True)
     def auto_close(self):
-        """The periodic round, cheap when nothing changed: derive again the
-        bureaus whose rule set changed; close every period that has ended, once
-        (for the subjects that existed in it); refresh the quota gauge.
-        Several replicas may run this: on PostgreSQL one takes an advisory
-        lock and the others skip the round; the unique closures and items make
-        a repeat harmless anyway."""
+        """The periodic round, cheap when nothing changed, run by one replica
+        at a time (shared/sweep.py): derive again the bureaus whose rule set
+        changed; close every period that has ended, once (for the subjects
+        that existed in it); refresh the quota gauge. The unique closures and
+        items make a repeat harmless anyway."""
         today = clock.today()
-        with self.db.uow() as uow:
-            if not _my_round(uow.session):
-                return
-            stale = quota_state.stale_bureaus(uow.session)
-        for bureau in stale:
-            with self.db.uow() as uow:
-                quota_state.rederive(uow.session, bureau)
+        self._rederive()
         with self.db.uow() as uow:
             session = uow.session
-            if not _my_round(session):
-                return
             earliest = session.execute(select(func.min(orgs.c.created_on))).scalar()
             if earliest is not None:
                 done = set(session.execute(select(auto_closed_periods.c.period)).scalars())
