@@ -26,12 +26,13 @@ from kombu import Connection, Exchange, Queue
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from shared import metrics
-from shared.db import is_duplicate
+from shared.db import database_away, is_duplicate
 from shared.errors import PoisonMessage, Unavailable
 from shared.events import Envelope
+from shared.outages import broker_away, settle
 from shared.rules import RuleSetError
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,13 @@ def dead_letter_queue(queue_name):
 
 
 def is_transient(exc):
-    """Worth retrying: the database or a peer is away, or a rule set file is
-    broken (an operator fixes it, and the waiting events then apply)."""
-    if isinstance(exc, (OperationalError, Unavailable, RuleSetError)):
+    """Worth retrying: the database, the broker or a peer is away, or a rule
+    set file is broken (an operator fixes it, and the waiting events then
+    apply). Not every OperationalError: on SQLite it is also a mistake in a
+    statement (see ``database_away``)."""
+    if isinstance(exc, (Unavailable, RuleSetError)):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    return database_away(exc) or broker_away(exc)
 
 
 class _DeadLetteringQueueConsumer(QueueConsumer):
@@ -90,15 +93,15 @@ class EventConsumer(EventHandler):
             dead_letter_queue(base.name)(conn.default_channel).declare()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
-        if not message.channel.connection:
-            return  # the broker has already taken the message back
+        # settle: a message whose connection the broker reset is already back
+        # in its queue, and acknowledging it must not kill the service
         if exc_info is None:
-            message.ack()
+            settle(message, "ack")
         elif is_transient(exc_info[1]):
             time.sleep(RETRY_PAUSE)
-            message.requeue()
+            settle(message, "requeue")
         else:
-            message.reject(requeue=False)
+            settle(message, "reject")
 
 
 event_consumer = EventConsumer.decorator
@@ -148,14 +151,7 @@ class BatchEventConsumer(EventConsumer):
             if REQUEUE in outcomes:
                 time.sleep(RETRY_PAUSE)
             for message, outcome in zip(messages, outcomes):
-                if not message.channel.connection:
-                    continue  # the broker has already taken the message back
-                if outcome == ACK:
-                    message.ack()
-                elif outcome == REQUEUE:
-                    message.requeue()
-                else:
-                    message.reject(requeue=False)
+                settle(message, {ACK: "ack", REQUEUE: "requeue"}.get(outcome, "reject"))
         finally:
             self._dispatch()
         return result, exc_info

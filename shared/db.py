@@ -12,7 +12,8 @@ from pathlib import Path
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from shared import config
@@ -227,3 +228,35 @@ class _NoLock:
 def is_duplicate(exc):
     """An IntegrityError on processed_events: another replica handled it."""
     return isinstance(exc, IntegrityError) and "processed_events" in str(exc)
+
+
+# SQLite's primary result codes that pass: the file is busy or locked by
+# another writer, or cannot be read or written just now (a full or failing
+# disk, a folder away). Its other OperationalErrors ("no such table", a
+# syntax error) are mistakes in the code that no retry mends.
+_SQLITE_AWAY = {5: "SQLITE_BUSY", 6: "SQLITE_LOCKED", 7: "SQLITE_NOMEM", 10: "SQLITE_IOERR",
+                13: "SQLITE_FULL", 14: "SQLITE_CANTOPEN", 15: "SQLITE_PROTOCOL"}
+
+
+def database_away(exc):
+    """The database is away or too busy to answer now, and the same work may
+    succeed later: the caller is told UNAVAILABLE, a consumer tries again.
+
+    On PostgreSQL psycopg2 raises OperationalError for exactly that (no
+    connection, the server shutting down or starting, a session terminated
+    by an administrator, a deadlock or serialisation failure, out of
+    connections or disk); a mistake in a statement is a ProgrammingError or
+    DataError instead. SQLite raises OperationalError for both, told apart
+    by its result code."""
+    if isinstance(exc, PoolTimeout):  # every pooled connection is stuck on the server
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is None:
+        return True
+    return (code & 0xFF) in _SQLITE_AWAY

@@ -21,8 +21,12 @@ from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table
                         func, literal_column, select, update)
 
 from shared import metrics
+from shared.outages import unavailable
 
 log = logging.getLogger(__name__)
+
+FIRST_PAUSE = 0.5
+MAX_PAUSE = 15.0
 
 
 def messaging_tables(metadata: MetaData):
@@ -72,19 +76,38 @@ class OutboxRelay:
         self.wake()
 
     def run(self):
+        """Until stopped; nothing that happens to the broker or the database
+        ends it (it is a managed thread: its end would end the service).
+        While either is away, it tries again after 0.5, 1, 2 ... 15 s."""
         self._running = True
+        pause = None
         while self._running:
             try:
                 self.publish_pending()
-            except Exception:  # the broker or database is away: try again shortly
-                log.exception("outbox relay of %s failed; retrying", self.db.service)
+                pause = None
+            except Exception as exc:
+                pause = min(pause * 2, MAX_PAUSE) if pause else FIRST_PAUSE
+                if unavailable(exc) is not None:
+                    log.warning("outbox relay of %s: %r; trying again in %s s",
+                                self.db.service, exc, pause)
+                else:
+                    log.exception("outbox relay of %s failed; trying again in %s s",
+                                  self.db.service, pause)
                 self._drop_connection()
-                time.sleep(1.0)
+                self._back_off(pause)
+                continue
             try:
                 self._wake.get(timeout=self.poll_interval)
             except std_queue.Empty:
                 pass
         self._drop_connection()
+
+    def _back_off(self, seconds):
+        """Sleep, deaf to wake(): while the broker is away every commit
+        would wake the relay for another futile try. A stop is heard."""
+        deadline = time.monotonic() + seconds
+        while self._running and time.monotonic() < deadline:
+            time.sleep(min(0.2, deadline - time.monotonic()))
 
     def _drop_connection(self):
         if self._connection is not None:
@@ -100,7 +123,7 @@ class OutboxRelay:
         durable queues), one round trip per batch rather than per message."""
         if self._connection is None:
             self._connection = Connection(self.amqp_uri)
-            self._connection.ensure_connection(max_retries=3)
+            self._connection.ensure_connection(max_retries=0)  # run() has the backoff
             self._tx_channel = self._connection.channel()
             self._tx_channel.tx_select()
         return self._tx_channel

@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from shared import metrics
+from shared import metrics, outages  # noqa: F401  (outages: nameko made to outlive the broker)
 from shared.config import env
 from shared.outbox import purge
 from shared.sweep import sweep

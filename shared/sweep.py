@@ -27,6 +27,7 @@ from nameko.timer import timer
 from sqlalchemy import text
 
 from shared import metrics
+from shared.db import database_away
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,19 @@ def exclusive(db, key):
 
 def run_sweep(service, name, db, body):
     """Run ``body()`` under the sweep's lock; return what it returned, or
-    None when another replica holds the lock."""
+    None when another replica holds the lock or the database is away (the
+    next round does the work: a sweep says what should hold)."""
+    try:
+        return _run_sweep(service, name, db, body)
+    except Exception as exc:
+        if not database_away(exc):
+            raise
+        log.warning("sweep %s of %s: the database is away (%r); the next round will "
+                    "try again", name, service, exc)
+        return None
+
+
+def _run_sweep(service, name, db, body):
     with exclusive(db, lock_key(service, name)) as mine:
         if not mine:
             log.debug("sweep %s of %s: another replica is running it", name, service)
