@@ -3,22 +3,53 @@
 A standalone proxy is not safe to share between threads, so each gunicorn
 thread checks one out for the length of a request. A request that no service
 picks up within the timeout expires in the broker, so it cannot run late,
-after the user was told the service is unavailable."""
+after the user was told the service is unavailable.
+
+While the broker is away a call answers UNAVAILABLE at once: a proxy makes
+one attempt to connect and one to publish again on a fresh connection
+(nameko's own retries would hold the request for up to 12 s), and a proxy
+whose connection broke is discarded with every idle one (they were all
+connected to the broker that went away). New proxies are made as calls
+come, so the pool is whole again as soon as the broker is back."""
 import logging
 import queue
+import socket
 import threading
 import time
 
 from graphql import GraphQLError
+from nameko.amqp.publish import Publisher
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
-from nameko.rpc import ServiceProxy
-from nameko.standalone.rpc import ClusterProxy, StandaloneProxyBase
+from nameko.rpc import MethodProxy, ServiceProxy
+from nameko.standalone.rpc import (ClusterProxy, PollingQueueConsumer,
+                                   SingleThreadedReplyListener, StandaloneProxyBase)
 
 import shared.errors  # noqa: F401  (registers the error classes for deserialising)
 from shared import config, metrics
 from shared.errors import XianfengError
+from shared.outages import BROKER_ERRORS
 
 log = logging.getLogger(__name__)
+
+# kombu's retry settings for connecting and for publishing: try, and once
+# more on a fresh connection (the pooled one may be from before a restart)
+ONE_MORE_TRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
+                "interval_max": 0.2}
+
+
+class _QuickPublisher(Publisher):
+    transport_options = dict(ONE_MORE_TRY)
+    retry_policy = dict(ONE_MORE_TRY)
+
+
+class _MethodProxy(MethodProxy):
+    publisher_cls = _QuickPublisher
+
+
+class _ServiceProxy(ServiceProxy):
+    def __getattr__(self, name):
+        return _MethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener,
+                            **self.options)
 
 
 class _ExpiringClusterProxy(ClusterProxy):
@@ -28,16 +59,46 @@ class _ExpiringClusterProxy(ClusterProxy):
 
     def __getattr__(self, name):
         if name not in self._proxies:
-            self._proxies[name] = ServiceProxy(
+            self._proxies[name] = _ServiceProxy(
                 self._worker_ctx, name, self._reply_listener, **self._options)
         return self._proxies[name]
 
 
+class _ReplyConsumer(PollingQueueConsumer):
+    """nameko's, but it connects in one attempt, and a connection lost while
+    a reply is awaited is not made again: the reply is lost with it (the
+    broker drops a reply queue when the connection that made it is gone),
+    so the call fails now rather than at its timeout."""
+
+    def _setup_consumer(self):
+        self.connection.ensure_connection(max_retries=0)
+        super()._setup_consumer()
+
+    def get_message(self, correlation_id):
+        try:
+            while correlation_id not in self.replies:
+                self.consumer.connection.drain_events(timeout=self.timeout)
+        except socket.timeout:
+            raise RpcTimeout(self.timeout) from None
+        body, message = self.replies.pop(correlation_id)
+        self.provider.handle_message(body, message)
+
+
+class _ReplyListener(SingleThreadedReplyListener):
+    def __init__(self, timeout=None):
+        super().__init__(timeout=timeout)
+        self.queue_consumer = _ReplyConsumer(timeout=timeout)
+
+
 class _Proxy(StandaloneProxyBase):
     def __init__(self, amqp_uri, timeout):
-        super().__init__({"AMQP_URI": amqp_uri, "serializer": "json"}, timeout=timeout)
+        super().__init__({"AMQP_URI": amqp_uri, "serializer": "json"}, timeout=timeout,
+                         reply_listener_cls=_ReplyListener)
         self._proxy = _ExpiringClusterProxy(self._worker_ctx, self._reply_listener,
                                             expiration=timeout)
+
+
+BROKER_AWAY = "the platform's message broker is not answering; try again in a minute"
 
 
 def graphql_error(exc):
@@ -107,11 +168,10 @@ class RpcPool:
             try:
                 holder, proxy = self._checkout()
             except Exception as exc:
-                log.warning("cannot reach the broker: %s", exc)
+                log.warning("cannot reach the broker: %r", exc)
                 outcome = "unavailable"
-                raise GraphQLError("the platform's message broker is not answering; "
-                                   "try again in a minute",
-                                   extensions={"code": "UNAVAILABLE"}) from None
+                self._discard_idle()
+                raise GraphQLError(BROKER_AWAY, extensions={"code": "UNAVAILABLE"}) from None
             healthy = True
             try:
                 return getattr(getattr(proxy, service), method)(*args, **kwargs)
@@ -124,6 +184,12 @@ class RpcPool:
                 raise GraphQLError(f"the {service} service is not answering; "
                                    "try again in a minute",
                                    extensions={"code": "UNAVAILABLE"}) from None
+            except BROKER_ERRORS as exc:
+                outcome = "unavailable"
+                healthy = False
+                log.warning("RPC %s.%s: the broker connection failed: %r", service, method, exc)
+                self._discard_idle()
+                raise GraphQLError(BROKER_AWAY, extensions={"code": "UNAVAILABLE"}) from None
             except RemoteError as exc:
                 outcome = "error"
                 log.error("%s.%s failed: %s", service, method, exc)
@@ -144,12 +210,15 @@ class RpcPool:
             metrics.GATEWAY_RPC_LATENCY.labels(service, method, outcome).observe(
                 time.perf_counter() - started)
 
-    def close(self):
-        for pool in self._patient.values():
-            pool.close()
+    def _discard_idle(self):
         while True:
             try:
                 holder, _ = self._idle.get_nowait()
             except queue.Empty:
                 return
             self._discard(holder)
+
+    def close(self):
+        for pool in self._patient.values():
+            pool.close()
+        self._discard_idle()
