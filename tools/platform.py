@@ -4,6 +4,10 @@ processes of gthread workers).
 
     python -m tools.platform run     # what `make run` does
 
+While it serves, ``run`` starts again a service or the gateway that exits,
+after a wait that grows while it keeps exiting (``Supervisor``), as
+Kubernetes would, instead of stopping the whole platform.
+
 The end-to-end tests use ``Platform`` to start, stop and restart single
 services while the rest keep running.
 """
@@ -174,6 +178,80 @@ class Platform:
     def dead(self):
         return {name: p.returncode for name, p in self.procs.items() if p.poll() is not None}
 
+    def restart(self, name):
+        """Start again (without waiting) a service or the gateway that exited."""
+        if name == "gateway":
+            self.start_gateway(wait=False)
+        else:
+            self.start_service(name, wait=False)
+
+
+class RestartPolicy:
+    """How long to wait before starting again a process that exited, as
+    Kubernetes does with a crashing container: 1 s, then twice as long each
+    time it exits again, at most ``longest``; a process that had stayed up
+    ``settled`` seconds is over its trouble, and waits ``first`` again."""
+
+    def __init__(self, first=1.0, longest=30.0, settled=60.0):
+        self.first, self.longest, self.settled = first, longest, settled
+        self.exits = 0  # in a row, each after a short run
+
+    def delay(self, uptime):
+        """The wait before the next start of a process that exited after
+        running ``uptime`` seconds."""
+        if uptime >= self.settled:
+            self.exits = 0
+        wait = min(self.first * 2 ** min(self.exits, 32), self.longest)
+        self.exits += 1
+        return wait
+
+
+class Supervisor:
+    """What `make run` does while it serves: a service or the gateway that
+    exits is started again after its RestartPolicy's wait, and why it
+    exited (the code and the end of its log) is printed, while the rest of
+    the platform keeps serving."""
+
+    def __init__(self, platform, out=print, policy=RestartPolicy):
+        self.platform = platform
+        self.out = out
+        self.policy = policy
+        self.policies = {}
+        self.started = {}
+        self.due = {}  # name: when to start it again
+
+    def tick(self, now):
+        for name, code in self.platform.dead().items():
+            if name in self.due:
+                continue
+            uptime = now - self.started.setdefault(name, now)
+            wait = self.policies.setdefault(name, self.policy()).delay(uptime)
+            self.due[name] = now + wait
+            self.out(f"{name} exited ({describe_exit(code)}) after {uptime:.0f} s; starting it "
+                     f"again in {wait:g} s. Its log ({self.platform.logs / (name + '.log')}) "
+                     f"ends:\n{self.platform.tail(name, lines=15)}")
+        for name, at in list(self.due.items()):
+            if now >= at:
+                del self.due[name]
+                self.started[name] = now
+                self.platform.restart(name)
+
+    def watch(self, stopping, interval=0.5):
+        for name in self.platform.procs:
+            self.started.setdefault(name, time.monotonic())
+        while not stopping():
+            self.tick(time.monotonic())
+            time.sleep(interval)
+
+
+def describe_exit(code):
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
 
 def run(args):
     from tools import demo
@@ -210,14 +288,7 @@ def run(args):
         print("       -H 'Content-Type: application/json' "
               "-d '{\"query\": \"{ organizations { name children { name } } }\"}'")
         print("Ctrl-C stops everything.")
-        while not stopping["now"]:
-            dead = platform.dead()
-            if dead:
-                for name, code in dead.items():
-                    print(f"{name} stopped unexpectedly (exit {code}); its log ends:\n"
-                          f"{platform.tail(name)}")
-                return 1
-            time.sleep(0.5)
+        Supervisor(platform).watch(lambda: stopping["now"])
         return 0
     finally:
         print("stopping ...")
