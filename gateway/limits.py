@@ -54,7 +54,7 @@ def over_limits(measures, limits):
     on its own: only one of them runs."""
     problems = []
     for name, found in measures.items():
-        where = ("it" if name is None else f"the {name}" if name.startswith("fragment ")
+        where = ("the query" if name is None else f"the {name}" if name.startswith("fragment ")
                  else f"the operation {name}")
         if found.fields > limits.max_fields:
             problems.append(Problem("query", f"{where} asks for {_count(found.fields)} fields "
