@@ -234,8 +234,10 @@ def principal(sub="tester", scope="*"):
     return principal_from_header("Bearer " + make_token(SECRET, sub, scope, ["admin"]), SECRET)
 
 
-def test_a_subject_of_128_characters_is_accepted():
+def test_a_subject_may_have_128_characters_and_no_more():
     assert principal("s" * MAX_SUBJECT).sub == "s" * MAX_SUBJECT
+    with pytest.raises(Unauthenticated, match="1 to 128 characters"):
+        principal("s" * (MAX_SUBJECT + 1))
 
 
 @pytest.mark.parametrize("what, sub, scope", [
