@@ -97,22 +97,25 @@ class Checked(NamedTuple):
     document: DocumentNode
     errors: tuple   # why it may not run: a bad literal, over a limit, invalid
     measures: dict  # {operation name: its cost and size}, gateway/cost.py
+    reason: str = "invalid"  # of the errors, for xianfeng_gateway_refused_total
 
 
 def _check(query, limits):
     document = parse(query)
     try:
         measures = measure(schema.graphql_schema, document)
-        problems = hygiene.literal_problems(document) + over_limits(measures, limits)
+        literal = hygiene.literal_problems(document)
+        problems = literal + over_limits(measures, limits)
         if problems:
             # validating what is far over the limits would be the slow part
-            return Checked(document, tuple(hygiene.errors_of(problems)), measures)
+            return Checked(document, tuple(hygiene.errors_of(problems)), measures,
+                           "text" if literal else "limits")
         invalid = validate(schema.graphql_schema, document, (
             *specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
     except RecursionError:
         return Checked(document, (GraphQLError(
             "the query is nested too deeply (fragments spreading fragments)",
-            extensions={"code": "BAD_INPUT", "field": "query"}),), {})
+            extensions={"code": "BAD_INPUT", "field": "query"}),), {}, "limits")
     # graphene's depth rule reports each offending operation twice
     return Checked(document, tuple({e.message: e for e in invalid}.values()), measures)
 
@@ -132,6 +135,7 @@ async def _awaited(result, timeout):
     try:
         return await asyncio.wait_for(result, timeout)
     except asyncio.TimeoutError:
+        log.warning("a query ran longer than %g s and was stopped", timeout)
         return ExecutionResult(None, [GraphQLError(
             f"the query ran longer than {timeout:g} s, the limit, and was stopped; ask for less "
             "at a time (fewer fields, a smaller part of the tree), or try again later",
@@ -274,13 +278,13 @@ class Gateway:
                 "message": "operationName must be a string", "extensions": {"code": "BAD_INPUT"}}]})
         problems = hygiene.text_problems(text, body)
         if problems:
-            return self.refused(start_response, hygiene.errors_of(problems))
+            return self.refused(start_response, hygiene.errors_of(problems), "text")
         query = body["query"]
         if length > MAX_BODY and len(query) > MAX_BODY:
             return self.too_large(start_response, MAX_BODY)
         # only a bulk mutation may be long, and one that names none is not parsed
         if len(query) > self.limits.max_chars and not any(f in query for f in BULK_FIELDS):
-            return self.refused(start_response, [self.too_long(query)])
+            return self.refused(start_response, [self.too_long(query)], "limits")
         try:
             found = checked(query, self.limits)
         except GraphQLError as exc:
@@ -289,15 +293,15 @@ class Gateway:
         if length > MAX_BODY and not bulk:
             return self.too_large(start_response, MAX_BODY)
         if len(query) > self.limits.max_chars and not bulk:
-            return self.refused(start_response, [self.too_long(query)])
+            return self.refused(start_response, [self.too_long(query)], "limits")
         if found.errors:
-            return self.refused(start_response, found.errors)
+            return self.refused(start_response, found.errors, found.reason)
         operation = get_operation_ast(found.document, operation_name)
         if operation is not None:
             problems = hygiene.list_problems(schema.graphql_schema, found.document, operation,
                                              variables)
             if problems:
-                return self.refused(start_response, hygiene.errors_of(problems))
+                return self.refused(start_response, hygiene.errors_of(problems), "lists")
         cost = found.measures.get(operation.name.value if operation and operation.name else None)
         expensive = cost is not None and cost.cost >= self.limits.expensive_cost
         with self.expensive.admit(principal.sub) if expensive else nullcontext(True) as admitted:
@@ -305,7 +309,7 @@ class Gateway:
                 return self.refused(start_response, [GraphQLError(
                     f"you have {self.limits.max_expensive_per_subject} expensive requests "
                     "running already; try again when one of them has answered",
-                    extensions={"code": "UNAVAILABLE"})])
+                    extensions={"code": "UNAVAILABLE"})], "busy")
             result = self.execute(found.document, operation, variables, operation_name,
                                   principal)
         out = {}
@@ -333,9 +337,10 @@ class Gateway:
         return result
 
     @staticmethod
-    def refused(start_response, errors):
+    def refused(start_response, errors, reason):
         """A request refused before it ran: at most MAX_PROBLEMS of its
         problems, then how many more."""
+        metrics.GATEWAY_REFUSED.labels(reason).inc()
         return _json(start_response, "200 OK", {
             "errors": [format_error(e) for e in hygiene.at_most(errors)], "data": None})
 

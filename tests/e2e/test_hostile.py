@@ -49,11 +49,16 @@ def codes(body):
     return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
 
 
-def rpc_calls(platform):
+def metric(platform, name, **labels):
+    """A sample of the gateway's metrics, summed over the other labels."""
     text = requests.get(platform.metrics_url, timeout=10).text
     return sum(s.value for family in text_string_to_metric_families(text)
                for s in family.samples
-               if s.name == "xianfeng_gateway_rpc_duration_seconds_count")
+               if s.name == name and labels.items() <= s.labels.items())
+
+
+def rpc_calls(platform):
+    return metric(platform, "xianfeng_gateway_rpc_duration_seconds_count")
 
 
 def hostile_queries(tree):
@@ -93,6 +98,7 @@ def test_hostile_queries_are_refused_before_they_run_and_others_are_answered(pla
 
     # alone, they reach no service at all
     before = rpc_calls(platform)
+    refused = metric(platform, "xianfeng_gateway_refused_total", reason="limits")
     with concurrent.futures.ThreadPoolExecutor(len(hostile)) as pool:
         answers = dict(zip(hostile, pool.map(attack, hostile.values())))
     for what, response in answers.items():
@@ -100,6 +106,8 @@ def test_hostile_queries_are_refused_before_they_run_and_others_are_answered(pla
         assert set(codes(response.json())) == {"BAD_INPUT"}, (what, response.text[:500])
         assert response.json()["data"] is None
     assert rpc_calls(platform) == before
+    assert metric(platform, "xianfeng_gateway_refused_total",
+                  reason="limits") - refused == len(hostile)
 
     # all at once again, while a person asks for a bureau's tree: they get it
     expected = client.run(NORMAL, {"id": tree.bureau1})
