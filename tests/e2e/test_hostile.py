@@ -4,7 +4,6 @@ anything runs, as BAD_INPUT or 401, never INTERNAL or HTTP 500, while the
 platform goes on answering everyone else; then a seeded schemathesis run
 over the whole schema, which fails on any 5xx or INTERNAL."""
 import concurrent.futures
-import json
 
 import pytest
 import requests
