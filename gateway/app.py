@@ -4,8 +4,14 @@
                     contract/programme.graphql), JSON in and out
     GET  /graphql   GraphiQL, for a person with a browser
     GET  /healthz   the gateway is up
-    GET  /readyz    every service answers over RPC
-    GET  /metrics   Prometheus, summed over every gunicorn worker process
+    GET  /readyz    every service answers over RPC (asked at most once a READY_FOR)
+
+Prometheus' figures are not here: they name bureaus, and are served on a port
+of their own by gunicorn's master process (gateway/gunicorn_conf.py).
+
+Before a query runs, it is checked as text and measured (gateway/hygiene.py,
+gateway/cost.py, gateway/limits.py): what carries a NUL, a lone surrogate or
+a list too long, or asks more than the limits allow, is BAD_INPUT at once.
 
 A request runs its query on an event loop of its own, so the resolvers of a
 level wait side by side and their look-ups go out as one RPC (see
@@ -15,17 +21,20 @@ import asyncio
 import functools
 import json
 import logging
-import os
+import threading
 import time
+from contextlib import nullcontext
 from inspect import isawaitable
+from typing import NamedTuple
 
 from graphene.validation import depth_limit_validator
-from graphql import (FieldNode, GraphQLError, OperationType, execute, get_operation_ast, parse,
-                     specified_rules, validate)
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client import multiprocess
+from graphql import (DocumentNode, ExecutionResult, FieldNode, GraphQLError, OperationType,
+                     execute, get_operation_ast, parse, specified_rules, validate)
 
+from gateway import hygiene
 from gateway.auth import Unauthenticated, principal_from_header
+from gateway.cost import measure
+from gateway.limits import ExpensiveRequests, Limits, over_limits
 from gateway.rpc import RpcPool
 from gateway.schema import RequestContext, schema
 from shared import config, metrics
@@ -43,6 +52,9 @@ BULK_FIELDS = {"importActivities", "recordActivities"}
 # members > points > entries is 9), shallow enough that one request cannot ask
 # for the tree a hundred times over.
 MAX_DEPTH = 15
+# A flood of /readyz is answered from the last round of asking the services,
+# not with an RPC to every service per request.
+READY_FOR = 2.0
 
 GRAPHIQL = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Xianfeng GraphQL</title>
@@ -60,21 +72,16 @@ ReactDOM.createRoot(document.getElementById('graphiql')).render(
 
 
 def _json(start_response, status, body, headers=()):
-    data = json.dumps(body, ensure_ascii=False).encode()
+    try:
+        data = json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        # a lone surrogate that came back from somewhere: escaped, it is
+        # still JSON, where raw it is not even UTF-8
+        log.warning("an answer held a lone surrogate; sent escaped")
+        data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json; charset=utf-8"),
                             ("Content-Length", str(len(data))), *headers])
     return [data]
-
-
-def metrics_exposition():
-    """Under gunicorn (gateway/gunicorn_conf.py) every worker process writes
-    its samples to PROMETHEUS_MULTIPROC_DIR; /metrics, whichever worker
-    answers it, reads them all."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return metrics.exposition()
 
 
 def is_bulk(document, operation_name):
@@ -86,25 +93,53 @@ def is_bulk(document, operation_name):
                for s in operation.selection_set.selections)
 
 
-def _check(query):
+class Checked(NamedTuple):
+    document: DocumentNode
+    errors: tuple   # why it may not run: a bad literal, over a limit, invalid
+    measures: dict  # {operation name: its cost and size}, gateway/cost.py
+    reason: str = "invalid"  # of the errors, for xianfeng_gateway_refused_total
+
+
+def _check(query, limits):
     document = parse(query)
-    return document, tuple(validate(schema.graphql_schema, document, (
-        *specified_rules, depth_limit_validator(max_depth=MAX_DEPTH))))
+    try:
+        measures = measure(schema.graphql_schema, document)
+        literal = hygiene.literal_problems(document)
+        problems = literal + over_limits(measures, limits)
+        if problems:
+            # validating what is far over the limits would be the slow part
+            return Checked(document, tuple(hygiene.errors_of(problems)), measures,
+                           "text" if literal else "limits")
+        invalid = validate(schema.graphql_schema, document, (
+            *specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
+    except RecursionError:
+        return Checked(document, (GraphQLError(
+            "the query is nested too deeply (fragments spreading fragments)",
+            extensions={"code": "BAD_INPUT", "field": "query"}),), {}, "limits")
+    # graphene's depth rule reports each offending operation twice
+    return Checked(document, tuple({e.message: e for e in invalid}.values()), measures)
 
 
 _check_remembered = functools.lru_cache(maxsize=512)(_check)
 
 
-def checked(query):
-    """The parsed query and its validation errors. A portal sends the same
-    few queries over and over, and parsing and validating cost more than
-    executing a small one, so those of a usual size are remembered (the
-    syntax tree is only read, never changed)."""
-    return _check_remembered(query) if len(query) <= 16384 else _check(query)
+def checked(query, limits):
+    """The parsed query, why it may not run, and its cost. A portal sends the
+    same few queries over and over, and parsing, measuring and validating cost
+    more than executing a small one, so those of a usual size are remembered
+    (the syntax tree is only read, never changed)."""
+    return _check_remembered(query, limits) if len(query) <= 16384 else _check(query, limits)
 
 
-async def _awaited(result):
-    return await result
+async def _awaited(result, timeout):
+    try:
+        return await asyncio.wait_for(result, timeout)
+    except asyncio.TimeoutError:
+        log.warning("a query ran longer than %g s and was stopped", timeout)
+        return ExecutionResult(None, [GraphQLError(
+            f"the query ran longer than {timeout:g} s, the limit, and was stopped; ask for less "
+            "at a time (fewer fields, a smaller part of the tree), or try again later",
+            extensions={"code": "UNAVAILABLE"})])
 
 
 def format_error(error):
@@ -125,10 +160,15 @@ def format_error(error):
 
 
 class Gateway:
-    def __init__(self, rpc=None, secret=None):
+    def __init__(self, rpc=None, secret=None, limits=None, clock=time.monotonic):
         self.rpc = rpc or RpcPool(size=int(config.env("XF_GATEWAY_THREADS", "8")),
                                   timeout=float(config.env("XF_RPC_TIMEOUT", "10")))
         self._secret = secret
+        self.limits = limits or Limits.from_env()
+        self.expensive = ExpensiveRequests(self.limits.max_expensive_per_subject)
+        self.clock = clock
+        self._readiness = None  # (when asked, status, states)
+        self._asking = threading.Lock()
 
     @property
     def secret(self):
@@ -149,7 +189,7 @@ class Gateway:
         try:
             return self.route(path, method, environ, recording_start)
         finally:
-            label = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else "other"
+            label = path if path in ("/graphql", "/healthz", "/readyz") else "other"
             metrics.HTTP_LATENCY.labels(label, method, status_holder.get("status", "500")) \
                 .observe(time.perf_counter() - started)
 
@@ -159,10 +199,6 @@ class Gateway:
             return [b"ok\n"]
         if path == "/readyz":
             return self.ready(start_response)
-        if path == "/metrics":
-            body, content_type = metrics_exposition()
-            start_response("200 OK", [("Content-Type", content_type)])
-            return [body]
         if path != "/graphql":
             return _json(start_response, "404 Not Found",
                          {"errors": [{"message": f"no such path {path}; use /graphql"}]})
@@ -178,15 +214,34 @@ class Gateway:
         return self.graphql(environ, start_response)
 
     def ready(self, start_response):
-        states = {}
-        for service in config.SERVICES:
-            try:
-                self.rpc.call(service, "health")
-                states[service] = "ok"
-            except GraphQLError as exc:
-                states[service] = exc.message
-        ok = all(v == "ok" for v in states.values())
-        return _json(start_response, "200 OK" if ok else "503 Service Unavailable", states)
+        return _json(start_response, *self.readiness())
+
+    def readiness(self):
+        """(HTTP status, {service: "ok" or why not}), asked of the services
+        at most once a READY_FOR per process; while one thread asks, the
+        others answer what was found last."""
+        last = self._readiness
+        if last is not None and self.clock() - last[0] < READY_FOR:
+            return last[1:]
+        if not self._asking.acquire(blocking=last is None):
+            return last[1:]
+        try:
+            last = self._readiness
+            if last is not None and self.clock() - last[0] < READY_FOR:
+                return last[1:]
+            states = {}
+            for service in config.SERVICES:
+                try:
+                    self.rpc.call(service, "health")
+                    states[service] = "ok"
+                except GraphQLError as exc:
+                    states[service] = exc.message
+            ok = all(v == "ok" for v in states.values())
+            self._readiness = (self.clock(), "200 OK" if ok else "503 Service Unavailable",
+                               states)
+            return self._readiness[1:]
+        finally:
+            self._asking.release()
 
     def graphql(self, environ, start_response):
         try:
@@ -204,8 +259,10 @@ class Gateway:
             return self.too_large(start_response, MAX_BULK_BODY)
         raw = environ["wsgi.input"].read(length) if length else b""
         try:
-            body = json.loads(raw or b"null")
-        except ValueError:
+            # as json.loads decodes bytes, but keeping the text for hygiene
+            text = raw.decode(json.detect_encoding(raw), "surrogatepass") if raw else "null"
+            body = json.loads(text)
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return _json(start_response, "400 Bad Request", {"errors": [{
@@ -215,31 +272,83 @@ class Gateway:
         if not isinstance(variables, dict):
             return _json(start_response, "400 Bad Request", {"errors": [{
                 "message": "variables must be a JSON object", "extensions": {"code": "BAD_INPUT"}}]})
-        if length > MAX_BODY and len(body["query"]) > MAX_BODY:
+        operation_name = body.get("operationName") or None
+        if not isinstance(operation_name, (str, type(None))):
+            return _json(start_response, "400 Bad Request", {"errors": [{
+                "message": "operationName must be a string", "extensions": {"code": "BAD_INPUT"}}]})
+        problems = hygiene.text_problems(text, body)
+        if problems:
+            return self.refused(start_response, hygiene.errors_of(problems), "text")
+        query = body["query"]
+        if length > MAX_BODY and len(query) > MAX_BODY:
             return self.too_large(start_response, MAX_BODY)
+        # only a bulk mutation may be long, and one that names none is not parsed
+        if len(query) > self.limits.max_chars and not any(f in query for f in BULK_FIELDS):
+            return self.refused(start_response, [self.too_long(query)], "limits")
         try:
-            document, invalid = checked(body["query"])
+            found = checked(query, self.limits)
         except GraphQLError as exc:
             return _json(start_response, "200 OK", {"errors": [format_error(exc)], "data": None})
-        if length > MAX_BODY and not is_bulk(document, body.get("operationName")):
+        bulk = is_bulk(found.document, operation_name)
+        if length > MAX_BODY and not bulk:
             return self.too_large(start_response, MAX_BODY)
-        if invalid:
-            # graphene's depth rule reports each offending operation twice
-            unique = list({e.message: e for e in invalid}.values())
-            return _json(start_response, "200 OK",
-                         {"errors": [format_error(e) for e in unique], "data": None})
+        if len(query) > self.limits.max_chars and not bulk:
+            return self.refused(start_response, [self.too_long(query)], "limits")
+        if found.errors:
+            return self.refused(start_response, found.errors, found.reason)
+        operation = get_operation_ast(found.document, operation_name)
+        if operation is not None:
+            problems = hygiene.list_problems(schema.graphql_schema, found.document, operation,
+                                             variables)
+            if problems:
+                return self.refused(start_response, hygiene.errors_of(problems), "lists")
+        cost = found.measures.get(operation.name.value if operation and operation.name else None)
+        expensive = cost is not None and cost.cost >= self.limits.expensive_cost
+        with self.expensive.admit(principal.sub) if expensive else nullcontext(True) as admitted:
+            if not admitted:
+                return self.refused(start_response, [GraphQLError(
+                    f"you have {self.limits.max_expensive_per_subject} expensive requests "
+                    "running already; try again when one of them has answered",
+                    extensions={"code": "UNAVAILABLE"})], "busy")
+            result = self.execute(found.document, operation, variables, operation_name,
+                                  principal)
+        out = {}
+        if result.errors:
+            # a request refused whole (its variables) lists few of its problems
+            errors = hygiene.at_most(result.errors) if result.data is None else result.errors
+            out["errors"] = [format_error(e) for e in errors]
+        out["data"] = result.data
+        return _json(start_response, "200 OK", out)
+
+    def execute(self, document, operation, variables, operation_name, principal):
+        """A query is cancelled once it has run for the request timeout; a
+        mutation is not, since it may have been committed by then: its RPCs
+        have their own timeouts, and bulk work is long by nature."""
+        is_query = operation is not None and operation.operation == OperationType.QUERY
         result = execute(schema.graphql_schema, document, variable_values=variables,
-                         operation_name=body.get("operationName"),
-                         context_value=RequestContext(principal, self.rpc))
+                         operation_name=operation_name,
+                         context_value=RequestContext(principal, self.rpc),
+                         max_coercion_errors=hygiene.MAX_COERCION_ERRORS)
         if isawaitable(result):
             # a new loop per request: whatever a failed query leaves pending
             # is cancelled with it, never carried into the next request
-            result = asyncio.run(_awaited(result))
-        out = {}
-        if result.errors:
-            out["errors"] = [format_error(e) for e in result.errors]
-        out["data"] = result.data
-        return _json(start_response, "200 OK", out)
+            result = asyncio.run(_awaited(
+                result, self.limits.request_timeout if is_query else None))
+        return result
+
+    @staticmethod
+    def refused(start_response, errors, reason):
+        """A request refused before it ran: at most MAX_PROBLEMS of its
+        problems, then how many more."""
+        metrics.GATEWAY_REFUSED.labels(reason).inc()
+        return _json(start_response, "200 OK", {
+            "errors": [format_error(e) for e in hygiene.at_most(errors)], "data": None})
+
+    def too_long(self, query):
+        return GraphQLError(
+            f"the query is {len(query):,} characters long; at most {self.limits.max_chars:,} "
+            f"(only {' and '.join(sorted(BULK_FIELDS))} may send more)",
+            extensions={"code": "BAD_INPUT", "field": "query"})
 
     @staticmethod
     def too_large(start_response, limit):

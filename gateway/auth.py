@@ -1,6 +1,7 @@
 """Who is asking: the bearer token (HS256, signed with AUTH_SECRET) and what
 it allows. ``scope`` is the organisation whose subtree the user may see and
 change ("*" for the whole installation); ``roles`` say what they may do."""
+import re
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,10 @@ from graphql import GraphQLError
 from shared.vocabulary import TOKEN_ROLES
 
 ALL = "*"
+# A subject is recorded beside what it changed (recorded_by, adjusted_by):
+# one longer than this, or with a character no database keeps, could never be.
+MAX_SUBJECT = 128
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Unauthenticated(Exception):
@@ -48,12 +53,17 @@ def principal_from_header(header, secret):
         raise Unauthenticated("the token has expired; sign in again") from None
     except jwt.InvalidTokenError as exc:
         raise Unauthenticated(f"the token is not valid: {exc}") from None
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUBJECT or _UNSTORABLE.search(sub):
+        raise Unauthenticated(f"the token's sub must be 1 to {MAX_SUBJECT} characters of text")
     roles = claims["roles"]
     if not isinstance(roles, list) or not all(r in TOKEN_ROLES for r in roles):
         raise Unauthenticated(f"the token's roles must be a list drawn from {TOKEN_ROLES}")
-    if not isinstance(claims["scope"], str) or not claims["scope"]:
+    scope = claims["scope"]
+    if not isinstance(scope, str) or not scope or len(scope) > MAX_SUBJECT \
+            or _UNSTORABLE.search(scope):
         raise Unauthenticated("the token's scope must be an organisation id or '*'")
-    return Principal(str(claims["sub"]), claims["scope"], frozenset(roles))
+    return Principal(sub, scope, frozenset(roles))
 
 
 def make_token(secret, sub, scope, roles, ttl=3600, now=None):

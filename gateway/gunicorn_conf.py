@@ -5,11 +5,12 @@ process's GIL does not cap the gateway; XF_GATEWAY_THREADS threads in each
 (the command line's --threads, when given, wins).
 
 Prometheus: each worker writes its samples to files in
-PROMETHEUS_MULTIPROC_DIR and /metrics sums them (gateway/app.py), so the
-figures are the gateway's whatever worker answers the scrape. The folder is
-emptied when gunicorn starts: samples of an earlier run must not count.
-prometheus_client chooses its mode when first imported, so the variable is
-set here, in the master, before anything imports it.
+PROMETHEUS_MULTIPROC_DIR, and the master process serves their sum at
+/metrics on a port of its own (XF_METRICS_PORT on XF_METRICS_HOST, default
+127.0.0.1:8099), never on the public port: the figures name bureaus. The
+folder is emptied when gunicorn starts: samples of an earlier run must not
+count. prometheus_client chooses its mode when first imported, so the
+variable is set here, in the master, before anything imports it.
 """
 import os
 import shutil
@@ -21,6 +22,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 # gunicorn reads every module-level name as a setting, and "config" is one
 from shared.config import env as _env  # noqa: E402  (after the variable is set)
+from shared.config import gateway_metrics_address as _metrics_address  # noqa: E402
 
 workers = int(_env("XF_GATEWAY_WORKERS", "") or os.cpu_count() or 1)
 worker_class = "gthread"
@@ -32,6 +34,18 @@ def on_starting(_server):
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+
+
+def when_ready(server):
+    """Once, in the master, before the workers start: the metrics server, a
+    thread that reads every worker's samples at each scrape, so it goes on
+    counting while workers come and go."""
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    host, port = _metrics_address()
+    start_http_server(port, addr=host, registry=registry)
+    server.log.info("Prometheus metrics at http://%s:%s/metrics", host, port)
 
 
 def child_exit(_server, worker):

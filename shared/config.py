@@ -22,8 +22,35 @@ def env(name, default=None):
     return default
 
 
+def env_int(name, default):
+    """``env(name)`` as a whole number; a value that is not one stops the
+    process at start, naming the variable, rather than at the first request."""
+    return _number(name, default, int)
+
+
+def env_float(name, default):
+    return _number(name, default, float)
+
+
+def _number(name, default, kind):
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise RuntimeError(f"{name}={value!r} is not a {kind.__name__}") from None
+
+
 def amqp_uri():
     return env("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def gateway_metrics_address():
+    """Where the gateway serves its Prometheus figures: a port of their own
+    (XF_METRICS_PORT, on XF_METRICS_HOST), not the public one, since they
+    name bureaus."""
+    return env("XF_METRICS_HOST", "127.0.0.1"), env_int("XF_METRICS_PORT", 8099)
 
 
 def with_vhost(uri, vhost):

@@ -24,6 +24,14 @@ class XianfengError(Exception):
         return self.message
 
 
+def listing(items, limit=10):
+    """``items`` for a message: the first ``limit`` of them, then how many
+    more, so that a list of 30,000 bad lines is not echoed back whole."""
+    items = [str(i) for i in items]
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit:,} more"
+
+
 class BadInput(XianfengError):
     code = "BAD_INPUT"
 

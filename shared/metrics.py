@@ -1,7 +1,9 @@
 """Prometheus metrics of the gateway and the services, defined once.
 
-Every process exposes its own registry: the services on their nameko HTTP
-port at ``/metrics``, the gateway at ``/metrics``.
+Every service process exposes its own registry on its nameko HTTP port at
+``/metrics``; the gateway's worker processes write theirs to files, which
+gunicorn's master serves summed at ``/metrics`` on a port of its own
+(gateway/gunicorn_conf.py), never on the public one.
 """
 import time
 
@@ -32,6 +34,13 @@ OUTBOX_BACKLOG = Gauge(
 HTTP_LATENCY = Histogram(
     "xianfeng_http_request_duration_seconds", "Gateway HTTP requests.",
     ["path", "method", "status"], buckets=LATENCY_BUCKETS)
+GATEWAY_REFUSED = Counter(
+    "xianfeng_gateway_refused_total",
+    "Requests the gateway refused before running them: 'text' (a NUL or a lone "
+    "surrogate), 'limits' (too long, too many fields or aliases, too costly), "
+    "'invalid' (not valid against the schema), 'lists' (a list over its "
+    "bound), 'busy' (too many expensive requests of one subject).",
+    ["reason"])
 GATEWAY_RPC_LATENCY = Histogram(
     "xianfeng_gateway_rpc_duration_seconds", "RPC calls made by the gateway.",
     ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)

@@ -169,7 +169,7 @@ class BenchPlatform:
         return Client(self.url, self.token(), timeout=timeout)
 
     def metrics(self, service):
-        url = (f"{self.url}/metrics" if service == "gateway" else
+        url = (self.platform.metrics_url if service == "gateway" else
                f"http://127.0.0.1:{self.platform.service_port(service)}/metrics")
         response = requests.get(url, timeout=30)
         response.raise_for_status()

@@ -55,13 +55,15 @@ def default_secret():
 
 class Platform:
     def __init__(self, data_dir, amqp_uri=None, gateway_port=8000, service_port_base=8001,
-                 database_urls=None, extra_env=None, secret=None):
+                 database_urls=None, extra_env=None, secret=None, metrics_port=None):
         self.data_dir = Path(data_dir)
         self.logs = self.data_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.amqp_uri = amqp_uri or config.amqp_uri()
         self.gateway_port = gateway_port
         self.service_port_base = service_port_base
+        # the gateway's Prometheus port: after the services' by default
+        self.metrics_port = metrics_port or service_port_base + len(SERVICE_CLASSES)
         self.database_urls = database_urls or {}
         self.extra_env = extra_env or {}
         self.secret = secret or default_secret()
@@ -70,6 +72,11 @@ class Platform:
     @property
     def url(self):
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def metrics_url(self):
+        """The gateway's Prometheus figures (not on its public port)."""
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
     def service_port(self, name):
         return self.service_port_base + list(SERVICE_CLASSES).index(name)
@@ -106,7 +113,8 @@ class Platform:
         """gunicorn with XF_GATEWAY_WORKERS processes (default: the core
         count) of XF_GATEWAY_THREADS threads, as gateway/gunicorn_conf.py
         says; the workers' metrics meet in a folder of this platform's own."""
-        env = self.env({"PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics")})
+        env = self.env({"PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics"),
+                        "XF_METRICS_HOST": "127.0.0.1", "XF_METRICS_PORT": str(self.metrics_port)})
         self._spawn("gateway", [
             str(VENV_BIN / "gunicorn"), "--config", "python:gateway.gunicorn_conf",
             "--bind", f"127.0.0.1:{self.gateway_port}",
@@ -116,14 +124,16 @@ class Platform:
             self.wait_http(f"{self.url}/healthz", "gateway")
 
     def check_ports_free(self, services=tuple(SERVICE_CLASSES)):
-        wanted = [("gateway", self.gateway_port)] + [(n, self.service_port(n)) for n in services]
+        wanted = [("gateway", self.gateway_port), ("the gateway's metrics", self.metrics_port)] \
+            + [(n, self.service_port(n)) for n in services]
         for name, port in wanted:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     raise RuntimeError(
                         f"port {port}, which {name} needs, is already in use: is the platform "
                         "already running? Stop it, or choose other ports with XF_PORT "
-                        "(gateway) and XF_SERVICE_PORT_BASE (services)")
+                        "(gateway), XF_SERVICE_PORT_BASE (services) and XF_METRICS_PORT "
+                        "(the gateway's metrics)")
 
     def start(self, services=tuple(SERVICE_CLASSES)):
         self.check_ports_free(services)
@@ -259,7 +269,8 @@ def run(args):
 
     data_dir = config.data_dir()
     platform = Platform(data_dir, gateway_port=args.port,
-                        service_port_base=int(config.env("XF_SERVICE_PORT_BASE", "8001")))
+                        service_port_base=int(config.env("XF_SERVICE_PORT_BASE", "8001")),
+                        metrics_port=config.env_int("XF_METRICS_PORT", None))
     stopping = {"now": False}
 
     def on_signal(signum, _frame):
@@ -278,7 +289,7 @@ def run(args):
         token = make_token(platform.secret, "demo-admin", "*", ["admin"], ttl=7 * 24 * 3600)
         print()
         print(f"Xianfeng is serving GraphQL at {platform.url}/graphql "
-              f"(metrics at {platform.url}/metrics)")
+              f"(metrics at {platform.metrics_url})")
         if loaded:
             print(f"loaded the demo bureau: {loaded}")
         print("an admin token for the whole installation, valid for 7 days:")

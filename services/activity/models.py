@@ -17,7 +17,7 @@ activities = Table(
     Column("theme", String(200), nullable=False),
     Column("held_on", Date, nullable=False),
     Column("speaker_id", String(32), nullable=True),
-    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_by", String(128), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # built by shared.tree.path_index in a migration (text_pattern_ops on
     # PostgreSQL, NOCASE on SQLite); declared here so autogenerate keeps it

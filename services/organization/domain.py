@@ -2,7 +2,7 @@
 party group) and its members: what may be created where."""
 import datetime as dt
 
-from shared.errors import BadInput
+from shared.errors import BadInput, listing
 from shared.periods import parse_date
 from shared.vocabulary import BRANCH, GROUP, MEMBER_ROLES, ORG_KINDS, PARENT_KIND
 
@@ -49,7 +49,8 @@ def validate_member(data, branch, group, today):
         raise BadInput("roles is a list", "roles")
     unknown = [r for r in roles if r not in MEMBER_ROLES]
     if unknown:
-        raise BadInput(f"unknown roles {unknown}; use {', '.join(MEMBER_ROLES)}", "roles")
+        raise BadInput(f"unknown roles {listing(unknown)}; use {', '.join(MEMBER_ROLES)}",
+                       "roles")
     roles = sorted(set(roles) | {"member"})
     joined = data.get("joined_on")
     joined_on = parse_date(joined, "joinedOn") if joined else None

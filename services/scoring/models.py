@@ -21,7 +21,7 @@ point_entries = Table(
     Column("source_event", String(64), nullable=True),  # null: a manual adjustment
     Column("occurred_on", Date, nullable=False),
     Column("reason", Text, nullable=True),
-    Column("posted_by", String(64), nullable=True),
+    Column("posted_by", String(128), nullable=True),
     Column("rule_set_version", Integer, nullable=True),
     Column("posted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("source_event", "member_id", "rule", name="uq_entry_per_event"),

@@ -79,7 +79,7 @@ quota_closures = Table(
     Column("required", Integer, nullable=False),
     Column("actual", Integer, nullable=False),  # at the moment of closing
     Column("automatic", Boolean, nullable=False),
-    Column("closed_by", String(64), nullable=True),
+    Column("closed_by", String(128), nullable=True),
     Column("closed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

@@ -41,7 +41,8 @@ def _platform(backend, tmp_path_factory, extra_env=None):
     with VirtualHost(f"xf-e2e-{secrets.token_hex(5)}") as host:
         dbs = Databases(backend, folder)
         dbs.create()
-        base = free_port_block(len(SERVICE_CLASSES) + 1)
+        # the gateway, the services, the gateway's metrics
+        base = free_port_block(len(SERVICE_CLASSES) + 2)
         platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
                             service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
                             extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",

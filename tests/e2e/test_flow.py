@@ -133,7 +133,7 @@ def test_metrics_show_the_flow(platform):
                 for line in requests.get(url, timeout=5).text.splitlines()
                 if line and not line.startswith("#")}
 
-    gateway = scrape(f"{platform.url}/metrics")
+    gateway = scrape(platform.metrics_url)
     assert any(k.startswith("xianfeng_http_request_duration_seconds_count{")
                and 'path="/graphql"' in k for k in gateway)
     assert any(k.startswith("xianfeng_gateway_rpc_duration_seconds_count{")

@@ -18,6 +18,7 @@ SECRET_NAME = "xianfeng-secrets"
 CONFIGMAP_NAME = "xianfeng-config"
 SERVICE_PORT = 8000
 GATEWAY_PORT = 8080
+GATEWAY_METRICS_PORT = 8081
 
 ALLOWED = {
     ("v1", "Namespace"),
@@ -192,9 +193,13 @@ def test_gateway_probes_and_scrape_annotations(deployments):
     assert GATEWAY_PORT in ports.values()
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert ports["metrics"] == GATEWAY_METRICS_PORT
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    assert env["XF_METRICS_PORT"] == str(GATEWAY_METRICS_PORT)
+    assert env["XF_METRICS_HOST"] == "0.0.0.0"
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
-    assert annotations["prometheus.io/port"] == str(GATEWAY_PORT)
+    assert annotations["prometheus.io/port"] == str(GATEWAY_METRICS_PORT)
     assert annotations["prometheus.io/path"] == "/metrics"
 
 

@@ -7,7 +7,7 @@ who belonged to it on the day."""
 import datetime as dt
 from dataclasses import dataclass
 
-from shared.errors import BadInput
+from shared.errors import BadInput, listing
 from shared.periods import parse_date
 from shared.vocabulary import (ACTIVITY_KINDS, ATTENDANCE_STATUSES, BRANCH, CENTRAL_GROUP_STUDY,
                                COMMITTEE, COMMITTEE_MEETING, DEMOCRATIC_LIFE_MEETING, EXCUSED,
@@ -16,6 +16,8 @@ from shared.vocabulary import (ACTIVITY_KINDS, ATTENDANCE_STATUSES, BRANCH, CENT
 
 MAX_THEME = 200
 MAX_REASON = 500
+# the gateway checks the same bound before it calls (gateway/hygiene.py)
+MAX_ATTENDANCE = 500
 
 # Which kind of organisation holds which kind of activity.
 COMMITTEE_KINDS = (CENTRAL_GROUP_STUDY, DEMOCRATIC_LIFE_MEETING, WINTER_TRAINING)
@@ -80,6 +82,9 @@ def validate_input(data, today):
     attendance = data.get("attendance")
     if not isinstance(attendance, list):
         raise BadInput("attendance must be a list (it may be empty)", "attendance")
+    if len(attendance) > MAX_ATTENDANCE:
+        raise BadInput(f"{len(attendance):,} attendance lines; at most {MAX_ATTENDANCE} in one "
+                       "activity", "attendance")
     for i, raw in enumerate(attendance):
         field = f"attendance[{i}]"
         member_id = raw.get("member_id") if isinstance(raw, dict) else None
@@ -122,5 +127,5 @@ def validate_against_org(draft, org, members_on_day):
         strangers.append(draft.speaker_id)
     if strangers:
         raise BadInput(
-            f"not members of {org['name']} on {draft.held_on}: {', '.join(strangers)}",
+            f"not members of {org['name']} on {draft.held_on}: {listing(strangers)}",
             "attendance")
