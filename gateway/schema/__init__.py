@@ -6,7 +6,7 @@ Look-ups go through the request's loaders, so a query costs one RPC per
 level, not per node."""
 import graphene
 
-from gateway.schema import activity, bulk, organisation, supervision
+from gateway.schema import activity, bulk, guard, organisation, supervision
 from gateway.schema.context import RequestContext
 
 
@@ -20,5 +20,7 @@ class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+# every field of a scoped type is checked against the caller's subtree
+SCOPE_CHECKED = guard.install(schema.graphql_schema)
 
 __all__ = ["RequestContext", "schema"]

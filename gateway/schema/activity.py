@@ -1,6 +1,7 @@
 """Section "activity" of the contract: what an organisation held, and who came."""
 import graphene
 
+from gateway.schema.context import names_members
 from gateway.schema.organisation import Member, Organization
 from gateway.schema.scalars import ActivityKind, AttendanceStatus, Date, value_of
 
@@ -12,7 +13,9 @@ class Attendance(graphene.ObjectType):
 
     @staticmethod
     async def resolve_member(line, info):
-        return await info.context.member(line["member_id"])
+        # seen as on the activity's day: a member since transferred is still
+        # who came, and their branch is the one they came from
+        return await info.context.member_on(line["member_id"], line["held_on"])
 
 
 class Activity(graphene.ObjectType):
@@ -29,10 +32,14 @@ class Activity(graphene.ObjectType):
         return await info.context.org(activity["org_id"])
 
     @staticmethod
+    def resolve_attendance(activity, info):
+        return [{**line, "held_on": activity["held_on"]} for line in activity["attendance"]]
+
+    @staticmethod
     async def resolve_speaker(activity, info):
         if not activity.get("speaker_id"):
             return None
-        return await info.context.member(activity["speaker_id"])
+        return await info.context.member_on(activity["speaker_id"], activity["held_on"])
 
 
 class AttendanceInput(graphene.InputObjectType):
@@ -48,6 +55,16 @@ class ActivityInput(graphene.InputObjectType):
     held_on = graphene.Field(Date, required=True)
     attendance = graphene.List(graphene.NonNull(AttendanceInput), required=True)
     speaker_id = graphene.ID(description="Extra: the member who gave the lecture or keynote.")
+
+
+def named_members(input, prefix=""):
+    """(member id, day, field) of every member an ActivityInput names."""
+    day = input.get("held_on")
+    out = [(line["member_id"], day, f"{prefix}attendance[{i}].memberId")
+           for i, line in enumerate(input.get("attendance") or ())]
+    if input.get("speaker_id"):
+        out.append((input["speaker_id"], day, f"{prefix}speakerId"))
+    return out
 
 
 def activity_data(input):
@@ -80,6 +97,7 @@ class RecordActivity(graphene.Mutation):
     Output = graphene.NonNull(Activity)
 
     @staticmethod
+    @names_members(lambda args: named_members(args["input"]))
     async def mutate(_root, info, input):
         ctx = info.context
         ctx.require_writer("recording an activity")

@@ -5,7 +5,8 @@ import asyncio
 import graphene
 from graphql import GraphQLError
 
-from gateway.schema.activity import Activity, ActivityInput, activity_data
+from gateway.schema.activity import Activity, ActivityInput, activity_data, named_members
+from gateway.schema.context import names_members
 
 MAX_INPUTS = 500
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -38,6 +39,9 @@ class RecordActivities(graphene.Mutation):
     Output = graphene.NonNull(graphene.List(graphene.NonNull(Activity)))
 
     @staticmethod
+    @names_members(lambda args: [] if len(args["inputs"]) > MAX_INPUTS else [
+        ref for i, data in enumerate(args["inputs"])
+        for ref in named_members(data, f"inputs[{i}].")])
     async def mutate(_root, info, inputs):
         ctx = info.context
         ctx.require_writer("recording activities")

@@ -1,10 +1,14 @@
 """What a request knows: the caller, and loaders that batch its look-ups
 (one RPC per level of a query, see gateway/dataloader.py) and keep what they
 fetched for the length of the request."""
+import asyncio
+import functools
+
 from graphql import GraphQLError
 
-from gateway.auth import forbidden
+from gateway.auth import ALL, forbidden
 from gateway.dataloader import Batcher
+from gateway.schema.guard import as_of, sees_member
 
 
 def _not_found(message, field):
@@ -73,23 +77,47 @@ class RequestContext:
         return [summaries[year][member_id] for member_id, year in keys]
 
     # -- look-ups and scope checks -------------------------------------------
+    #
+    # An id the caller names is judged here; what a query reaches from it is
+    # judged by gateway/schema/guard.py. Below "*", an id that does not exist
+    # gets the same answer as one outside the subtree (FORBIDDEN, the same
+    # words), so an answer never tells whether another bureau has it.
 
     async def org(self, org_id):
         return await self.orgs.load(org_id)
 
+    def _hidden(self, exc):
+        return self.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND"
+
     async def visible_org(self, org_id):
-        org = await self.org(org_id)
+        message = f"organisation {org_id} is outside what you may see"
+        try:
+            org = await self.org(org_id)
+        except GraphQLError as exc:
+            if self._hidden(exc):
+                raise forbidden(message) from None
+            raise
         if not self.principal.sees(org["path"]):
-            raise forbidden(f"organisation {org_id} is outside what you may see")
+            raise forbidden(message)
         return org
 
     async def member(self, member_id):
         return await self.members.load(member_id)
 
+    async def member_on(self, member_id, day):
+        """The member as seen on ``day`` (see guard.as_of)."""
+        return as_of(await self.member(member_id), day)
+
     async def visible_member(self, member_id):
-        member = await self.member(member_id)
-        if not self.principal.sees(member["branch_path"]):
-            raise forbidden(f"member {member_id} is outside what you may see")
+        message = f"member {member_id} is outside what you may see"
+        try:
+            member = await self.member(member_id)
+        except GraphQLError as exc:
+            if self._hidden(exc):
+                raise forbidden(message) from None
+            raise
+        if not sees_member(self.principal, member):
+            raise forbidden(message)
         return member
 
     @staticmethod
@@ -109,7 +137,47 @@ class RequestContext:
     async def input_member(self, member_id, field):
         return await self._named_in_input(self.visible_member, member_id, field, "member")
 
+    async def input_orgs(self, **fields):
+        """``input_org`` of each ``field=org id`` given (None skipped), in one look-up."""
+        await asyncio.gather(*(self.input_org(org_id, field)
+                               for field, org_id in fields.items() if org_id))
+
+    async def refuse_hidden_members(self, references):
+        """``references``: (member id, day, input field) named in an input. The
+        first member the caller may not see on that day (or that does not
+        exist) is FORBIDDEN, in the same words either way; one look-up."""
+        if self.principal.scope == ALL or not references:
+            return
+        found = await asyncio.gather(*(self.member(m) for m, _, _ in references),
+                                     return_exceptions=True)
+        for (member_id, day, field), member in zip(references, found):
+            if isinstance(member, GraphQLError) and not self._hidden(member):
+                raise member
+            if isinstance(member, BaseException) or \
+                    not sees_member(self.principal, member, day):
+                raise forbidden(f"{field}: member {member_id} is outside what you may see")
+
     def require_writer(self, what):
         if not self.principal.may_write:
             raise forbidden(f"{what} needs the admin or secretary role; viewers and "
                             "members cannot change others' records")
+
+
+def names_members(references_of):
+    """For a mutation whose input names members (attendees, a speaker) that
+    the service checks: when the service finds the input bad, a member the
+    caller may not see, or one that does not exist, is FORBIDDEN instead,
+    never a message naming it. Only a refused input pays the look-up.
+    ``references_of(args)`` gives (member id, day, input field) of each."""
+    def decorate(mutate):
+        @functools.wraps(mutate)
+        async def mutate_naming_members(root, info, **args):
+            try:
+                return await mutate(root, info, **args)
+            except GraphQLError as exc:
+                if (exc.extensions or {}).get("code") != "BAD_INPUT":
+                    raise
+                await info.context.refuse_hidden_members(references_of(args))
+                raise
+        return mutate_naming_members
+    return decorate

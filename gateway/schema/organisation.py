@@ -1,7 +1,10 @@
 """Section "organisation" of the contract: the tree and its members."""
+import asyncio
+
 import graphene
 
 from gateway.auth import ALL, forbidden
+from gateway.schema.guard import AS_OF, ON_DAY, membership_on, sees_membership
 from gateway.schema.scalars import Date, OrgKind, value_of
 from gateway.schema.scoring import PointsSummary
 
@@ -16,9 +19,10 @@ class Organization(graphene.ObjectType):
 
     @staticmethod
     async def resolve_parent(org, info):
+        # above the caller's subtree: FORBIDDEN from the guard, naming nothing
         if not org.get("parent_id"):
             return None
-        return await info.context.visible_org(org["parent_id"])
+        return await info.context.org(org["parent_id"])
 
     @staticmethod
     async def resolve_children(org, info):
@@ -38,11 +42,33 @@ class Member(graphene.ObjectType):
 
     @staticmethod
     async def resolve_branch(member, info):
-        return await info.context.org(member["branch_id"])
+        # the branch of the day the member is seen as of (guard.as_of)
+        return await info.context.org(membership_on(member, member.get(AS_OF))["branch_id"])
 
     @staticmethod
     async def resolve_points(member, info, year):
-        return await info.context.points.load((member["id"], year))
+        summary = await info.context.points.load((member["id"], year))
+        return points_seen(info.context.principal, member, summary)
+
+
+def points_seen(principal, member, summary):
+    """The summary with each entry marked by the member's membership on its
+    day; when the caller may not see some of them (points earned in another
+    bureau, before or after a transfer) they are left out, and the total and
+    categories are those of the entries shown."""
+    if principal.scope == ALL:
+        return summary
+    entries = [{**e, ON_DAY: membership_on(member, e["occurred_on"])}
+               for e in summary["entries"]]
+    shown = [e for e in entries if sees_membership(principal, e[ON_DAY])]
+    if len(shown) == len(entries):
+        return {**summary, "entries": entries}
+    by_category = {}
+    for e in shown:
+        by_category[e["category"]] = by_category.get(e["category"], 0.0) + e["points"]
+    return {**summary, "entries": shown, "total": sum(e["points"] for e in shown),
+            "by_category": [{"category": c, "points": by_category[c]}
+                            for c in sorted(by_category)]}
 
 
 class OrganizationInput(graphene.InputObjectType):
@@ -117,7 +143,7 @@ class RegisterMember(graphene.Mutation):
     async def mutate(_root, info, input):
         ctx = info.context
         ctx.require_writer("registering a member")
-        await ctx.input_org(input["branch_id"], "branchId")
+        await ctx.input_orgs(branchId=input["branch_id"], groupId=input.get("group_id"))
         return ctx.call("organization", "register_member", {
             "name": input["name"], "branch_id": input["branch_id"],
             "roles": input.get("roles"), "group_id": input.get("group_id"),
@@ -141,8 +167,8 @@ class TransferMember(graphene.Mutation):
     async def mutate(_root, info, member_id, branch_id, group_id=None, on=None):
         ctx = info.context
         ctx.require_writer("transferring a member")
-        await ctx.input_member(member_id, "memberId")
-        await ctx.input_org(branch_id, "branchId")
+        await asyncio.gather(ctx.input_member(member_id, "memberId"),
+                             ctx.input_orgs(branchId=branch_id, groupId=group_id))
         return ctx.call("organization", "transfer_member", {
             "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
             "on": on}, ctx.principal.sub)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from services.activity.domain.importing import key_of
 from services.activity.models import activities, attendance
 from shared.errors import NotFound
-from shared.tree import under
+from shared.tree import ids_of, under
 
 CHUNK = 1000
 
@@ -14,6 +14,8 @@ def activity_dict(row, lines):
     return {"id": row["id"], "org_id": row["org_id"], "kind": row["kind"],
             "theme": row["theme"], "held_on": row["held_on"].isoformat(),
             "bureau_id": row["bureau_id"], "speaker_id": row["speaker_id"],
+            # the holder's ancestors and its own id: whom the gateway shows it to
+            "org_path": ids_of(row["org_path"]),
             "recorded_by": row["recorded_by"],
             "attendance": [{"member_id": a["member_id"], "status": a["status"],
                             "reason": a["reason"]} for a in lines]}

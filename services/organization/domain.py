@@ -37,13 +37,15 @@ def validate_org(kind, parent):
 
 
 def validate_member(data, branch, group, today):
-    """``branch`` and ``group`` are the looked-up rows (group may be None)."""
+    """``branch`` and ``group`` are the looked-up rows (group may be None).
+    A wrong group may be another bureau's: the message names the branch the
+    caller chose, never the group."""
     name = clean_name(data.get("name"))
     if branch["kind"] != BRANCH:
         raise BadInput(f"members belong to a branch; {branch['name']} is a "
                        f"{branch['kind'].lower()}", "branchId")
     if group is not None and (group["kind"] != GROUP or group["parent_id"] != branch["id"]):
-        raise BadInput(f"{group['name']} is not a party group of {branch['name']}", "groupId")
+        raise BadInput(f"not a party group of {branch['name']}", "groupId")
     roles = data.get("roles") or ["member"]
     if not isinstance(roles, list):
         raise BadInput("roles is a list", "roles")
@@ -85,7 +87,7 @@ def validate_transfer(current, target, group, on, today):
         raise BadInput(f"members belong to a branch; {target['name']} is a "
                        f"{target['kind'].lower()}", "branchId")
     if group is not None and (group["kind"] != GROUP or group["parent_id"] != target["id"]):
-        raise BadInput(f"{group['name']} is not a party group of {target['name']}", "groupId")
+        raise BadInput(f"not a party group of {target['name']}", "groupId")
     if on > today:
         raise BadInput(f"{on} is in the future (today is {today}); record a transfer once "
                        "it has taken effect", "on")

@@ -93,7 +93,10 @@ def _member_dict(row, history):
             "bureau_id": row["bureau_id"], "branch_id": current["branch_id"],
             "group_id": current["group_id"],
             "branch_path": domain.path_ids(current["path"]),
+            # with each branch's path, so the gateway can judge who may see the
+            # member as of any day without asking again
             "history": [{"branch_id": h["branch_id"], "group_id": h["group_id"],
+                         "branch_path": domain.path_ids(h["path"]),
                          "valid_from": h["valid_from"].isoformat() if h["valid_from"] else None,
                          "valid_to": h["valid_to"].isoformat() if h["valid_to"] else None}
                         for h in history]}

@@ -55,7 +55,7 @@ class SupervisionService(BaseService):
         with self.db.read() as session:
             results = views.compliance(session, org_id, period)
         return {"org_id": org_id, "period": period.label,
-                "results": [views.result_dict(r) for r in results]}
+                "results": [views.result_dict(r, path) for r, path in results]}
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def close_period(self, org_id, period, actor="unknown", early=False):

@@ -10,7 +10,7 @@ from services.supervision.models import orgs, quota_state, supervision_items
 from shared import clock
 from shared.config import timezone
 from shared.periods import Period
-from shared.tree import under
+from shared.tree import ids_of, under
 from shared.vocabulary import MET, MISSED, PENDING
 
 
@@ -27,31 +27,36 @@ def compliance(session, org_id, period):
         return []
     stored = stored_counts(session, path, period)
     results = []
-    for _bureau, rule, subject_id, _spath in judged_subjects(session, path, period):
+    for _bureau, rule, subject_id, spath in judged_subjects(session, path, period):
         actual, closed = stored.get((rule.key, subject_id), (0, False))
-        results.append(domain.QuotaResult(rule.key, subject_id, period.label, rule.minimum,
-                                          actual, domain.status(rule.minimum, actual, closed)))
-    results.sort(key=lambda r: (r.subject_id, r.rule))
+        results.append((domain.QuotaResult(rule.key, subject_id, period.label, rule.minimum,
+                                           actual, domain.status(rule.minimum, actual, closed)),
+                        spath))
+    results.sort(key=lambda pair: (pair[0].subject_id, pair[0].rule))
     return results
 
 
-def result_dict(r):
+def result_dict(r, subject_path):
+    # the subject's path (a member's: their branch's, then their id) lets the
+    # gateway check each result against the caller's subtree
     return {"rule": r.rule, "subject_id": r.subject_id, "period": r.period,
-            "required": r.required, "actual": r.actual, "status": r.status}
+            "required": r.required, "actual": r.actual, "status": r.status,
+            "subject_path": ids_of(subject_path)}
 
 
 def item_dict(row):
     # shown in the bureaus' time zone, as a secretary reads a clock
     opened_at = clock.as_utc(row["opened_at"]).astimezone(timezone())
     return {"id": row["id"], "org_id": row["org_id"], "rule": row["rule"],
-            "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat()}
+            "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat(),
+            "org_path": ids_of(row["org_path"])}
 
 
 def items(session, org_id, state=None):
     path = org_path(session, org_id)
     if path is None:
         return []
-    query = (select(supervision_items)
+    query = (select(supervision_items, orgs.c.path.label("org_path"))
              .join(orgs, orgs.c.id == supervision_items.c.org_id)
              .where(under(orgs.c.path, path)))
     if state:

@@ -1,0 +1,535 @@
+"""Scope on every object, as an access matrix generated from the schema: every
+root query and mutation, with a selection that walks every field of every
+object type reachable from it, asked by every role of a token scoped to
+bureau one, about bureau one (in scope), about bureau two (out of scope) and
+about ids that do not exist.
+
+Nothing here names a field of the schema except the tables of argument
+builders (ROOTS, per root field; NESTED_ARGS, per argument name of a nested
+field): a new field is walked and judged without editing this test, and a
+new root field or required argument with no builder fails it.
+
+The city: bureau one (branches A and B, a party group in A) and bureau two
+(branch C, a party group in C). Member T moved from C to A and member U from
+A to C on the same day; each attended activities of both bureaus, before and
+after, and earned points in both. Every name is unique (unlike conftest's
+Tree), so a leak shows as a bureau-two id, name, theme or point entry id
+anywhere in an answer."""
+import base64
+import csv
+import datetime as dt
+import io
+import itertools
+import json
+import secrets
+
+import pytest
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
+
+from gateway.schema import schema
+from shared import clock
+from tests.e2e.conftest import admin, eventually, token
+from tools.client import Client
+
+SCHEMA = schema.graphql_schema
+ROLES = ("admin", "secretary", "member", "viewer")
+WRITERS = {"admin", "secretary"}
+# Mutations only an admin may run, even inside the subtree.
+ADMIN_ONLY = {"createOrganization"}
+# How deep the walk goes, and how often one type may recur on a path (an
+# organisation's children are organisations: twice reaches their members).
+MAX_DEPTH = 8
+MAX_RECURRENCE = 2
+
+_serial = itertools.count(1)
+
+
+def unique(text):
+    return f"{text}{next(_serial)}"
+
+
+def _days():
+    """Three days of one year, before and after the transfer, recent enough
+    for a secretary to record (and early enough to be in the past)."""
+    today = clock.today()
+    base = today if today.timetuple().tm_yday > 25 else dt.date(today.year - 1, 12, 31)
+    return base - dt.timedelta(days=20), base - dt.timedelta(days=10), \
+        base - dt.timedelta(days=5)
+
+
+def _last_month():
+    first = clock.today().replace(day=1)
+    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+class City:
+    def __init__(self, client):
+        self.client = client
+        self.before, self.transfer, self.after = (d.isoformat() for d in _days())
+        self.year = _days()[0].year
+        self.period = _last_month()
+        org = client.create_org
+        self.city = org("矩阵市", "CITY")["id"]
+        self.bureau1 = org("一局", "BUREAU", self.city)["id"]
+        self.committee1 = org("一局党委", "COMMITTEE", self.bureau1)["id"]
+        self.branch_a = org("一局甲支部", "BRANCH", self.committee1)["id"]
+        self.branch_b = org("一局乙支部", "BRANCH", self.committee1)["id"]
+        self.group_a = org("一局甲支部一组", "GROUP", self.branch_a)["id"]
+        self.bureau2 = org("二局", "BUREAU", self.city)["id"]
+        self.committee2 = org("二局党委", "COMMITTEE", self.bureau2)["id"]
+        self.branch_c = org("二局丙支部", "BRANCH", self.committee2)["id"]
+        self.group_c = org("二局丙支部一组", "GROUP", self.branch_c)["id"]
+        member = client.register_member
+        self.a1 = member("一局甲一", self.branch_a)["id"]
+        self.a2 = member("一局甲二", self.branch_a)["id"]
+        self.b1 = member("一局乙一", self.branch_b)["id"]
+        self.c1 = member("二局丙一", self.branch_c)["id"]
+        self.c2 = member("二局丙二", self.branch_c)["id"]
+        self.t = member("调入者", self.branch_c)["id"]    # bureau two, then one
+        self.u = member("调出者", self.branch_a)["id"]    # bureau one, then two
+        self.activities = {1: [], 2: []}
+        self._held(1, self.branch_a, "一局活动日一", self.before, [self.a1, self.u])
+        self._held(1, self.branch_a, "一局党课", self.before, [self.a1, self.u], speaker=self.u)
+        self._held(2, self.branch_c, "二局活动日一", self.before, [self.c1, self.t])
+        self._held(2, self.branch_c, "二局党课", self.before, [self.c1, self.t], speaker=self.t)
+        self._transfer(self.t, self.branch_a)
+        self._transfer(self.u, self.branch_c)
+        self._held(1, self.branch_a, "一局活动日二", self.after, [self.a1, self.t])
+        self._held(2, self.branch_c, "二局活动日二", self.after, [self.c2, self.u],
+                   speaker=None)
+        # every branch of both bureaus is short last month: items on each
+        client.run("""mutation($o: ID!, $p: String!) { closePeriod(orgId: $o, period: $p) {
+            orgId } }""", {"o": self.city, "p": self.period})
+        self.entries = eventually(self._points_posted, timeout=60, what="every point posted")
+        self.items = client.run("""query($o: ID!) { supervisionItems(orgId: $o) { id
+            org { id } } }""", {"o": self.city})["supervisionItems"]
+        self._secrets()
+
+    def _held(self, bureau, org, theme, day, attendance, speaker=None):
+        extra = {"speakerId": speaker} if speaker else {}
+        kind = "PARTY_LECTURE" if speaker else "ACTIVITY_DAY"
+        activity = self.client.record_activity(
+            org, kind, theme, day, [{"memberId": m, "status": "PRESENT"} for m in attendance],
+            **extra)
+        self.activities[bureau].append((activity["id"], theme))
+
+    def _transfer(self, member_id, branch_id):
+        self.client.run("""mutation($m: ID!, $b: ID!, $on: Date) { transferMember(
+            memberId: $m, branchId: $b, on: $on) { id } }""",
+                        {"m": member_id, "b": branch_id, "on": self.transfer})
+
+    def _points_posted(self):
+        """{member id: [(entry id, day)]} once every attendance has posted."""
+        people = [self.a1, self.c1, self.c2, self.t, self.u]
+        got = self.client.run("query { %s }" % " ".join(
+            f'm{i}: member(id: "{m}") {{ points(year: {self.year}) {{ entries {{ id '
+            'occurredOn } } }' for i, m in enumerate(people)))
+        entries = {m: [(e["id"], e["occurredOn"]) for e in got[f"m{i}"]["points"]["entries"]]
+                   for i, m in enumerate(people)}
+        days = {m: {day for _, day in e} for m, e in entries.items()}
+        assert days[self.t] == days[self.u] == {self.before, self.after}, days
+        assert days[self.c1] and days[self.c2] and days[self.a1], days
+        return entries
+
+    def _secrets(self):
+        """What a bureau-one token must never be shown (ids, names, themes of
+        bureau two, and the city above it), and what it must be shown."""
+        hidden_orgs = {self.city: "矩阵市", self.bureau2: "二局", self.committee2: "二局党委",
+                       self.branch_c: "二局丙支部", self.group_c: "二局丙支部一组"}
+        self.outside_ids = set(hidden_orgs) | {self.c1, self.c2}
+        self.outside_ids |= {a for a, _ in self.activities[2]}
+        self.outside_ids |= {i["id"] for i in self.items if i["org"]["id"] in hidden_orgs}
+        # points earned in bureau two: all of C's members', T's before and U's after
+        for member_id, entries in self.entries.items():
+            for entry_id, day in entries:
+                in_two = member_id in (self.c1, self.c2) or \
+                    (member_id == self.t and day < self.transfer) or \
+                    (member_id == self.u and day >= self.transfer)
+                if in_two:
+                    self.outside_ids.add(entry_id)
+        self.outside_words = set(hidden_orgs.values()) | {"二局丙一", "二局丙二"} | \
+            {theme for _, theme in self.activities[2]}
+        self.inside = {self.bureau1, self.committee1, self.branch_a, self.branch_b,
+                       self.group_a, self.a1, self.a2, self.b1, self.t, "一局甲支部",
+                       "一局乙支部", "调入者"} | {a for a, _ in self.activities[1]}
+        self.inside |= {i["id"] for i in self.items if i["org"]["id"] in
+                        (self.branch_a, self.branch_b)}
+
+    def leaks(self, answer, allowed=()):
+        """The bureau-two strings in ``answer`` (data or errors), bar ``allowed``
+        (an id the caller named itself)."""
+        text = json.dumps(answer, ensure_ascii=False)
+        return sorted(s for s in (self.outside_ids | self.outside_words) - set(allowed)
+                      if s in text)
+
+
+# -- argument builders ---------------------------------------------------------------
+#
+# ROOTS["Type.field"](city, case) gives the variants to ask: for "in", a list
+# of argument dicts inside bureau one; for "out", a list of (arguments, the
+# bureau-two id they name). The id is replaced by one that does not exist
+# for the "missing" case. An empty "out" list says the field names nothing
+# (it answers the caller's own subtree).
+
+def _activity(city, org=None, attendance=None, speaker=None, day=None):
+    data = {"orgId": org or city.branch_a, "kind": "PARTY_LECTURE" if speaker else
+            "ACTIVITY_DAY", "theme": unique("矩阵测试"), "heldOn": day or city.after,
+            "attendance": [{"memberId": m, "status": "PRESENT"}
+                           for m in (attendance or [city.a1])]}
+    if speaker:
+        data["speakerId"] = speaker
+    return data
+
+
+def _file(city, theme):
+    out = io.StringIO()
+    csv.writer(out).writerows([["组织", "类型", "主题", "日期", "出席", "请假", "缺席", "请假事由"],
+                               ["一局甲支部", "党员集中活动日", theme, city.after, "一局甲一",
+                                "", "", ""]])
+    return base64.b64encode(out.getvalue().encode()).decode()
+
+
+def _fresh_member(city):
+    return city.client.register_member(unique("一局新人"), city.branch_a)["id"]
+
+
+ROOTS = {
+    "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
+    if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
+    "Query.organizations": lambda c, case: [{}] if case == "in" else [],
+    "Query.member": lambda c, case: [{"id": c.t}, {"id": c.a1}]
+    if case == "in" else [({"id": c.u}, c.u), ({"id": c.c1}, c.c1)],
+    "Query.activities": lambda c, case: [{"orgId": c.bureau1, "from": c.before, "to": c.after}]
+    if case == "in" else [({"orgId": c.branch_c, "from": c.before, "to": c.after}, c.branch_c)],
+    "Query.compliance": lambda c, case: [{"orgId": c.bureau1, "period": c.period}]
+    if case == "in" else [({"orgId": c.bureau2, "period": c.period}, c.bureau2)],
+    "Query.supervisionItems": lambda c, case: [{"orgId": c.bureau1}]
+    if case == "in" else [({"orgId": c.bureau2}, c.bureau2)],
+    "Mutation.createOrganization": lambda c, case: [
+        {"input": {"name": unique("一局乙支部小组"), "kind": "GROUP", "parentId": c.branch_b}}]
+    if case == "in" else [
+        ({"input": {"name": unique("组"), "kind": "GROUP", "parentId": c.branch_c}},
+         c.branch_c)],
+    "Mutation.registerMember": lambda c, case: [
+        {"input": {"name": unique("一局新人"), "branchId": c.branch_a, "groupId": c.group_a}}]
+    if case == "in" else [
+        ({"input": {"name": unique("新人"), "branchId": c.branch_c}}, c.branch_c),
+        ({"input": {"name": unique("新人"), "branchId": c.branch_a, "groupId": c.group_c}},
+         c.group_c)],
+    "Mutation.transferMember": lambda c, case: [
+        {"memberId": _fresh_member(c), "branchId": c.branch_b}]
+    if case == "in" else [
+        ({"memberId": c.c1, "branchId": c.branch_a}, c.c1),
+        ({"memberId": c.u, "branchId": c.branch_a}, c.u),
+        ({"memberId": c.a2, "branchId": c.branch_c}, c.branch_c),
+        ({"memberId": c.a2, "branchId": c.branch_a, "groupId": c.group_c}, c.group_c)],
+    "Mutation.recordActivity": lambda c, case: [{"input": _activity(c)}]
+    if case == "in" else [
+        ({"input": _activity(c, org=c.branch_c, attendance=[c.c1])}, c.branch_c),
+        ({"input": _activity(c, attendance=[c.a1, c.c1])}, c.c1),
+        ({"input": _activity(c, speaker=c.c2)}, c.c2),
+        # U belonged to A before the transfer, to C after: named as of the day
+        ({"input": _activity(c, attendance=[c.a1, c.u], day=c.after)}, c.u)],
+    "Mutation.recordActivities": lambda c, case: [{"inputs": [_activity(c), _activity(c)]}]
+    if case == "in" else [
+        ({"inputs": [_activity(c), _activity(c, org=c.branch_c, attendance=[c.c1])]},
+         c.branch_c),
+        ({"inputs": [_activity(c), _activity(c, attendance=[c.c2])]}, c.c2)],
+    "Mutation.importActivities": lambda c, case: [
+        {"orgId": c.bureau1, "file": _file(c, unique("导入")), "dryRun": False}]
+    if case == "in" else [({"orgId": c.bureau2, "file": _file(c, unique("导入"))}, c.bureau2)],
+    "Mutation.closePeriod": lambda c, case: [{"orgId": c.branch_a, "period": c.period}]
+    if case == "in" else [({"orgId": c.branch_c, "period": c.period}, c.branch_c)],
+}
+# Arguments of nested fields, by name.
+NESTED_ARGS = {"year": lambda c: c.year}
+
+
+# -- the walk --------------------------------------------------------------------------
+
+def _unwrap(type_):
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return type_
+
+
+def _required(field):
+    return [name for name, arg in field.args.items()
+            if isinstance(arg.type, GraphQLNonNull) and arg.default_value is None]
+
+
+def selection(city, type_, covered, trail):
+    """Every field of ``type_``, object fields walked in turn (to MAX_DEPTH, a
+    type at most MAX_RECURRENCE times on a path); ``covered`` collects the
+    ``Type.field`` names selected."""
+    parts = []
+    for name, field in type_.fields.items():
+        target = _unwrap(field.type)
+        if isinstance(target, GraphQLObjectType) and (
+                len(trail) >= MAX_DEPTH or trail.count(target.name) >= MAX_RECURRENCE):
+            continue
+        missing = [a for a in _required(field) if a not in NESTED_ARGS]
+        assert not missing, (f"{type_.name}.{name}({missing[0]}:) is required and has no "
+                             "builder; add one to NESTED_ARGS")
+        args = ", ".join(f"{a}: {json.dumps(NESTED_ARGS[a](city))}"
+                         for a in field.args if a in NESTED_ARGS)
+        text = f"{name}({args})" if args else name
+        covered.add(f"{type_.name}.{name}")
+        if isinstance(target, GraphQLObjectType):
+            text += f" {{ {selection(city, target, covered, trail + (target.name,))} }}"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def reachable(type_, seen):
+    if type_.name not in seen:
+        seen.add(type_.name)
+        for field in type_.fields.values():
+            target = _unwrap(field.type)
+            if isinstance(target, GraphQLObjectType):
+                reachable(target, seen)
+    return seen
+
+
+def roots(operation):
+    """(``Type.field``, field name, field) of every root field of an operation."""
+    root = SCHEMA.query_type if operation == "query" else SCHEMA.mutation_type
+    return [(f"{root.name}.{name}", name, field) for name, field in root.fields.items()]
+
+
+def document(city, operation, asks, covered=None):
+    """One request asking ``asks``: [(alias, root field name, field, args)];
+    every argument goes as a variable. Returns (text, variables)."""
+    covered = set() if covered is None else covered
+    definitions, parts, variables = [], [], {}
+    for alias, name, field, args in asks:
+        missing = [a for a in _required(field) if a not in args]
+        assert not missing, (f"{name}({missing[0]}:) is required and its builder in ROOTS "
+                             "does not give it")
+        passed = []
+        for arg, value in args.items():
+            variable = f"{alias}_{arg}"
+            definitions.append(f"${variable}: {field.args[arg].type}")
+            variables[variable] = value
+            passed.append(f"{arg}: ${variable}")
+        text = f"{alias}: {name}" + (f"({', '.join(passed)})" if passed else "")
+        target = _unwrap(field.type)
+        if isinstance(target, GraphQLObjectType):
+            text += f" {{ {selection(city, target, covered, (target.name,))} }}"
+        parts.append(text)
+    head = operation + (f"({', '.join(definitions)})" if definitions else "")
+    return f"{head} {{ {' '.join(parts)} }}", variables
+
+
+def asks_of(city, operation, case):
+    """[(alias, name, field, args, named id)] of every variant of every root
+    field of ``operation`` for ``case`` ("in", "out" or "missing")."""
+    out = []
+    for key, name, field in roots(operation):
+        assert key in ROOTS, f"{key} has no argument builder in ROOTS; add one"
+        variants = ROOTS[key](city, "in" if case == "in" else "out")
+        for i, variant in enumerate(variants):
+            args, named = (variant, None) if case == "in" else variant
+            if case == "missing":
+                fake = secrets.token_hex(16)
+                args = json.loads(json.dumps(args).replace(named, fake))
+                named = fake
+            out.append((f"{name}_{i}", name, field, args, named))
+    return out
+
+
+# -- the world -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def city(platform):
+    return City(admin(platform))
+
+
+@pytest.fixture(scope="module")
+def http(platform):
+    return Client(platform.url)
+
+
+def bearer(city, role):
+    """A token of bureau one; a member's token is a member's own."""
+    return token(city.bureau1, (role,), sub=city.a1 if role == "member" else f"{role}-of-one")
+
+
+def ask(http, city, operation, asks, bearer_token):
+    text, variables = document(city, operation, [a[:4] for a in asks])
+    response = http.post(text, variables, token=bearer_token)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+SNAPSHOT = """query($c: ID!) {
+    organization(id: $c) { ...o children { ...o children { ...o children { ...o
+        children { ...o } } } } }
+    activities(orgId: $c, from: "1921-01-01", to: "2999-12-31") { id theme org { id }
+        speaker { id } attendance { member { id } status } }
+    supervisionItems(orgId: $c) { id org { id } rule period state } }
+fragment o on Organization { id name kind members { id name roles branch { id } } }"""
+
+
+def snapshot(http, city):
+    """Everything a mutation could have written, as an operator sees it."""
+    return http.run(SNAPSHOT, {"c": city.city}, token=token())
+
+
+def at(data, path):
+    for key in path:
+        if data is None:
+            return None
+        data = data[key]
+    return data
+
+
+def _dicts(data):
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            yield from _dicts(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _dicts(value)
+
+
+def withheld(reference, answer, path):
+    """What the operator's ``reference`` answer holds where ``answer`` was
+    withheld: at the same path, and at the same field of every object with
+    the id of the nearest ancestor that has one (a root that answers the
+    caller's own subtree differs between callers)."""
+    found = [at(reference, path)]
+    for cut in range(len(path) - 1, 0, -1):
+        ancestor = at(answer, path[:cut])
+        if isinstance(ancestor, dict) and "id" in ancestor:
+            rest = path[cut:]
+            found += [at(d, rest) for d in _dicts(reference)
+                      if d.get("id") == ancestor["id"] and rest[0] in d]
+            break
+    return found
+
+
+def codes(answer):
+    return [e.get("extensions", {}).get("code") for e in answer.get("errors", [])]
+
+
+def same_words(message, named):
+    return message.replace(named, "<id>")
+
+
+# -- the tests -------------------------------------------------------------------------
+
+class Stub:
+    """Argument builders' inputs, for judging the schema without a platform."""
+    year = 2017
+
+    def __getattr__(self, name):
+        return f"stub-{name}"
+
+
+def test_every_root_field_and_required_argument_has_a_builder_and_every_field_is_walked():
+    covered, types = set(), set()
+    for operation in ("query", "mutation"):
+        for key, name, field in roots(operation):
+            assert key in ROOTS, f"{key} has no argument builder in ROOTS; add one"
+            target = _unwrap(field.type)
+            if isinstance(target, GraphQLObjectType):
+                selection(Stub(), target, covered, (target.name,))
+                reachable(target, types)
+    every = {f"{t}.{f}" for t in types for f in SCHEMA.type_map[t].fields}
+    assert every - covered == set(), "fields the walk never selects"
+    assert {"Member.points", "PointEntry.id", "Attendance.member", "Activity.speaker",
+            "SupervisionItem.org", "QuotaResult.subjectId"} <= covered
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_read_inside_the_subtree_answers_in_full_and_shows_nothing_outside(
+        city, http, role):
+    asks = asks_of(city, "query", "in")
+    answer = ask(http, city, "query", asks, bearer(city, role))
+    reference = ask(http, city, "query", asks, token())
+    assert "errors" not in reference, reference["errors"]
+    assert city.leaks(answer) == []
+    assert answer["data"] is not None, answer["errors"]
+    for alias, *_ in asks:
+        assert answer["data"][alias] is not None, alias
+    # what is withheld is an object outside bureau one, null with FORBIDDEN there
+    for error in answer.get("errors", []):
+        assert error["extensions"]["code"] == "FORBIDDEN", error
+        assert at(answer["data"], error["path"]) is None, error
+        assert city.leaks(withheld(reference["data"], answer["data"], error["path"])), error
+    # and nothing of bureau one that the operator sees is missing
+    shown = json.dumps(answer["data"], ensure_ascii=False)
+    wanted = json.dumps(reference["data"], ensure_ascii=False)
+    assert sorted(s for s in city.inside if s in wanted and s not in shown) == []
+    # both transferred members are shown (T today, U at bureau one's meetings
+    # before the transfer), without what they did in bureau two
+    assert city.t in shown and city.u in shown
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_read_outside_the_subtree_or_of_an_unknown_id_is_forbidden_alike(
+        city, http, role):
+    outside = asks_of(city, "query", "out")
+    missing = asks_of(city, "query", "missing")
+    assert len(outside) >= 6
+    for there, nowhere in zip(outside, missing):
+        answers = [ask(http, city, "query", [a], bearer(city, role)) for a in (there, nowhere)]
+        for answer, (alias, *_rest, named) in zip(answers, (there, nowhere)):
+            assert codes(answer) == ["FORBIDDEN"], (alias, answer)
+            assert answer["errors"][0]["path"] == [alias]
+            assert at(answer["data"], [alias]) is None
+            assert city.leaks(answer, allowed={named}) == [], alias
+        words = [same_words(a["errors"][0]["message"], ask_[-1])
+                 for a, ask_ in zip(answers, (there, nowhere))]
+        assert words[0] == words[1], words
+        assert answers[0]["errors"][0].get("extensions") == \
+            answers[1]["errors"][0].get("extensions")
+    # a field that names nothing answers the caller's own subtree
+    named_nothing = [k for k, _, _ in roots("query") if not ROOTS[k](city, "out")]
+    assert named_nothing == ["Query.organizations"]
+
+
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_readers_change_nothing_inside_or_outside(city, http, role):
+    asks = asks_of(city, "mutation", "in") + asks_of(city, "mutation", "out")
+    before = snapshot(http, city)  # after the builders, which may prepare a member
+    for alias, *rest in asks:
+        answer = ask(http, city, "mutation", [(alias, *rest)], bearer(city, role))
+        assert codes(answer) == ["FORBIDDEN"], (alias, answer)
+        assert answer["data"] is None
+        assert city.leaks(answer, allowed={rest[-1]}) == [], alias
+    assert snapshot(http, city) == before
+
+
+@pytest.mark.parametrize("role", sorted(WRITERS))
+def test_writers_change_nothing_outside_and_an_unknown_id_is_answered_alike(
+        city, http, role):
+    outside = asks_of(city, "mutation", "out")
+    missing = asks_of(city, "mutation", "missing")
+    before = snapshot(http, city)
+    assert len(outside) >= 12
+    for there, nowhere in zip(outside, missing):
+        answers = [ask(http, city, "mutation", [a], bearer(city, role))
+                   for a in (there, nowhere)]
+        for answer, (alias, *_rest, named) in zip(answers, (there, nowhere)):
+            assert codes(answer) == ["FORBIDDEN"], (alias, named, answer)
+            assert answer["data"] is None
+            assert city.leaks(answer, allowed={named}) == [], alias
+        words = [same_words(a["errors"][0]["message"], ask_[-1])
+                 for a, ask_ in zip(answers, (there, nowhere))]
+        assert words[0] == words[1], words
+    assert snapshot(http, city) == before
+
+
+@pytest.mark.parametrize("role", sorted(WRITERS))
+def test_writers_change_what_is_inside_and_are_shown_nothing_outside(city, http, role):
+    for alias, *rest in asks_of(city, "mutation", "in"):
+        answer = ask(http, city, "mutation", [(alias, *rest)], bearer(city, role))
+        if role != "admin" and rest[0] in ADMIN_ONLY:
+            assert codes(answer) == ["FORBIDDEN"], (alias, answer)
+            continue
+        assert "errors" not in answer, (alias, answer)
+        assert answer["data"][alias] is not None
+        assert city.leaks(answer) == [], alias
