@@ -11,6 +11,7 @@ import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from gateway.app import Gateway
+from gateway.limits import Limits
 from gateway.auth import Principal, make_token
 from gateway.schema import SCOPE_CHECKED, schema
 from gateway.schema.guard import CHECKS, CONTAINED, membership_on
@@ -145,7 +146,9 @@ class Services:
 
 
 def run(services, query, scope, roles=("viewer",)):
-    gateway = Gateway(rpc=services, secret=SECRET)
+    # a year's activities with every attendee's entries costs more than the
+    # default limit (gateway/limits.py); what is tested here is scope
+    gateway = Gateway(rpc=services, secret=SECRET, limits=Limits(max_cost=10 ** 7))
     body = json.dumps({"query": query}).encode()
     environ = {"PATH_INFO": "/graphql", "REQUEST_METHOD": "POST",
                "HTTP_AUTHORIZATION": "Bearer " + make_token(SECRET, "t", scope, roles),
