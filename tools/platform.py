@@ -68,6 +68,7 @@ class Platform:
         self.extra_env = extra_env or {}
         self.secret = secret or default_secret()
         self.procs = {}
+        self.started_at = {}
 
     @property
     def url(self):
@@ -99,6 +100,7 @@ class Platform:
         proc = subprocess.Popen(argv, cwd=config.REPO_ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs[name] = proc
+        self.started_at[name] = time.monotonic()
         return proc
 
     def start_service(self, name, wait=True, extra_env=None):
@@ -247,8 +249,7 @@ class Supervisor:
                 self.platform.restart(name)
 
     def watch(self, stopping, interval=0.5):
-        for name in self.platform.procs:
-            self.started.setdefault(name, time.monotonic())
+        self.started.update(self.platform.started_at)
         while not stopping():
             self.tick(time.monotonic())
             time.sleep(interval)
