@@ -227,3 +227,16 @@ class _NoLock:
 def is_duplicate(exc):
     """An IntegrityError on processed_events: another replica handled it."""
     return isinstance(exc, IntegrityError) and "processed_events" in str(exc)
+
+
+def upsert(conn, table, rows, keys):
+    """INSERT ``rows``, each replacing the row with the same ``keys``, in one
+    statement on either backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys})
+    conn.execute(statement, rows)
