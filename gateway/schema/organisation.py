@@ -145,7 +145,7 @@ class TransferMember(graphene.Mutation):
         await ctx.input_org(branch_id, "branchId")
         return ctx.call("organization", "transfer_member", {
             "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
-            "on": on}, ctx.principal.sub)
+            "on": on}, ctx.principal.sub, roles=ctx.roles)
 
 
 class Mutations:

@@ -8,12 +8,11 @@ import uuid
 from sqlalchemy import insert
 
 from services.activity import views
-from services.activity.domain import backdating, importing, sheet
+from services.activity.domain import importing, sheet
 from services.activity.domain.activity import validate_against_org, validate_input
 from services.activity.models import activities, attendance
-from shared import clock
+from shared import backdating, clock
 from shared.errors import BadInput, Forbidden, NotFound
-from shared.rules import NoValidRuleSet
 from shared.tree import path_of
 
 MAX_BATCH = 500         # inputs of one record_activities
@@ -32,17 +31,9 @@ def check_against_org(draft, answer):
     return answer["org"]
 
 
-def backdating_limit(bureau_id, today):
-    """The bureau's ``backdating_days`` in force today."""
-    try:
-        return backdating.RECORD_RULES.for_day(bureau_id, today).backdating_days
-    except NoValidRuleSet:  # the loader has logged which file and why
-        return backdating.DEFAULT_DAYS
-
-
 def check_backdating(draft, org, today, roles):
-    backdating.check_backdating(draft.held_on, today, backdating_limit(org["bureau_id"], today),
-                                roles)
+    backdating.check_backdating(draft.held_on, today,
+                                backdating.limit_for(org["bureau_id"], today), roles)
 
 
 def write(uow, checked, actor):
@@ -183,7 +174,7 @@ def check_rows_backdating(numbers, checked, today, roles, shown=10):
     for number, (draft, org) in zip(numbers, checked):
         bureau_id = org["bureau_id"]
         if bureau_id not in limits:
-            limits[bureau_id] = backdating_limit(bureau_id, today)
+            limits[bureau_id] = backdating.limit_for(bureau_id, today)
         if backdating.is_backdated(draft.held_on, today, limits[bureau_id]):
             late.append((number, draft.held_on, limits[bureau_id]))
     if not late:

@@ -8,8 +8,8 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
 from services.activity import handlers, views
-from services.activity.domain.backdating import RECORD_RULES
 from services.activity.models import metadata
+from shared.backdating import RECORD_RULES
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.periods import parse_date
@@ -51,7 +51,7 @@ class ActivityService(BaseService):
 
     # ``roles``: the caller's, as the gateway read them from the token; a
     # record dated further back than the bureau allows needs "admin" among
-    # them (domain/backdating.py). None: a platform tool calling as operator.
+    # them (shared/backdating.py). None: a platform tool calling as operator.
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def record_activity(self, data, actor="unknown", roles=None):

@@ -73,6 +73,10 @@ def _equal(actual, expected):
     assert actual == expected, (actual, expected)
 
 
+def _has(text, part):
+    assert part in text, part
+
+
 # -- points ---------------------------------------------------------------------------
 
 def test_a_broken_bureau_point_file_parks_that_bureau_and_no_other(platform, client,
@@ -126,10 +130,12 @@ def required_a1(client, org, period="2017-06"):
 
 
 def kept_copy(platform, bureau_id):
+    """The text of the bureau's quota file that supervision keeps, or None."""
     path = platform.database_urls["supervision"][len("sqlite:///"):]
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT text FROM kept_rule_sets WHERE kind = 'quota' AND name = ?",
-                            (bureau_id,)).fetchone()
+        row = conn.execute("SELECT text FROM kept_rule_sets WHERE kind = 'quota' AND name = ?",
+                           (bureau_id,)).fetchone()
+    return row[0] if row else None
 
 
 def test_a_broken_bureau_quota_file_keeps_its_last_good_copy_across_a_restart(
@@ -162,9 +168,11 @@ def test_a_broken_bureau_quota_file_keeps_its_last_good_copy_across_a_restart(
                  counts: {activity_kinds: [ACTIVITY_DAY]}, minimum: 0}
     """)
     assert required_a1(client, tree.city) == expected      # the city's compliance answers
-    eventually(lambda: error_gauge("quota", tree.bureau1) in metrics_of(platform, "supervision")
-               or None, what="the broken quota file reported")
-    eventually(lambda: kept_copy(platform, tree.bureau1), what="the good copy kept")
+    gauge = error_gauge("quota", tree.bureau1)
+    eventually(lambda: _has(metrics_of(platform, "supervision"), gauge),
+               what="the broken quota file reported")
+    eventually(lambda: _has(kept_copy(platform, tree.bureau1) or "", "minimum: 3"),
+               what="the good copy kept")
     platform.stop_service("supervision")
     platform.start_service("supervision")
     eventually(lambda: _equal(required_a1(client, tree.city), expected),
@@ -182,6 +190,7 @@ def refused(call):
 
 
 def test_a_record_older_than_the_bureau_allows_needs_an_admin(client, rules_dir):
+    """recordActivity, recordActivities, importActivities, transferMember."""
     tree = Tree(client, "-backdating")
     secretary = token(tree.branch_a, ("secretary",))
     limit_day, too_old = "2017-05-26", "2017-05-25"     # 400 and 401 days before TODAY
@@ -213,6 +222,17 @@ def test_a_record_older_than_the_bureau_allows_needs_an_admin(client, rules_dir)
     client.record_activities([activity_day(tree.branch_a, too_old, tree.a[:1])])
     assert client.import_activities(tree.bureau1, csv_file(paper))["created"] == 2
     assert held(tree.city) == [too_old, too_old, limit_day, limit_day]
+
+    # a transfer is a dated record too
+    transfer = """mutation($m: ID!, $b: ID!, $on: Date) { transferMember(memberId: $m,
+        branchId: $b, on: $on) { branch { id } } }"""
+    bureau_secretary = token(tree.bureau1, ("secretary",))
+    error = refused(lambda: client.run(transfer, {"m": tree.a[1], "b": tree.branch_b,
+                                                  "on": too_old}, token=bureau_secretary))
+    assert error["extensions"]["field"] == "on" and "400 days" in error["message"]
+    moved = client.run(transfer, {"m": tree.a[1], "b": tree.branch_b, "on": limit_day},
+                       token=bureau_secretary)
+    assert moved["transferMember"]["branch"]["id"] == tree.branch_b
 
     # the limit is the bureau's rule-set data: bureau two allows 30 days
     write(rules_dir, "records", tree.bureau2, """\

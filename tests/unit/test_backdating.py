@@ -8,8 +8,7 @@ import textwrap
 import pytest
 
 from services.activity import handlers
-from services.activity.domain.backdating import (RECORD_RULES, check_backdating, is_backdated,
-                                                 parse_rule_set)
+from shared.backdating import RECORD_RULES, check_backdating, is_backdated, parse_rule_set
 from shared.errors import Forbidden
 from shared.rules import RuleSetError, RuleSets, Version
 from tests.unit.test_activity_handlers import FakeDb, Register, csv_file, data

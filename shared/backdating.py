@@ -1,12 +1,13 @@
 """Backdating (补录): a record dated long ago changes periods that have been
 closed and ledgers that have been reported, so past a bureau's limit only an
-admin may make one. The limit is rule-set data (``rules/records/``, key
-``backdating_days``), per bureau; the check is pure."""
+admin may make one: an activity held, a member's transfer taking effect. The
+limit is rule-set data (``rules/records/``, key ``backdating_days``), per
+bureau, the version in force today; the check itself is pure."""
 import datetime as dt
 from dataclasses import dataclass
 
 from shared.errors import Forbidden
-from shared.rules import RuleSets
+from shared.rules import NoValidRuleSet, RuleSets
 
 ADMIN = "admin"
 # What applies to a bureau whose record rule set has never been read good:
@@ -30,6 +31,14 @@ def parse_rule_set(version):
 
 
 RECORD_RULES = RuleSets("records", parse_rule_set)
+
+
+def limit_for(bureau_id, today):
+    """The bureau's ``backdating_days`` in force today."""
+    try:
+        return RECORD_RULES.for_day(bureau_id, today).backdating_days
+    except NoValidRuleSet:  # the loader has logged which file and why
+        return DEFAULT_DAYS
 
 
 def is_backdated(held_on, today, limit_days):
