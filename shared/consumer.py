@@ -5,7 +5,9 @@ dead-letters to ``xianfeng.dead-letter`` (each queue has a ``dlq.<queue>``
 beside it), and a message that can never be handled, whether it cannot be
 decoded, is not a valid envelope, or is rejected by the domain, is rejected
 into that queue instead of blocking or vanishing. A transient failure (the
-database is away) puts the message back after a pause.
+database is away) puts the message back after a pause. An event of a bureau
+that has no valid rule set waits in that bureau's parking queue
+(shared/parking.py), so that the other bureaus' events go on.
 
 ``consume`` applies one envelope inside a unit of work that also records the
 event id, so a redelivered event changes nothing.
@@ -28,12 +30,12 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from sqlalchemy.exc import IntegrityError
 
-from shared import metrics
+from shared import metrics, parking
 from shared.db import database_away, is_duplicate
 from shared.errors import PoisonMessage, Unavailable
 from shared.events import Envelope
 from shared.outages import broker_away, settle
-from shared.rules import RuleSetError
+from shared.rules import NoValidRuleSet
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +52,11 @@ def dead_letter_queue(queue_name):
 
 
 def is_transient(exc):
-    """Worth retrying: the database, the broker or a peer is away, or a rule
-    set file is broken (an operator fixes it, and the waiting events then
-    apply). Not every OperationalError: on SQLite it is also a mistake in a
-    statement (see ``database_away``)."""
-    if isinstance(exc, (Unavailable, RuleSetError)):
+    """Worth retrying: the database, the broker or a peer is away. Not every
+    OperationalError: on SQLite it is also a mistake in a statement (see
+    ``database_away``). A broken rule set is not: its bureau's events are
+    parked (shared/parking.py) so that the other bureaus' go on."""
+    if isinstance(exc, Unavailable):
         return True
     return database_away(exc) or broker_away(exc)
 
@@ -97,22 +99,43 @@ class EventConsumer(EventHandler):
         # in its queue, and acknowledging it must not kill the service
         if exc_info is None:
             settle(message, "ack")
+        elif isinstance(exc_info[1], NoValidRuleSet):
+            self.park([(exc_info[1].bureau_id, message)])
         elif is_transient(exc_info[1]):
             time.sleep(RETRY_PAUSE)
             settle(message, "requeue")
         else:
             settle(message, "reject")
 
+    def park(self, messages):
+        """Put ``[(bureau id, message)]`` in their bureaus' parking queues; if
+        this service has none or the broker is away, back on the queue."""
+        lot = parking.lot_of(self.container)
+        try:
+            if lot is None:
+                raise RuntimeError(f"{self.container.service_name} has no parking queues")
+            lot.park(self.queue.name, messages)
+        except Exception:
+            log.exception("cannot park %d events of %s; they go back on the queue",
+                          len(messages), self.queue.name)
+            time.sleep(RETRY_PAUSE)
+            for _, message in messages:
+                settle(message, "requeue")
+            return
+        for _, message in messages:
+            settle(message, "ack")
+
 
 event_consumer = EventConsumer.decorator
 
-ACK, REJECT, REQUEUE = "ack", "reject", "requeue"
+ACK, REJECT, REQUEUE, PARK = "ack", "reject", "requeue", "park"
 
 
 class BatchEventConsumer(EventConsumer):
     """An event consumer whose method receives a list of message bodies and
     returns an outcome for each (``ACK``, ``REJECT`` to dead-letter,
-    ``REQUEUE`` to try again after a pause): see ``consume_batch``."""
+    ``REQUEUE`` to try again after a pause, ``PARK`` for a bureau with no
+    valid rule set): see ``consume_batch``."""
 
     def __init__(self, source_service, event_type, max_batch=100, concurrency=2, **kwargs):
         super().__init__(source_service, event_type, **kwargs)
@@ -148,9 +171,15 @@ class BatchEventConsumer(EventConsumer):
                 outcomes = [REQUEUE if is_transient(exc_info[1]) else REJECT] * len(messages)
             else:
                 outcomes = result
+            to_park = [(m.payload.get("bureau_id"), m)
+                       for m, outcome in zip(messages, outcomes) if outcome == PARK]
+            if to_park:
+                self.park(to_park)
             if REQUEUE in outcomes:
                 time.sleep(RETRY_PAUSE)
             for message, outcome in zip(messages, outcomes):
+                if outcome == PARK:
+                    continue
                 settle(message, {ACK: "ack", REQUEUE: "requeue"}.get(outcome, "reject"))
         finally:
             self._dispatch()
@@ -182,6 +211,11 @@ def consume(db, body, event_type, effect):
         log.exception("dead-lettering %s %s", event_type, envelope.id)
         metrics.EVENTS_FAILED.labels(service, event_type, "dead_lettered").inc()
         raise
+    except NoValidRuleSet as exc:  # the loader has logged which file and why
+        log.warning("parking %s %s: bureau %s has no valid %s rule set", event_type,
+                    envelope.id, exc.bureau_id, exc.kind)
+        metrics.EVENTS_FAILED.labels(service, event_type, "parked").inc()
+        raise
     except Exception as exc:
         outcome = "retried" if is_transient(exc) else "dead_lettered"
         log.exception("%s %s %s", outcome, event_type, envelope.id)
@@ -194,8 +228,10 @@ def consume(db, body, event_type, effect):
 def consume_batch(db, bodies, event_type, effect, effect_many=None):
     """Apply a batch of events in one unit of work, each once per event id:
     ``effect_many(uow, envelopes)`` (default: ``effect`` on each in turn).
-    Returns an outcome per body. Undecodable bodies are rejected; if the
-    batch fails, each event is applied alone with ``consume``."""
+    Returns an outcome per body. Undecodable bodies are rejected; the events
+    of a bureau with no valid rule set are parked and the batch applied
+    without them; if the batch fails otherwise, each event is applied alone
+    with ``consume``."""
     service = db.service
     outcomes = [ACK] * len(bodies)
     envelopes = []
@@ -209,13 +245,7 @@ def consume_batch(db, bodies, event_type, effect, effect_many=None):
     if not envelopes:
         return outcomes
     try:
-        with db.uow() as uow:
-            todo = uow.first_times([e for _, e in envelopes])
-            if effect_many is not None:
-                effect_many(uow, todo)
-            else:
-                for envelope in todo:
-                    effect(uow, envelope)
+        todo = _apply_or_park(db, envelopes, outcomes, event_type, effect, effect_many)
     except Exception as exc:
         if is_transient(exc) and not is_duplicate(exc):
             log.warning("retrying %d %s events: %s", len(envelopes), event_type, exc)
@@ -230,9 +260,38 @@ def consume_batch(db, bodies, event_type, effect, effect_many=None):
     return outcomes
 
 
+def _apply_or_park(db, envelopes, outcomes, event_type, effect, effect_many):
+    """Apply ``[(i, envelope)]`` in one unit of work; the events new to it.
+    The events of a bureau with no valid rule set are marked PARK in
+    ``outcomes`` and taken out of ``envelopes``, and the rest applied again."""
+    while envelopes:
+        try:
+            with db.uow() as uow:
+                todo = uow.first_times([e for _, e in envelopes])
+                if effect_many is not None:
+                    effect_many(uow, todo)
+                else:
+                    for envelope in todo:
+                        effect(uow, envelope)
+                return todo
+        except NoValidRuleSet as exc:
+            parked = [i for i, e in envelopes if e.bureau_id == exc.bureau_id]
+            if not parked:
+                raise
+            log.warning("parking %d %s events: bureau %s has no valid %s rule set",
+                        len(parked), event_type, exc.bureau_id, exc.kind)
+            metrics.EVENTS_FAILED.labels(db.service, event_type, "parked").inc(len(parked))
+            for i in parked:
+                outcomes[i] = PARK
+            envelopes[:] = [(i, e) for i, e in envelopes if outcomes[i] != PARK]
+    return []
+
+
 def _consume_alone(db, body, event_type, effect):
     try:
         consume(db, body, event_type, effect)
+    except NoValidRuleSet:
+        return PARK
     except Exception as exc:
         return REQUEUE if is_transient(exc) else REJECT
     return ACK

@@ -260,3 +260,16 @@ def database_away(exc):
     if code is None:
         return True
     return (code & 0xFF) in _SQLITE_AWAY
+
+
+def upsert(conn, table, rows, keys):
+    """INSERT ``rows``, each replacing the row with the same ``keys``, in one
+    statement on either backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys})
+    conn.execute(statement, rows)

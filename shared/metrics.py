@@ -25,8 +25,18 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_FAILED = Counter(
     "xianfeng_events_failed_total",
     "Events a consumer could not apply: 'dead_lettered' are set aside for a "
-    "person, 'retried' go back on the queue.",
+    "person, 'retried' go back on the queue, 'parked' wait for their bureau's "
+    "rule set to be fixed.",
     ["service", "type", "outcome"])
+EVENTS_UNPARKED = Counter(
+    "xianfeng_events_unparked_total",
+    "Parked events moved back to their queue once their bureau's rule sets were valid.",
+    ["service"])
+RULE_SET_ERRORS = Gauge(
+    "xianfeng_rule_set_errors",
+    "1 while the rule set file of a bureau (or the default) is broken; the last "
+    "copy read good stays in force, and the log says which file and why.",
+    ["kind", "bureau"])
 EVENTS_PUBLISHED = Counter(
     "xianfeng_events_published_total", "Outbox rows the relay published.", ["service"])
 OUTBOX_BACKLOG = Gauge(

@@ -102,7 +102,8 @@ class RecordActivity(graphene.Mutation):
         ctx = info.context
         ctx.require_writer("recording an activity")
         await ctx.input_org(input["org_id"], "orgId")
-        return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub)
+        return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub,
+                        roles=ctx.roles)
 
 
 class Mutations:

@@ -32,12 +32,17 @@ class RequestContext:
         self.org_members = batcher.loader(self._org_members)
         self.points = batcher.loader(self._points)
 
-    def call(self, service, method, *args):
-        return self.rpc.call(service, method, *args)
+    def call(self, service, method, *args, **kwargs):
+        return self.rpc.call(service, method, *args, **kwargs)
 
-    def call_patiently(self, timeout, service, method, *args):
+    def call_patiently(self, timeout, service, method, *args, **kwargs):
         """A call that may take up to ``timeout`` seconds (bulk work)."""
-        return self.rpc.patient(timeout).call(service, method, *args)
+        return self.rpc.patient(timeout).call(service, method, *args, **kwargs)
+
+    @property
+    def roles(self):
+        """The caller's roles, for a service whose rules depend on them."""
+        return sorted(self.principal.roles)
 
     # -- batch functions: keys in, values (or errors) aligned out --------------
 

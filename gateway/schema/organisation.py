@@ -171,7 +171,7 @@ class TransferMember(graphene.Mutation):
                              ctx.input_orgs(branchId=branch_id, groupId=group_id))
         return ctx.call("organization", "transfer_member", {
             "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
-            "on": on}, ctx.principal.sub)
+            "on": on}, ctx.principal.sub, roles=ctx.roles)
 
 
 class Mutations:

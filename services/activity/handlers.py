@@ -11,8 +11,8 @@ from services.activity import views
 from services.activity.domain import importing, sheet
 from services.activity.domain.activity import validate_against_org, validate_input
 from services.activity.models import activities, attendance
-from shared import clock
-from shared.errors import BadInput, NotFound
+from shared import backdating, clock
+from shared.errors import BadInput, Forbidden, NotFound
 from shared.tree import path_of
 
 MAX_BATCH = 500         # inputs of one record_activities
@@ -29,6 +29,11 @@ def check_against_org(draft, answer):
         raise BadInput(answer["error"]["message"], "heldOn")
     validate_against_org(draft, answer["org"], set(answer["member_ids"]))
     return answer["org"]
+
+
+def check_backdating(draft, org, today, roles):
+    backdating.check_backdating(draft.held_on, today,
+                                backdating.limit_for(org["bureau_id"], today), roles)
 
 
 def write(uow, checked, actor):
@@ -58,10 +63,12 @@ def write(uow, checked, actor):
     return ids
 
 
-def record_activity(db, data, actor, describe):
-    draft = validate_input(data, clock.today())
+def record_activity(db, data, actor, describe, roles=None):
+    today = clock.today()
+    draft = validate_input(data, today)
     answer = describe([{"org_id": draft.org_id, "day": draft.held_on.isoformat()}])[0]
     org = check_against_org(draft, answer)
+    check_backdating(draft, org, today, roles)
     with db.uow() as uow:
         return write(uow, [(draft, org)], actor)[0]
 
@@ -69,11 +76,11 @@ def record_activity(db, data, actor, describe):
 def _of_input(i, err):
     """``err`` about one input, as an error of the i-th of a batch."""
     whole = err.field in (None, "input")
-    return BadInput(f"inputs[{i}]: {err.message}",
-                    f"inputs[{i}]" if whole else f"inputs[{i}].{err.field}")
+    return type(err)(f"inputs[{i}]: {err.message}",
+                     f"inputs[{i}]" if whole else f"inputs[{i}].{err.field}")
 
 
-def record_activities(db, datas, actor, describe):
+def record_activities(db, datas, actor, describe, roles=None):
     """All of ``datas`` or none: the first bad input raises BadInput naming
     its index; one lookup for the whole batch, one transaction."""
     if not isinstance(datas, list):
@@ -94,14 +101,16 @@ def record_activities(db, datas, actor, describe):
     checked = []
     for i, (draft, answer) in enumerate(zip(drafts, answers)):
         try:
-            checked.append((draft, check_against_org(draft, answer)))
-        except BadInput as err:
+            org = check_against_org(draft, answer)
+            check_backdating(draft, org, today, roles)
+            checked.append((draft, org))
+        except (BadInput, Forbidden) as err:
             raise _of_input(i, err) from None
     with db.uow() as uow:
         return write(uow, checked, actor)
 
 
-def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory):
+def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory, roles=None):
     """Paper records of ``org_id``'s subtree from an .xlsx or .csv: every bad
     row reported, and nothing written unless there is none (nor on a dry run)."""
     if not isinstance(org_id, str) or not org_id:
@@ -136,6 +145,7 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
         except BadInput as err:
             errors.append(sheet.RowError(row.number, importing.column_of(err.field, data),
                                              err.message))
+    check_rows_backdating(numbers, checked, today, roles)
     if checked:
         with db.connect() as conn:
             recorded = views.recorded_keys(conn, path_of(folder.root["path"]),
@@ -152,3 +162,26 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory)
         with db.uow() as uow:
             write(uow, checked, actor)
     return {"dry_run": bool(dry_run), "created": len(checked), "errors": []}
+
+
+def check_rows_backdating(numbers, checked, today, roles, shown=10):
+    """Forbidden naming the rows of an import dated further back than their
+    bureau's limit, unless the caller may backdate: a permission, so the
+    whole import is refused rather than the rows reported as bad input."""
+    if backdating.may_backdate(roles):
+        return
+    limits, late = {}, []
+    for number, (draft, org) in zip(numbers, checked):
+        bureau_id = org["bureau_id"]
+        if bureau_id not in limits:
+            limits[bureau_id] = backdating.limit_for(bureau_id, today)
+        if backdating.is_backdated(draft.held_on, today, limits[bureau_id]):
+            late.append((number, draft.held_on, limits[bureau_id]))
+    if not late:
+        return
+    listed = ", ".join(f"row {n} ({day})" for n, day, _ in late[:shown])
+    more = f" and {len(late) - shown} more" if len(late) > shown else ""
+    days = " or ".join(str(x) for x in sorted({limit for _, _, limit in late}))
+    verb = "is" if len(late) == 1 else "are"
+    raise Forbidden(f"{listed}{more} {verb} dated more than {days} days before today "
+                    f"({today}); importing records that old needs the admin role", "file")

@@ -7,7 +7,7 @@ from sqlalchemy import and_, insert, select
 
 from services.organization import domain, views
 from services.organization.models import memberships, members, organizations
-from shared import clock
+from shared import backdating, clock
 from shared.errors import Conflict
 from shared.periods import parse_date
 from shared.vocabulary import BUREAU, CITY
@@ -64,10 +64,10 @@ def register_member(db, data):
         return views.member(conn, member_id)
 
 
-def transfer_member(db, data):
+def transfer_member(db, data, roles=None):
     """Move a member to another branch from a day on; the old membership
     is closed, not rewritten, so who belonged where on any day stays
-    answerable."""
+    answerable. ``roles``: see ``shared.backdating``."""
     with db.uow() as uow:
         conn = uow.session
         member = views.member(conn, data.get("member_id"))
@@ -77,7 +77,10 @@ def transfer_member(db, data):
         target = views.org_row(conn, data.get("branch_id"), "branchId")
         group = views.org_row(conn, data["group_id"], "groupId") if data.get("group_id") else None
         on = parse_date(data.get("on") or clock.today().isoformat(), "on")
-        domain.validate_transfer(current, target, group, on, clock.today())
+        today = clock.today()
+        domain.validate_transfer(current, target, group, on, today)
+        backdating.check_backdating(on, today, backdating.limit_for(target["bureau_id"], today),
+                                    roles, "on")
         conn.execute(memberships.update().where(memberships.c.id == current["id"])
                      .values(valid_to=on))
         conn.execute(insert(memberships).values(

@@ -9,9 +9,11 @@ from nameko.rpc import rpc
 from services.organization import handlers, views
 from services.organization.models import metadata
 from shared import clock
+from shared.backdating import RECORD_RULES
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput
 from shared.periods import parse_date
+from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,6 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class OrganizationService(BaseService):
     name = "organization"
     db = Database("organization", metadata, MIGRATIONS)
+    rule_sets = RuleSetCheck(RECORD_RULES)
 
     # -- organisations -------------------------------------------------------
 
@@ -63,9 +66,11 @@ class OrganizationService(BaseService):
         return handlers.register_member(self.db, data)
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def transfer_member(self, data, actor=None):
-        """Move a member to another branch from a day on (history kept)."""
-        return handlers.transfer_member(self.db, data)
+    def transfer_member(self, data, actor=None, roles=None):
+        """Move a member to another branch from a day on (history kept); a
+        day further back than the bureau's backdating limit needs "admin"
+        among the caller's ``roles`` (None: a platform tool)."""
+        return handlers.transfer_member(self.db, data, roles)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_member(self, member_id):

@@ -5,9 +5,13 @@ from sqlalchemy import (Column, Date, DateTime, Index, Integer, MetaData, Numeri
                         Table, Text, UniqueConstraint, func)
 
 from shared.outbox import messaging_tables
+from shared.parking import parked_queues_table
+from shared.rules import kept_rule_sets_table
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
+kept_rule_sets = kept_rule_sets_table(metadata)
+parked_queues = parked_queues_table(metadata)
 
 point_entries = Table(
     "point_entries", metadata,

@@ -5,9 +5,13 @@ from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, M
                         Table, Text, UniqueConstraint, false, func)
 
 from shared.outbox import messaging_tables
+from shared.parking import parked_queues_table
+from shared.rules import kept_rule_sets_table
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
+kept_rule_sets = kept_rule_sets_table(metadata)
+parked_queues = parked_queues_table(metadata)
 
 orgs = Table(
     "orgs", metadata,

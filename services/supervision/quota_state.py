@@ -14,6 +14,7 @@ from services.supervision.models import (activity_facts, members, orgs, quota_cl
                                          quota_derivations, quota_state)
 from shared import clock
 from shared.periods import KINDS as PERIOD_KINDS, Period, parse_period
+from shared.rules import NoValidRuleSet
 from shared.tree import ids_of, path_of, under
 from shared.vocabulary import GROUP, MET, MISSED, ORG_KINDS, PENDING
 
@@ -131,8 +132,12 @@ def apply_facts(session, facts):
 # -- deriving the state again -----------------------------------------------------
 
 def fingerprint(bureau_id):
-    """What the bureau's quota rule set is, all versions: a change re-derives."""
-    versions = domain.QUOTA_RULES.versions(bureau_id)
+    """What the bureau's quota rule set is, all versions: a change re-derives.
+    None for a bureau that has no valid rule set: nothing to derive with."""
+    try:
+        versions = domain.QUOTA_RULES.versions(bureau_id)
+    except NoValidRuleSet:
+        return None
     text_ = repr([(v.version, v.effective_from, parsed) for v, parsed in versions])
     return hashlib.sha256(text_.encode()).hexdigest()
 
@@ -142,7 +147,12 @@ def stale_bureaus(session):
     known = dict(session.execute(select(quota_derivations.c.bureau_id,
                                         quota_derivations.c.fingerprint)).all())
     bureaus = session.execute(select(orgs.c.bureau_id).distinct()).scalars().all()
-    return [b for b in sorted(bureaus) if known.get(b) != fingerprint(b)]
+    stale = []
+    for bureau_id in sorted(bureaus):
+        current = fingerprint(bureau_id)
+        if current is not None and known.get(bureau_id) != current:
+            stale.append(bureau_id)
+    return stale
 
 
 def rederive(session, bureau_id):
@@ -223,12 +233,19 @@ def scope_members(session, path):
 
 def judged_subjects(session, path, period, created_by=None):
     """(bureau, rule, subject, subject path) for every quota of ``period``'s
-    kind in the subtree at ``path``, each bureau by its own rule set."""
+    kind in the subtree at ``path``, each bureau by its own rule set. A
+    bureau with no valid rule set has no quotas to judge until it has one
+    (the loader has said which file and why); the others are judged."""
     scope = scope_orgs(session, path, created_by)
     by_bureau = {}
     for org in scope:
         by_bureau.setdefault(org.bureau_id, []).append(org)
-    rule_sets = {b: domain.QUOTA_RULES.for_day(b, period.start) for b in by_bureau}
+    rule_sets = {}
+    for bureau_id in list(by_bureau):
+        try:
+            rule_sets[bureau_id] = domain.QUOTA_RULES.for_day(bureau_id, period.start)
+        except NoValidRuleSet:
+            del by_bureau[bureau_id]
     wants_members = any(r.per_member for rs in rule_sets.values() for r in rs.active(period.kind))
     members_by_bureau = {}
     if wants_members:

@@ -15,7 +15,7 @@ from shared import clock, metrics
 from shared.config import env
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, Forbidden
+from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
 from shared.periods import parse_period
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -103,6 +103,9 @@ class SupervisionService(BaseService):
                 bureaus = quota_state.stale_bureaus(session)
         rows = 0
         for bureau in bureaus:
+            if not domain.QUOTA_RULES.has_valid(bureau):
+                raise Unavailable(f"bureau {bureau} has no valid quota rule set yet; its "
+                                  "quotas are derived again once its file is fixed")
             with self.db.uow() as uow:
                 rows += quota_state.rederive(uow.session, bureau)
         return {"bureaus": bureaus, "rows": rows}

@@ -3,11 +3,13 @@ recordActivities (at most 500, all or nothing, answers in order) and
 importActivities from .xlsx and .csv, with the same checks and the same
 consequences (points, quotas) as one recordActivity."""
 import csv
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import Workbook
 
+from shared import clock
 from tests.e2e.conftest import Tree, admin, eventually, token
 from tests.e2e.test_flow import points, quota
 from tools.client import GraphQLFailed
@@ -102,8 +104,9 @@ def test_more_than_500_inputs_are_refused(client):
 def test_an_organisation_outside_the_token_is_forbidden_and_nothing_is_written(client):
     tree = Tree(client, "-bulk-scope")
     secretary = token(tree.branch_a, ("secretary",))
-    inputs = [day(tree.branch_a, "学党章", "2017-05-06", tree.a[:1]),
-              day(tree.branch_c, "学党章", "2017-05-06", tree.c)]
+    recent = (clock.today() - dt.timedelta(days=30)).isoformat()   # within the backdating limit
+    inputs = [day(tree.branch_a, "学党章", recent, tree.a[:1]),
+              day(tree.branch_c, "学党章", recent, tree.c)]
     error = refused(client, inputs, "FORBIDDEN", secretary)
     assert tree.branch_c in error["message"]
     assert stored(client, tree) == []

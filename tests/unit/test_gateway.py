@@ -44,9 +44,9 @@ class FakeServices:
                              "path": path}
         return org_id
 
-    def call(self, service, method, *args):
+    def call(self, service, method, *args, **kwargs):
         self.calls[f"{service}.{method}"] += 1
-        return getattr(self, method)(*args)
+        return getattr(self, method)(*args, **kwargs)
 
     def patient(self, timeout):
         self.timeouts.add(timeout)
@@ -83,7 +83,7 @@ class FakeServices:
                  "state": "ASSIGNED", "opened_at": "2017-07-01T00:00:00+08:00"}
                 for o in self.orgs.values() if o["kind"] == "BRANCH" and org_id in o["path"]]
 
-    def record_activities(self, datas, actor):
+    def record_activities(self, datas, actor, roles=None):
         return [{"id": f"new{i}", **d} for i, d in enumerate(datas)]
 
 

@@ -389,10 +389,15 @@ def test_duplicate_key_points_at_the_second_rule():
     assert "rules[2]" in str(err.value)
 
 
-def test_bad_category_cap_is_named():
+@pytest.mark.parametrize("caps, fragment", [
+    ({"study": "forty"}, "study"),
+    ({"study": -1}, "category cap of study is -1"),
+    (["study", 40], "category_caps must map"),
+])
+def test_bad_category_cap_is_named(caps, fragment):
     with pytest.raises(ValueError) as err:
-        custom([rule("r", "c", 1, event="dues_paid")], caps={"study": "forty"})
-    assert "study" in str(err.value)
+        custom([rule("r", "c", 1, event="dues_paid")], caps=caps)
+    assert fragment in str(err.value)
 
 
 @pytest.mark.parametrize("rules, fragment", [
@@ -401,6 +406,7 @@ def test_bad_category_cap_is_named():
     ([rule("r", "c", ".nan", event="dues_paid")], "points of r"),
     ([rule("r", "c", float("nan"), event="dues_paid")], "points of r"),
     ([rule("r", "c", 1, cap="Infinity", event="dues_paid")], "cap of r"),
+    ([rule("r", "c", 1, cap=-5, event="dues_paid")], "cap of r is -5"),
     ([{"key": "r", "points": 1, "when": {"event": "dues_paid"}}], "category"),
     ([{"key": "r", "category": "c", "when": {"event": "dues_paid"}}], "points"),
 ])

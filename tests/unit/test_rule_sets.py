@@ -1,14 +1,19 @@
-"""Loading versioned rule sets (shared/rules.py): which file, which version."""
+"""Loading versioned rule sets (shared/rules.py): which file, which version,
+and what stays in force while a file is broken."""
 import datetime as dt
+import logging
 import os
 import textwrap
 from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.scoring.domain import POINT_RULES
+from services.scoring.domain.points import parse_rule_set as parse_points
 from services.supervision.domain import QUOTA_RULES
-from shared.rules import RuleSetCheck, RuleSetError, RuleSets
+from services.supervision.domain.quotas import parse_rule_set as parse_quotas
+from shared.rules import NoValidRuleSet, RuleSetCheck, RuleSetError, RuleSets
 
 D = dt.date
 KIND = "unit-test-kind"     # no such folder in the shipped rules/
@@ -47,6 +52,17 @@ TWO_VERSIONS = """\
         effective_from: 2017-07-01
         value: 20
 """
+
+
+def point_rules():
+    """A point rule set loader that has read nothing yet: a good copy another
+    test left in the shipped loader (it keeps the last good copy of each
+    file) stays out of this one."""
+    return RuleSets("points", parse_points)
+
+
+def quota_rules():
+    return RuleSets("quota", parse_quotas)
 
 
 def error(rule_sets, bureau="b1", day=D(2017, 6, 1)):
@@ -140,10 +156,10 @@ def test_a_bureau_override_of_the_shipped_point_rules(rules_dir):
                 cap: 80
                 when: {event: activity_recorded, kinds: [ACTIVITY_DAY], status: PRESENT}
     """, kind="points")
-    own = POINT_RULES.for_day("b1", D(2017, 6, 1))
+    own = point_rules().for_day("b1", D(2017, 6, 1))
     assert own.rule("attend-activity-day").points == Decimal(4)
     assert own.category_caps == {"organisational-life": Decimal(100)}
-    shipped = POINT_RULES.for_day("b2", D(2017, 6, 1))      # falls back to rules/
+    shipped = point_rules().for_day("b2", D(2017, 6, 1))      # falls back to rules/
     assert shipped.rule("attend-activity-day").points == Decimal(2)
     assert shipped.rule("attend-activity-day").cap == Decimal(48)
 
@@ -158,7 +174,7 @@ def test_the_operator_default_overrides_the_shipped_default(rules_dir):
               - {key: A1, subject: branch, period: month,
                  counts: {activity_kinds: [ACTIVITY_DAY]}, minimum: 3}
     """, kind="quota")
-    rule_set = QUOTA_RULES.for_day("anyone", D(2017, 6, 1))
+    rule_set = quota_rules().for_day("anyone", D(2017, 6, 1))
     assert rule_set.version == 5
     assert [(r.key, r.minimum) for r in rule_set.rules] == [("A1", 3)]
 
@@ -233,7 +249,7 @@ def test_wrong_kind(rules_dir, text):
 
 def test_a_quota_file_in_the_points_folder_is_refused(rules_dir):
     path = write(rules_dir, "b1.yaml", "kind: quota\nversions: []\n", kind="points")
-    message = error(POINT_RULES, bureau="b1")
+    message = error(point_rules(), bureau="b1")
     assert str(path) in message and "kind: points" in message
 
 
@@ -286,7 +302,7 @@ def test_a_broken_point_rule_names_the_file_and_the_rule(rules_dir):
                 points: 2
                 when: {event: activity_recorded, kinds: [ACTIVITY_NIGHT], status: PRESENT}
     """, kind="points")
-    message = error(POINT_RULES, bureau="b1")
+    message = error(point_rules(), bureau="b1")
     assert str(path) in message and "attend" in message and "ACTIVITY_NIGHT" in message
 
 
@@ -303,7 +319,7 @@ def test_malformed_point_rules_are_rule_set_errors(rules_dir, rule):
             effective_from: 2017-01-01
             rules: [{rule}]
     """, kind="points")
-    assert str(path) in error(POINT_RULES, bureau="b1")
+    assert str(path) in error(point_rules(), bureau="b1")
 
 
 def test_a_malformed_quota_rule_is_a_rule_set_error(rules_dir):
@@ -314,11 +330,212 @@ def test_a_malformed_quota_rule_is_a_rule_set_error(rules_dir):
             effective_from: 2017-01-01
             rules: [A1]
     """, kind="quota")
-    assert str(path) in error(QUOTA_RULES, bureau="b1")
+    assert str(path) in error(quota_rules(), bureau="b1")
 
 
 def test_rule_set_error_is_a_value_error():
     assert issubclass(RuleSetError, ValueError)
+
+
+# -- a broken file: the last good copy stays in force --------------------------------
+
+def rewrite(path, text):
+    """Change a file as an operator would, even within the file system's
+    clock tick: the loader notices a change by time, size and inode."""
+    before = os.stat(path).st_mtime_ns if path.exists() else 0
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+    return path
+
+
+ONE_VERSION = """\
+    kind: unit-test-kind
+    versions:
+      - {version: 1, effective_from: 2017-01-01, value: 99}
+"""
+
+# What an operator may leave in a file, each refused when it is read.
+BROKEN = {
+    "not YAML": "kind: unit-test-kind\nversions: [\n  - {\n",
+    "empty file": "",
+    "a list at the top": "- kind: unit-test-kind\n",
+    "another kind": "kind: quota\nversions: [{version: 1, effective_from: 2017-01-01}]\n",
+    "no versions": "kind: unit-test-kind\nversions: []\n",
+    "a version that is no mapping": "kind: unit-test-kind\nversions: [oops]\n",
+    "a version number that is text":
+        "kind: unit-test-kind\nversions: [{version: one, effective_from: 2017-01-01, value: 1}]\n",
+    "a version number that is a boolean":
+        "kind: unit-test-kind\nversions: [{version: true, effective_from: 2017-01-01, value: 1}]\n",
+    "a start that is no day":
+        "kind: unit-test-kind\nversions: [{version: 1, effective_from: 2017-02-30, value: 1}]\n",
+    "a start with a time of day":
+        "kind: unit-test-kind\nversions: [{version: 1, effective_from: 2017-01-01 08:00:00, "
+        "value: 1}]\n",
+    "versions out of order": "kind: unit-test-kind\nversions: [{version: 2, effective_from: "
+                             "2017-07-01, value: 2}, {version: 1, effective_from: 2017-01-01, "
+                             "value: 1}]\n",
+    "a body the domain refuses":
+        "kind: unit-test-kind\nversions: [{version: 1, effective_from: 2017-01-01, value: lots}]\n",
+}
+
+
+@pytest.fixture
+def loader(rules_dir):
+    write(rules_dir, "default.yaml", TWO_VERSIONS)
+    return RuleSets(KIND, parse)
+
+
+@pytest.mark.parametrize("text", BROKEN.values(), ids=BROKEN.keys())
+def test_a_bureau_file_broken_after_a_good_read_keeps_the_good_copy(rules_dir, loader, text,
+                                                                    caplog):
+    path = write(rules_dir, "b1.yaml", ONE_VERSION)
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+    rewrite(path, text)
+    with caplog.at_level(logging.ERROR, logger="shared.rules"):
+        assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+    assert loader.has_valid("b1")
+    assert loader.for_day("b2", D(2017, 6, 1)) == (1, 10)   # another bureau: the default
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert str(path) in record.getMessage() and "stays in force" in record.getMessage()
+
+
+@pytest.mark.parametrize("text", BROKEN.values(), ids=BROKEN.keys())
+def test_a_bureau_file_never_read_good_leaves_that_bureau_without_rules(rules_dir, loader,
+                                                                        text):
+    path = write(rules_dir, "b1.yaml", text)
+    with pytest.raises(NoValidRuleSet) as err:
+        loader.for_day("b1", D(2017, 6, 1))
+    assert (err.value.kind, err.value.bureau_id) == (KIND, "b1")
+    assert str(path) in str(err.value)
+    assert not loader.has_valid("b1")
+    assert loader.for_day("b2", D(2017, 6, 1)) == (1, 10)
+
+
+def test_a_file_that_cannot_be_decoded_is_broken_too(rules_dir, loader):
+    (rules_dir / KIND / "b1.yaml").write_bytes(b"kind: \xff\xfe unit-test-kind\n")
+    with pytest.raises(NoValidRuleSet) as err:
+        loader.versions("b1")
+    assert "cannot be read" in str(err.value)
+
+
+def test_a_broken_file_is_reported_once_per_change_not_per_event(rules_dir, loader, caplog):
+    path = write(rules_dir, "b1.yaml", ONE_VERSION)
+    loader.versions("b1")
+    with caplog.at_level(logging.ERROR, logger="shared.rules"):
+        rewrite(path, BROKEN["not YAML"])
+        for _ in range(50):
+            loader.for_day("b1", D(2017, 6, 1))
+        rewrite(path, BROKEN["no versions"])
+        for _ in range(50):
+            loader.for_day("b1", D(2017, 6, 1))
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 2
+
+
+def error_gauge(kind, bureau):
+    return REGISTRY.get_sample_value("xianfeng_rule_set_errors",
+                                     {"kind": kind, "bureau": bureau})
+
+
+def test_the_error_gauge_names_the_broken_file_until_it_is_fixed(rules_dir, loader):
+    path = write(rules_dir, "gauge-b1.yaml", ONE_VERSION)
+    loader.versions("gauge-b1")
+    assert error_gauge(KIND, "gauge-b1") is None
+    rewrite(path, BROKEN["not YAML"])
+    loader.versions("gauge-b1")
+    assert error_gauge(KIND, "gauge-b1") == 1.0
+    rewrite(path, ONE_VERSION.replace("99", "100"))
+    assert loader.for_day("gauge-b1", D(2017, 6, 1)) == (1, 100)
+    assert error_gauge(KIND, "gauge-b1") is None
+
+
+def test_a_fixed_file_is_in_force_again(rules_dir, loader):
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 10)
+    path = write(rules_dir, "b1.yaml", BROKEN["no versions"])
+    # not the default the bureau had before: it meant rules of its own
+    assert not loader.has_valid("b1")
+    rewrite(path, ONE_VERSION)
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+    rewrite(path, BROKEN["not YAML"])
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+    rewrite(path, ONE_VERSION.replace("99", "7"))
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 7)
+
+
+def test_a_broken_default_keeps_its_copy_for_every_bureau_without_a_file(rules_dir, loader):
+    write(rules_dir, "b1.yaml", ONE_VERSION)
+    assert loader.for_day("b2", D(2017, 6, 1)) == (1, 10)
+    rewrite(rules_dir / KIND / "default.yaml", BROKEN["another kind"])
+    assert loader.for_day("b2", D(2017, 6, 1)) == (1, 10)
+    assert loader.for_day("b3", D(2017, 6, 1)) == (1, 10)
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+
+
+def test_scan_reports_every_broken_file_without_raising(rules_dir, loader):
+    write(rules_dir, "b1.yaml", ONE_VERSION)
+    write(rules_dir, "b2.yaml", BROKEN["not YAML"])
+    write(rules_dir, "b3.yaml", BROKEN["empty file"])
+    broken = loader.scan()
+    assert sorted(broken) == ["b2", "b3"]
+    assert "not valid YAML" in str(broken["b2"])
+    assert loader.has_valid("b1") and not loader.has_valid("b2")
+
+
+def test_a_copy_kept_by_an_earlier_run_is_in_force_while_the_file_is_broken(rules_dir):
+    earlier = RuleSets(KIND, parse)
+    path = write(rules_dir, "b1.yaml", ONE_VERSION)
+    earlier.versions("b1")
+    copy = earlier.kept()["b1"]
+    assert copy.source == str(path) and copy.text == textwrap.dedent(ONE_VERSION)
+    rewrite(path, BROKEN["not YAML"])
+    restarted = RuleSets(KIND, parse)
+    assert restarted.adopt("b1", copy.source, copy.text)
+    assert restarted.for_day("b1", D(2017, 6, 1)) == (1, 99)
+    rewrite(path, ONE_VERSION.replace("99", "5"))
+    assert restarted.for_day("b1", D(2017, 6, 1)) == (1, 5)      # the file wins once good
+    assert restarted.kept()["b1"].digest != copy.digest
+
+
+def test_a_kept_copy_is_not_taken_over_a_copy_read_since(rules_dir):
+    loader = RuleSets(KIND, parse)
+    write(rules_dir, "b1.yaml", ONE_VERSION)
+    loader.versions("b1")
+    assert loader.adopt("b1", "elsewhere", ONE_VERSION.replace("99", "1"))
+    assert loader.for_day("b1", D(2017, 6, 1)) == (1, 99)
+
+
+def test_a_kept_copy_the_rules_now_refuse_is_not_taken(rules_dir):
+    loader = RuleSets(KIND, parse)
+    write(rules_dir, "b1.yaml", BROKEN["not YAML"])
+    assert not loader.adopt("b1", "old.yaml", BROKEN["a body the domain refuses"])
+    assert not loader.has_valid("b1")
+
+
+def test_a_list_where_the_point_rules_want_a_mapping_is_a_rule_set_error(rules_dir):
+    # before, an AttributeError escaped the loader: it dead-lettered the events
+    path = write(rules_dir, "b1.yaml", """\
+        kind: points
+        versions:
+          - version: 1
+            effective_from: 2017-01-01
+            category_caps: [study, 40]
+            rules:
+              - {key: r, category: study, points: 1, when: {event: dues_paid}}
+    """, kind="points")
+    assert str(path) in error(point_rules(), bureau="b1")
+
+
+@pytest.mark.parametrize("cap", ["cap: -5", "cap: -0.5"])
+def test_a_negative_point_cap_is_a_broken_file(rules_dir, cap):
+    path = write(rules_dir, "b1.yaml", f"""\
+        kind: points
+        versions:
+          - version: 1
+            effective_from: 2017-01-01
+            rules:
+              - {{key: r, category: study, points: 1, {cap}, when: {{event: dues_paid}}}}
+    """, kind="points")
+    message = error(point_rules(), bureau="b1")
+    assert str(path) in message and "cap of r" in message
 
 
 # -- RuleSetCheck -------------------------------------------------------------------------

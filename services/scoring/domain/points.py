@@ -64,11 +64,23 @@ def _decimal(value, what):
     return number
 
 
+def _cap(value, what):
+    """A yearly cap: a number of points, never below nothing (a negative cap
+    would silently stop every posting of the rule)."""
+    cap = _decimal(value, what)
+    if cap < 0:
+        raise ValueError(f"{what} is {value}; a cap is 0 or more (leave it out for no cap)")
+    return cap
+
+
 def parse_rule_set(version):
     body = version.body
     caps = {}
-    for category, cap in (body.get("category_caps") or {}).items():
-        caps[str(category)] = _decimal(cap, f"category cap of {category}")
+    raw_caps = body.get("category_caps") or {}
+    if not isinstance(raw_caps, dict):
+        raise ValueError("category_caps must map each category to its yearly cap")
+    for category, cap in raw_caps.items():
+        caps[str(category)] = _cap(cap, f"category cap of {category}")
     rules, seen = [], set()
     for i, raw in enumerate(body.get("rules") or []):
         if not isinstance(raw, dict):
@@ -99,7 +111,7 @@ def parse_rule_set(version):
         rules.append(PointRule(
             key=key, category=str(raw["category"]),
             points=_decimal(raw["points"], f"points of {key}"),
-            cap=None if cap is None else _decimal(cap, f"cap of {key}"),
+            cap=None if cap is None else _cap(cap, f"cap of {key}"),
             event=on["event"], kinds=kinds, status=status, role=role))
     if not rules:
         raise ValueError("a point rule set needs at least one rule")
