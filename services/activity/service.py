@@ -11,6 +11,7 @@ from services.activity import handlers, views
 from services.activity.models import metadata
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.idempotency import once
 from shared.periods import parse_date
 from shared.service import BaseService
 from shared.tree import path_of
@@ -46,23 +47,29 @@ class ActivityService(BaseService):
     def _directory(self, org_id):
         return self._ask("directory", org_id, batch=True)
 
-    @rpc(expected_exceptions=ALL_ERRORS)
-    def record_activity(self, data, actor="unknown"):
-        activity_id = handlers.record_activity(self.db, data, actor, self._describe)
-        return self.get_activity(activity_id)
+    # Each command is carried out once per ``request`` (shared/idempotency.py):
+    # a repeat, or nameko redelivering it after a crash, gets the first answer.
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def record_activities(self, datas, actor="unknown"):
+    def record_activity(self, data, actor="unknown", request=None):
+        return once(self.db, request, [data, actor], lambda req: handlers.record_activity(
+            self.db, data, actor, self._describe, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_activities(self, datas, actor="unknown", request=None):
         """At most 500 activities, all or none; answers in input order."""
-        ids = handlers.record_activities(self.db, datas, actor, self._describe)
-        return self.get_activities(ids)
+        return once(self.db, request, [datas, actor], lambda req: handlers.record_activities(
+            self.db, datas, actor, self._describe, req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def import_activities(self, org_id, file_b64, dry_run=False, actor="unknown"):
+    def import_activities(self, org_id, file_b64, dry_run=False, actor="unknown",
+                          request=None):
         """Paper records from a base64 .xlsx or UTF-8 .csv; see
         ``domain.importing`` for the columns."""
-        return handlers.import_activities(self.db, org_id, file_b64, dry_run, actor,
-                                          self._describe, self._directory)
+        return once(self.db, request, [org_id, file_b64, dry_run, actor],
+                    lambda req: handlers.import_activities(
+                        self.db, org_id, file_b64, dry_run, actor, self._describe,
+                        self._directory, req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_activity(self, activity_id):

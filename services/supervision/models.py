@@ -4,10 +4,12 @@ closed quotas; and supervision items (督办)."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, false, func)
 
+from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)  # the commands carried out (a day)
 
 orgs = Table(
     "orgs", metadata,
