@@ -1,7 +1,8 @@
 """The gateway: a WSGI application for gunicorn (sync or gthread workers).
 
     POST /graphql   the contract (contract/core.graphql and the section "bulk" of
-                    contract/programme.graphql), JSON in and out
+                    contract/programme.graphql), JSON in and out; a mutation is
+                    carried out once per Idempotency-Key (shared/idempotency.py)
     GET  /graphql   GraphiQL, for a person with a browser
     GET  /healthz   the gateway is up
     GET  /readyz    every service answers over RPC
@@ -28,7 +29,8 @@ from prometheus_client import multiprocess
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.rpc import RpcPool
 from gateway.schema import RequestContext, schema
-from shared import config, metrics
+from shared import config, idempotency, metrics
+from shared.errors import XianfengError
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +199,11 @@ class Gateway:
                                       "extensions": {"code": "UNAUTHENTICATED"}}]},
                          [("WWW-Authenticate", 'Bearer realm="xianfeng"')])
         try:
+            key = idempotency.client_key(environ.get("HTTP_IDEMPOTENCY_KEY"))
+        except XianfengError as exc:
+            return _json(start_response, "400 Bad Request", {"errors": [{
+                "message": str(exc), "extensions": {"code": exc.code, "field": exc.field}}]})
+        try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
@@ -230,7 +237,7 @@ class Gateway:
                          {"errors": [format_error(e) for e in unique], "data": None})
         result = execute(schema.graphql_schema, document, variable_values=variables,
                          operation_name=body.get("operationName"),
-                         context_value=RequestContext(principal, self.rpc))
+                         context_value=RequestContext(principal, self.rpc, key))
         if isawaitable(result):
             # a new loop per request: whatever a failed query leaves pending
             # is cancelled with it, never carried into the next request

@@ -84,7 +84,8 @@ class RecordActivity(graphene.Mutation):
         ctx = info.context
         ctx.require_writer("recording an activity")
         await ctx.input_org(input["org_id"], "orgId")
-        return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub)
+        return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub,
+                        ctx.request_of(info))
 
 
 class Mutations:

@@ -54,7 +54,8 @@ class RecordActivities(graphene.Mutation):
             if isinstance(outcome, BaseException):
                 raise outcome
         return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "record_activities",
-                                  [activity_data(d) for d in inputs], ctx.principal.sub)
+                                  [activity_data(d) for d in inputs], ctx.principal.sub,
+                                  ctx.request_of(info))
 
 
 class ImportActivities(graphene.Mutation):
@@ -74,7 +75,7 @@ class ImportActivities(graphene.Mutation):
             raise _bad_input(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
                              "split it, e.g. by half-year", "file")
         return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "import_activities", org_id,
-                                  file, bool(dry_run), ctx.principal.sub)
+                                  file, bool(dry_run), ctx.principal.sub, ctx.request_of(info))
 
 
 class Mutations:

@@ -104,7 +104,7 @@ class CreateOrganization(graphene.Mutation):
                             "organisation")
         return ctx.call("organization", "create_organization", {
             "name": input["name"], "kind": value_of(input["kind"]),
-            "parent_id": input.get("parent_id")}, ctx.principal.sub)
+            "parent_id": input.get("parent_id")}, ctx.principal.sub, ctx.request_of(info))
 
 
 class RegisterMember(graphene.Mutation):
@@ -121,7 +121,7 @@ class RegisterMember(graphene.Mutation):
         return ctx.call("organization", "register_member", {
             "name": input["name"], "branch_id": input["branch_id"],
             "roles": input.get("roles"), "group_id": input.get("group_id"),
-            "joined_on": input.get("joined_on")}, ctx.principal.sub)
+            "joined_on": input.get("joined_on")}, ctx.principal.sub, ctx.request_of(info))
 
 
 class TransferMember(graphene.Mutation):
@@ -145,7 +145,7 @@ class TransferMember(graphene.Mutation):
         await ctx.input_org(branch_id, "branchId")
         return ctx.call("organization", "transfer_member", {
             "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
-            "on": on}, ctx.principal.sub)
+            "on": on}, ctx.principal.sub, ctx.request_of(info))
 
 
 class Mutations:
