@@ -1,7 +1,8 @@
 """The gateway: a WSGI application for gunicorn (sync or gthread workers).
 
     POST /graphql   the contract (contract/core.graphql and the section "bulk" of
-                    contract/programme.graphql), JSON in and out
+                    contract/programme.graphql), JSON in and out; a mutation is
+                    carried out once per Idempotency-Key (shared/idempotency.py)
     GET  /graphql   GraphiQL, for a person with a browser
     GET  /healthz   the gateway is up
     GET  /readyz    every service answers over RPC (asked at most once a READY_FOR)
@@ -37,7 +38,8 @@ from gateway.cost import measure
 from gateway.limits import ExpensiveRequests, Limits, over_limits
 from gateway.rpc import RpcPool
 from gateway.schema import RequestContext, schema
-from shared import config, metrics
+from shared import config, idempotency, metrics
+from shared.errors import XianfengError
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +254,11 @@ class Gateway:
                                       "extensions": {"code": "UNAUTHENTICATED"}}]},
                          [("WWW-Authenticate", 'Bearer realm="xianfeng"')])
         try:
+            key = idempotency.client_key(environ.get("HTTP_IDEMPOTENCY_KEY"))
+        except XianfengError as exc:
+            return _json(start_response, "400 Bad Request", {"errors": [{
+                "message": str(exc), "extensions": {"code": exc.code, "field": exc.field}}]})
+        try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
@@ -311,7 +318,7 @@ class Gateway:
                     "running already; try again when one of them has answered",
                     extensions={"code": "UNAVAILABLE"})], "busy")
             result = self.execute(found.document, operation, variables, operation_name,
-                                  principal)
+                                  principal, key)
         out = {}
         if result.errors:
             # a request refused whole (its variables) lists few of its problems
@@ -320,14 +327,14 @@ class Gateway:
         out["data"] = result.data
         return _json(start_response, "200 OK", out)
 
-    def execute(self, document, operation, variables, operation_name, principal):
+    def execute(self, document, operation, variables, operation_name, principal, key=None):
         """A query is cancelled once it has run for the request timeout; a
         mutation is not, since it may have been committed by then: its RPCs
         have their own timeouts, and bulk work is long by nature."""
         is_query = operation is not None and operation.operation == OperationType.QUERY
         result = execute(schema.graphql_schema, document, variable_values=variables,
                          operation_name=operation_name,
-                         context_value=RequestContext(principal, self.rpc),
+                         context_value=RequestContext(principal, self.rpc, key),
                          max_coercion_errors=hygiene.MAX_COERCION_ERRORS)
         if isawaitable(result):
             # a new loop per request: whatever a failed query leaves pending

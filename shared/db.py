@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
-from shared import config
+from shared import config, idempotency
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,19 @@ def migrate(engine, service, migrations_dir):
 
 class UnitOfWork:
     """A transaction of one service. ``emit`` queues an event in the outbox;
-    ``first_time`` records a handled event and says whether it is new."""
+    ``first_time`` records a handled event and says whether it is new.
 
-    def __init__(self, db):
+    A unit of work for a ``request`` (shared/idempotency.py) commits the
+    request and its answer, which the command gives to ``answer``, with the
+    change, so that a repeat of the request finds them."""
+
+    def __init__(self, db, request=None):
         self.db = db
         self.session = None
         self.emitted = []
+        self.request = request
+        self.answered = False
+        self.result = None
 
     def __enter__(self):
         self.db._write_lock.acquire()
@@ -84,7 +91,15 @@ class UnitOfWork:
                     self.session.execute(insert(self.db.tables["outbox"]), [
                         {"event_id": e.id, "event_type": e.type, "envelope": e.to_dict()}
                         for e in self.emitted])
+                if self.request is not None:
+                    if not self.answered:
+                        raise RuntimeError(f"the unit of work for {self.request!r} "
+                                           "committed no answer")
+                    idempotency.record(self.session, self.db.tables[idempotency.TABLE],
+                                       self.request, self.result)
                 self.session.commit()
+                if self.request is not None:
+                    idempotency.after_commit(self.request)
             else:
                 self.session.rollback()
         finally:
@@ -93,6 +108,13 @@ class UnitOfWork:
         if exc_type is None and self.emitted and self.db.relay is not None:
             self.db.relay.wake()
         return False
+
+    def answer(self, result):
+        """What the command answers: committed with the change for a repeat
+        of the request, and given back (as JSON, the way a repeat gets it)."""
+        self.result = idempotency.plain(result)
+        self.answered = True
+        return self.result
 
     def emit(self, event_type, bureau_id, payload):
         """Queue an event; it is written to the outbox with the commit."""
@@ -182,8 +204,8 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def uow(self):
-        return UnitOfWork(self)
+    def uow(self, request=None):
+        return UnitOfWork(self, request)
 
     @contextmanager
     def connect(self, write=False):

@@ -8,7 +8,9 @@ a redelivered event changes nothing.
 
 Neither table grows for ever: ``purge`` (run by every service's retention
 sweep) deletes published outbox rows and handled event ids older than the
-retention window, which is longer than any redelivery can be late.
+retention window, which is longer than any redelivery can be late. It also
+deletes the requests a service has carried out (shared/idempotency.py) once
+they are past their own, shorter window.
 """
 import json
 import logging
@@ -20,7 +22,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, delete,
                         func, literal_column, select, update)
 
-from shared import metrics
+from shared import idempotency, metrics
 from shared.outages import unavailable
 
 log = logging.getLogger(__name__)
@@ -212,4 +214,6 @@ def purge(db, days, batch=RETENTION_BATCH):
             deleted[name] += n
             if n < batch:
                 break
+    if idempotency.TABLE in db.tables:  # a service with commands: their keys, after a day
+        deleted[idempotency.TABLE] = idempotency.purge(db, batch)
     return deleted

@@ -53,5 +53,6 @@ class BaseService:
 
     @sweep("retention", RETENTION_INTERVAL)
     def retention(self):
-        """Published outbox rows and handled event ids past the window go."""
+        """Published outbox rows and handled event ids past the window go,
+        and the requests carried out (shared/idempotency.py) past theirs."""
         return purge(self.db, RETENTION_DAYS)

@@ -22,18 +22,19 @@ class Client:
         self.session = requests.Session()
         self.timeout = timeout
 
-    def post(self, query, variables=None, token=None):
-        """The raw response: for status codes and errors alike."""
-        headers = {}
+    def post(self, query, variables=None, token=None, headers=None):
+        """The raw response: for status codes and errors alike. ``headers``
+        adds to the request's, e.g. an Idempotency-Key to make a retry safe."""
+        headers = dict(headers or {})
         token = token if token is not None else self.token
         if token:
             headers["Authorization"] = f"Bearer {token}"
         return self.session.post(self.url, json={"query": query, "variables": variables or {}},
                                  headers=headers, timeout=self.timeout)
 
-    def run(self, query, variables=None, token=None):
+    def run(self, query, variables=None, token=None, headers=None):
         """``data``, or GraphQLFailed carrying the errors."""
-        response = self.post(query, variables, token)
+        response = self.post(query, variables, token, headers)
         response.raise_for_status()
         body = response.json()
         if body.get("errors"):

@@ -103,7 +103,7 @@ class RecordActivity(graphene.Mutation):
         ctx.require_writer("recording an activity")
         await ctx.input_org(input["org_id"], "orgId")
         return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub,
-                        roles=ctx.roles)
+                        ctx.request_of(info), roles=ctx.roles)
 
 
 class Mutations:

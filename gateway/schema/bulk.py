@@ -59,7 +59,7 @@ class RecordActivities(graphene.Mutation):
                 raise outcome
         return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "record_activities",
                                   [activity_data(d) for d in inputs], ctx.principal.sub,
-                                  roles=ctx.roles)
+                                  ctx.request_of(info), roles=ctx.roles)
 
 
 class ImportActivities(graphene.Mutation):
@@ -79,7 +79,7 @@ class ImportActivities(graphene.Mutation):
             raise _bad_input(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
                              "split it, e.g. by half-year", "file")
         return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "import_activities", org_id,
-                                  file, bool(dry_run), ctx.principal.sub, roles=ctx.roles)
+                                  file, bool(dry_run), ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
 
 
 class Mutations:

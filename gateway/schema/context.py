@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from gateway.auth import ALL, forbidden
 from gateway.dataloader import Batcher
 from gateway.schema.guard import as_of, sees_member
+from shared import idempotency
 
 
 def _not_found(message, field):
@@ -20,17 +21,26 @@ def _bad_input(message, field):
 
 
 class RequestContext:
-    """The caller and a per-request cache of what has been looked up."""
+    """The caller, the request's Idempotency-Key and a per-request cache of
+    what has been looked up."""
 
-    def __init__(self, principal, rpc):
+    def __init__(self, principal, rpc, idempotency_key=None):
         self.principal = principal
         self.rpc = rpc
+        self.idempotency_key = idempotency_key or idempotency.client_key(None)
         batcher = Batcher()
         self.orgs = batcher.loader(self._orgs)
         self.members = batcher.loader(self._members)
         self.children = batcher.loader(self._children)
         self.org_members = batcher.loader(self._org_members)
         self.points = batcher.loader(self._points)
+
+    def request_of(self, info):
+        """What a mutation field passes to its service so that it is carried
+        out once (shared/idempotency.py): one key per field of the request,
+        and the caller."""
+        return {"key": idempotency.field_key(self.idempotency_key, info.path.key),
+                "subject": self.principal.sub}
 
     def call(self, service, method, *args, **kwargs):
         return self.rpc.call(service, method, *args, **kwargs)

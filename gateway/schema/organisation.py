@@ -130,7 +130,7 @@ class CreateOrganization(graphene.Mutation):
                             "organisation")
         return ctx.call("organization", "create_organization", {
             "name": input["name"], "kind": value_of(input["kind"]),
-            "parent_id": input.get("parent_id")}, ctx.principal.sub)
+            "parent_id": input.get("parent_id")}, ctx.principal.sub, ctx.request_of(info))
 
 
 class RegisterMember(graphene.Mutation):
@@ -147,7 +147,7 @@ class RegisterMember(graphene.Mutation):
         return ctx.call("organization", "register_member", {
             "name": input["name"], "branch_id": input["branch_id"],
             "roles": input.get("roles"), "group_id": input.get("group_id"),
-            "joined_on": input.get("joined_on")}, ctx.principal.sub)
+            "joined_on": input.get("joined_on")}, ctx.principal.sub, ctx.request_of(info))
 
 
 class TransferMember(graphene.Mutation):
@@ -171,7 +171,7 @@ class TransferMember(graphene.Mutation):
                              ctx.input_orgs(branchId=branch_id, groupId=group_id))
         return ctx.call("organization", "transfer_member", {
             "member_id": member_id, "branch_id": branch_id, "group_id": group_id,
-            "on": on}, ctx.principal.sub, roles=ctx.roles)
+            "on": on}, ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
 
 
 class Mutations:

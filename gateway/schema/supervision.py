@@ -65,7 +65,7 @@ class ClosePeriod(graphene.Mutation):
         ctx.require_writer("closing a period")
         await ctx.visible_org(org_id)
         return ctx.call("supervision", "close_period", org_id, period, ctx.principal.sub,
-                        ctx.principal.is_admin)
+                        ctx.principal.is_admin, ctx.request_of(info))
 
 
 class Mutations:

@@ -38,15 +38,16 @@ def check_backdating(draft, org, today, roles):
 
 def write(uow, checked, actor):
     """Store ``[(draft, org)]`` and queue one activity_recorded each; the
-    new ids in the same order."""
+    activities as stored (``views.activity_dict``), in the same order: the
+    answer is made of what is committed, not read back after the commit."""
     ids = [uuid.uuid4().hex for _ in checked]
     now = clock.now()
-    uow.session.execute(insert(activities), [
-        {"id": activity_id, "org_id": org["id"], "org_path": path_of(org["path"]),
-         "bureau_id": org["bureau_id"], "kind": draft.kind, "theme": draft.theme,
-         "held_on": draft.held_on, "speaker_id": draft.speaker_id,
-         "recorded_by": str(actor), "recorded_at": now}
-        for activity_id, (draft, org) in zip(ids, checked)])
+    rows = [{"id": activity_id, "org_id": org["id"], "org_path": path_of(org["path"]),
+             "bureau_id": org["bureau_id"], "kind": draft.kind, "theme": draft.theme,
+             "held_on": draft.held_on, "speaker_id": draft.speaker_id,
+             "recorded_by": str(actor), "recorded_at": now}
+            for activity_id, (draft, org) in zip(ids, checked)]
+    uow.session.execute(insert(activities), rows)
     lines = [{"activity_id": activity_id, "member_id": line.member_id, "position": i,
               "status": line.status, "reason": line.reason}
              for activity_id, (draft, _org) in zip(ids, checked)
@@ -60,17 +61,22 @@ def write(uow, checked, actor):
             "held_on": draft.held_on.isoformat(), "speaker_id": draft.speaker_id,
             "attendance": [{"member_id": line.member_id, "status": line.status}
                            for line in draft.attendance]})
-    return ids
+    lines_of = {}
+    for line in lines:
+        lines_of.setdefault(line["activity_id"], []).append(line)
+    return [views.activity_dict(row, lines_of.get(row["id"], [])) for row in rows]
 
 
-def record_activity(db, data, actor, describe, roles=None):
+def record_activity(db, data, actor, describe, request=None, roles=None):
+    """The activity as recorded; ``request`` (shared/idempotency.py) is
+    committed with it; ``roles`` decide whether it may be backdated."""
     today = clock.today()
     draft = validate_input(data, today)
     answer = describe([{"org_id": draft.org_id, "day": draft.held_on.isoformat()}])[0]
     org = check_against_org(draft, answer)
     check_backdating(draft, org, today, roles)
-    with db.uow() as uow:
-        return write(uow, [(draft, org)], actor)[0]
+    with db.uow(request) as uow:
+        return uow.answer(write(uow, [(draft, org)], actor)[0])
 
 
 def _of_input(i, err):
@@ -80,9 +86,10 @@ def _of_input(i, err):
                      f"inputs[{i}]" if whole else f"inputs[{i}].{err.field}")
 
 
-def record_activities(db, datas, actor, describe, roles=None):
-    """All of ``datas`` or none: the first bad input raises BadInput naming
-    its index; one lookup for the whole batch, one transaction."""
+def record_activities(db, datas, actor, describe, request=None, roles=None):
+    """All of ``datas`` or none, answered as recorded, in input order: the
+    first bad input raises BadInput naming its index; one lookup for the
+    whole batch, one transaction."""
     if not isinstance(datas, list):
         raise BadInput("inputs is a list of activities", "inputs")
     if len(datas) > MAX_BATCH:
@@ -106,11 +113,12 @@ def record_activities(db, datas, actor, describe, roles=None):
             checked.append((draft, org))
         except (BadInput, Forbidden) as err:
             raise _of_input(i, err) from None
-    with db.uow() as uow:
-        return write(uow, checked, actor)
+    with db.uow(request) as uow:
+        return uow.answer(write(uow, checked, actor))
 
 
-def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory, roles=None):
+def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory,
+                      request=None, roles=None):
     """Paper records of ``org_id``'s subtree from an .xlsx or .csv: every bad
     row reported, and nothing written unless there is none (nor on a dry run)."""
     if not isinstance(org_id, str) or not org_id:
@@ -158,10 +166,12 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory,
     if errors:
         return {"dry_run": bool(dry_run), "created": 0,
                 "errors": [e.as_dict() for e in errors]}
+    result = {"dry_run": bool(dry_run), "created": len(checked), "errors": []}
     if not dry_run and checked:
-        with db.uow() as uow:
+        with db.uow(request) as uow:
             write(uow, checked, actor)
-    return {"dry_run": bool(dry_run), "created": len(checked), "errors": []}
+            return uow.answer(result)
+    return result
 
 
 def check_rows_backdating(numbers, checked, today, roles, shown=10):

@@ -2,10 +2,12 @@
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, func)
 
+from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)  # the commands carried out (a day)
 
 activities = Table(
     "activities", metadata,

@@ -12,6 +12,7 @@ from services.activity.models import metadata
 from shared.backdating import RECORD_RULES
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.idempotency import once
 from shared.periods import parse_date
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -49,27 +50,32 @@ class ActivityService(BaseService):
     def _directory(self, org_id):
         return self._ask("directory", org_id, batch=True)
 
+    # Each command is carried out once per ``request`` (shared/idempotency.py):
+    # a repeat, or nameko redelivering it after a crash, gets the first answer.
     # ``roles``: the caller's, as the gateway read them from the token; a
     # record dated further back than the bureau allows needs "admin" among
     # them (shared/backdating.py). None: a platform tool calling as operator.
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def record_activity(self, data, actor="unknown", roles=None):
-        activity_id = handlers.record_activity(self.db, data, actor, self._describe, roles)
-        return self.get_activity(activity_id)
+    def record_activity(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor], lambda req: handlers.record_activity(
+            self.db, data, actor, self._describe, req, roles))
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def record_activities(self, datas, actor="unknown", roles=None):
+    def record_activities(self, datas, actor="unknown", request=None, roles=None):
         """At most 500 activities, all or none; answers in input order."""
-        ids = handlers.record_activities(self.db, datas, actor, self._describe, roles)
-        return self.get_activities(ids)
+        return once(self.db, request, [datas, actor], lambda req: handlers.record_activities(
+            self.db, datas, actor, self._describe, req, roles))
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def import_activities(self, org_id, file_b64, dry_run=False, actor="unknown", roles=None):
+    def import_activities(self, org_id, file_b64, dry_run=False, actor="unknown",
+                          request=None, roles=None):
         """Paper records from a base64 .xlsx or UTF-8 .csv; see
         ``domain.importing`` for the columns."""
-        return handlers.import_activities(self.db, org_id, file_b64, dry_run, actor,
-                                          self._describe, self._directory, roles)
+        return once(self.db, request, [org_id, file_b64, dry_run, actor],
+                    lambda req: handlers.import_activities(
+                        self.db, org_id, file_b64, dry_run, actor, self._describe,
+                        self._directory, req, roles))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_activity(self, activity_id):

@@ -1,6 +1,8 @@
 """The organisation service's commands, each inside one unit of work that
 stores the change and queues its event (organization_created,
-member_registered, member_transferred) in the outbox."""
+member_registered, member_transferred) in the outbox. Each answers with the
+object as its transaction sees it before the commit (``uow.answer``), never
+by reading it again afterwards."""
 import uuid
 
 from sqlalchemy import and_, insert, select
@@ -13,10 +15,10 @@ from shared.periods import parse_date
 from shared.vocabulary import BUREAU, CITY
 
 
-def create_organization(db, data):
+def create_organization(db, data, request=None):
     name = domain.clean_name(data.get("name"))
     kind = data.get("kind")
-    with db.uow() as uow:
+    with db.uow(request) as uow:
         conn = uow.session
         parent = views.org_row(conn, data["parent_id"], "parentId") \
             if data.get("parent_id") else None
@@ -41,11 +43,11 @@ def create_organization(db, data):
             "org_id": org_id, "name": name, "kind": kind,
             "parent_id": result["parent_id"], "path": result["path"],
             "created_on": clock.today().isoformat()})
-    return result
+        return uow.answer(result)
 
 
-def register_member(db, data):
-    with db.uow() as uow:
+def register_member(db, data, request=None):
+    with db.uow(request) as uow:
         conn = uow.session
         branch = views.org_row(conn, data.get("branch_id"), "branchId")
         group = views.org_row(conn, data["group_id"], "groupId") if data.get("group_id") else None
@@ -61,14 +63,15 @@ def register_member(db, data):
             "member_id": member_id, "name": name, "branch_id": branch["id"],
             "group_id": group["id"] if group else None, "roles": roles,
             "joined_on": joined_on.isoformat() if joined_on else None})
-        return views.member(conn, member_id)
+        return uow.answer(views.member(conn, member_id))
 
 
-def transfer_member(db, data, roles=None):
+def transfer_member(db, data, request=None, roles=None):
     """Move a member to another branch from a day on; the old membership
     is closed, not rewritten, so who belonged where on any day stays
-    answerable. ``roles``: see ``shared.backdating``."""
-    with db.uow() as uow:
+    answerable. ``request``: shared/idempotency.py; ``roles``: see
+    ``shared.backdating``."""
+    with db.uow(request) as uow:
         conn = uow.session
         member = views.member(conn, data.get("member_id"))
         current = conn.execute(
@@ -90,4 +93,4 @@ def transfer_member(db, data, roles=None):
             "member_id": member["id"], "from_branch_id": current["branch_id"],
             "branch_id": target["id"], "group_id": group["id"] if group else None,
             "on": on.isoformat()})
-        return views.member(conn, member["id"])
+        return uow.answer(views.member(conn, member["id"]))

@@ -3,10 +3,12 @@ membership history (a transfer closes one row and opens another)."""
 from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, func)
 
+from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)  # the commands carried out (a day)
 
 organizations = Table(
     "organizations", metadata,

@@ -12,6 +12,7 @@ from shared import clock
 from shared.backdating import RECORD_RULES
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput
+from shared.idempotency import once
 from shared.periods import parse_date
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -26,9 +27,13 @@ class OrganizationService(BaseService):
 
     # -- organisations -------------------------------------------------------
 
+    # Each command is carried out once per ``request`` (shared/idempotency.py):
+    # a repeat, or nameko redelivering it after a crash, gets the first answer.
+
     @rpc(expected_exceptions=ALL_ERRORS)
-    def create_organization(self, data, actor=None):
-        return handlers.create_organization(self.db, data)
+    def create_organization(self, data, actor=None, request=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers.create_organization(self.db, data, req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_organization(self, org_id):
@@ -62,15 +67,17 @@ class OrganizationService(BaseService):
     # -- members -------------------------------------------------------------
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def register_member(self, data, actor=None):
-        return handlers.register_member(self.db, data)
+    def register_member(self, data, actor=None, request=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers.register_member(self.db, data, req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def transfer_member(self, data, actor=None, roles=None):
+    def transfer_member(self, data, actor=None, request=None, roles=None):
         """Move a member to another branch from a day on (history kept); a
         day further back than the bureau's backdating limit needs "admin"
         among the caller's ``roles`` (None: a platform tool)."""
-        return handlers.transfer_member(self.db, data, roles)
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers.transfer_member(self.db, data, req, roles))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_member(self, member_id):

@@ -4,6 +4,7 @@ closed quotas; and supervision items (督办)."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, false, func)
 
+from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 from shared.parking import parked_queues_table
 from shared.rules import kept_rule_sets_table
@@ -12,6 +13,7 @@ metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
 kept_rule_sets = kept_rule_sets_table(metadata)
 parked_queues = parked_queues_table(metadata)
+idempotency_keys = idempotency_table(metadata)  # the commands carried out (a day)
 
 orgs = Table(
     "orgs", metadata,

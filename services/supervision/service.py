@@ -16,6 +16,7 @@ from shared.config import env
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
+from shared.idempotency import is_clash, once
 from shared.periods import parse_period
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -53,14 +54,23 @@ class SupervisionService(BaseService):
     def compliance(self, org_id, period):
         period = parse_period(period)
         with self.db.read() as session:
-            results = views.compliance(session, org_id, period)
+            return self._compliance(session, org_id, period)
+
+    @staticmethod
+    def _compliance(session, org_id, period):
+        results = views.compliance(session, org_id, period)
         return {"org_id": org_id, "period": period.label,
                 "results": [views.result_dict(r, path) for r, path in results]}
 
     @rpc(expected_exceptions=ALL_ERRORS)
-    def close_period(self, org_id, period, actor="unknown", early=False):
+    def close_period(self, org_id, period, actor="unknown", early=False, request=None):
         """Close ``period`` for the organisation's subtree. Before the period
-        has ended only with ``early`` (an admin's early close)."""
+        has ended only with ``early`` (an admin's early close). Carried out
+        once per ``request`` (shared/idempotency.py)."""
+        return once(self.db, request, [org_id, period, actor, early],
+                    lambda req: self._close_period(org_id, period, actor, early, req))
+
+    def _close_period(self, org_id, period, actor, early, request):
         period = parse_period(period)
         today = clock.today()
         if period.start > today:
@@ -71,17 +81,19 @@ class SupervisionService(BaseService):
                             "close it early", "period")
         for attempt in (1, 2):
             try:
-                with self.db.uow() as uow:
+                with self.db.uow(request) as uow:
                     path = views.org_path(uow.session, org_id)
                     if path is not None:
                         handlers.close(uow, path, period, actor, automatic=False)
-                break
-            except IntegrityError:
+                    # the answer as this transaction leaves it, not read again
+                    # after the commit
+                    return uow.answer(self._compliance(uow.session, org_id, period))
+            except IntegrityError as exc:
                 # another replica closed some of the same quotas a moment ago;
-                # the second pass sees its closures and leaves them be
-                if attempt == 2:
+                # the second pass sees its closures and leaves them be (unless
+                # it was this very request, which idempotency.once answers)
+                if attempt == 2 or is_clash(exc):
                     raise
-        return self.compliance(org_id, period.label)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def supervision_items(self, org_id, state=None):

@@ -34,12 +34,16 @@ class FakeUow:
     def emit(self, event_type, bureau_id, payload):
         self.events.append((event_type, bureau_id, payload))
 
+    def answer(self, result):
+        self.answered = result
+        return result
+
 
 class FakeDb:
     def __init__(self):
         self.committed = []
 
-    def uow(self):
+    def uow(self, request=None):
         return FakeUow(self)
 
     @contextmanager
@@ -81,10 +85,18 @@ def data(theme="学习", **overrides):
 
 def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
     db, register = FakeDb(), Register()
-    ids = handlers.record_activities(db, [data(f"第{i}次") for i in range(500)], "sec",
-                                     register.describe)
+    recorded = handlers.record_activities(db, [data(f"第{i}次") for i in range(500)], "sec",
+                                          register.describe)
+    ids = [a["id"] for a in recorded]
     assert len(register.describe_calls) == 1 and len(register.describe_calls[0]) == 500
     [uow] = db.committed
+    # the answer is what the transaction wrote, not a read after it
+    assert uow.answered == recorded and recorded[1] == {
+        "id": ids[1], "org_id": "br", "kind": "ACTIVITY_DAY", "theme": "第1次",
+        "held_on": "2017-06-03", "bureau_id": "b", "speaker_id": None, "recorded_by": "sec",
+        "org_path": ("c", "b", "k", "br"),
+        "attendance": [{"member_id": "m1", "status": "PRESENT", "reason": None},
+                       {"member_id": "m2", "status": "ABSENT", "reason": None}]}
     assert len(uow.rows["activities"]) == 500 and len(uow.rows["attendance"]) == 1000
     assert [r["id"] for r in uow.rows["activities"]] == ids
     assert [r["theme"] for r in uow.rows["activities"]] == [f"第{i}次" for i in range(500)]

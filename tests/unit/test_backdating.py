@@ -101,12 +101,12 @@ def test_record_activity_by_a_secretary_is_forbidden_and_writes_nothing(today):
     db, register = FakeDb(), Register()
     with pytest.raises(Forbidden) as err:
         handlers.record_activity(db, data(held_on="2017-05-25"), "sec", register.describe,
-                                 SECRETARY)
+                                 roles=SECRETARY)
     assert "400 days" in err.value.message and err.value.field == "heldOn"
     assert db.committed == []
     handlers.record_activity(db, data(held_on="2017-05-26"), "sec", register.describe,
-                             SECRETARY)
-    handlers.record_activity(db, data(held_on="2017-05-25"), "adm", register.describe, ["admin"])
+                             roles=SECRETARY)
+    handlers.record_activity(db, data(held_on="2017-05-25"), "adm", register.describe, roles=["admin"])
     assert len(db.committed) == 2
 
 
@@ -115,7 +115,7 @@ def test_record_activities_names_the_backdated_input(today):
     inputs = [data(), data(held_on="2018-01-01"), data(held_on="1950-10-01")]
     inputs[0]["held_on"] = "2018-06-01"
     with pytest.raises(Forbidden) as err:
-        handlers.record_activities(db, inputs, "sec", register.describe, SECRETARY)
+        handlers.record_activities(db, inputs, "sec", register.describe, roles=SECRETARY)
     assert err.value.field == "inputs[2].heldOn"
     assert err.value.message.startswith("inputs[2]: 1950-10-01 is") and "400 days" in str(err.value)
     assert db.committed == []
@@ -128,13 +128,13 @@ def test_an_import_names_its_backdated_rows_and_writes_nothing(today, monkeypatc
         ["2018-06-01"] + ["2016-03-0" + str(d) for d in range(1, 10)] + ["2016-04-01"] * 3)]
     with pytest.raises(Forbidden) as err:
         handlers.import_activities(db, "br", csv_file(rows), True, "sec", register.describe,
-                                   register.directory, SECRETARY)
+                                   register.directory, roles=SECRETARY)
     message = err.value.message
     assert message.startswith("row 3 (2016-03-01), row 4 (2016-03-02)")
     assert "row 12 (2016-04-01) and 2 more are dated more than 400 days" in message
     assert "row 2 " not in message and db.committed == []
     result = handlers.import_activities(db, "br", csv_file(rows), False, "adm",
-                                        register.describe, register.directory, ["admin"])
+                                        register.describe, register.directory, roles=["admin"])
     assert result["created"] == 13
 
 
@@ -148,8 +148,8 @@ def test_the_limit_is_the_bureaus_own(today):
     db, register = FakeDb(), Register()
     with pytest.raises(Forbidden) as err:
         handlers.record_activity(db, data(held_on="2018-05-30"), "sec", register.describe,
-                                 SECRETARY)
+                                 roles=SECRETARY)
     assert "30 days" in err.value.message
     handlers.record_activity(db, data(held_on="2018-05-31"), "sec", register.describe,
-                             SECRETARY)
+                             roles=SECRETARY)
     assert RECORD_RULES.for_day("elsewhere", TODAY).backdating_days == 400

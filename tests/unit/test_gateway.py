@@ -83,7 +83,7 @@ class FakeServices:
                  "state": "ASSIGNED", "opened_at": "2017-07-01T00:00:00+08:00"}
                 for o in self.orgs.values() if o["kind"] == "BRANCH" and org_id in o["path"]]
 
-    def record_activities(self, datas, actor, roles=None):
+    def record_activities(self, datas, actor, request=None, roles=None):
         return [{"id": f"new{i}", **d} for i, d in enumerate(datas)]
 
 

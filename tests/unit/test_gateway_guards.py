@@ -194,7 +194,7 @@ class SlowServices(FakeServices):
         time.sleep(0.3)
         return super().children_of(ids)
 
-    def record_activities(self, datas, actor, roles=None):
+    def record_activities(self, datas, actor, request=None, roles=None):
         time.sleep(0.3)
         return super().record_activities(datas, actor)
 

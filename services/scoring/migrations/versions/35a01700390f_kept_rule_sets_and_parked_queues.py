@@ -6,7 +6,7 @@ is broken; parked_queues says which parking queues hold events of a bureau
 that has no valid rule set (shared/parking.py).
 
 Revision ID: 35a01700390f
-Revises: a02713ddf95e
+Revises: 784f312e0afc
 Create Date: 2026-11-26 15:04:01.200054
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '35a01700390f'
-down_revision = 'a02713ddf95e'
+down_revision = '784f312e0afc'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ is broken; parked_queues says which parking queues hold events of a bureau
 that has no valid rule set (shared/parking.py).
 
 Revision ID: e3445c516b63
-Revises: 5e1c0a7d2b91
+Revises: 4f31aaf0cf73
 Create Date: 2026-11-26 15:04:03.775230
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = 'e3445c516b63'
-down_revision = '5e1c0a7d2b91'
+down_revision = '4f31aaf0cf73'
 branch_labels = None
 depends_on = None
 

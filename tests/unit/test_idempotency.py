@@ -1,0 +1,221 @@
+"""Idempotency-Key, the pure parts (shared/idempotency.py): the key a client
+may send, the fingerprint of a command's arguments, the request a service
+receives; and the gateway giving every mutation field of the schema its own
+request, in-process against a recording stand-in for the services (the
+database side is in tests/integration/test_idempotency.py, the crash in
+tests/e2e/test_idempotency.py)."""
+import base64
+import io
+import json
+
+import pytest
+
+from gateway.app import Gateway
+from gateway.auth import make_token
+from gateway.schema import schema
+from shared.errors import BadInput
+from shared.idempotency import MAX_KEY, Request, client_key, field_key, fingerprint
+from tests.unit.test_gateway import SECRET, FakeServices
+
+ACTIVITY = {"org_id": "br", "kind": "ACTIVITY_DAY", "theme": "学党章", "held_on": "2017-06-03",
+            "speaker_id": None, "attendance": [{"member_id": "m1", "status": "PRESENT"},
+                                               {"member_id": "m2", "status": "ABSENT"}]}
+
+
+# -- the key a client sends ----------------------------------------------------------
+
+def test_without_a_header_every_request_gets_a_key_of_its_own():
+    first, second = client_key(None), client_key(None)
+    assert first != second and len(first) == 32
+
+
+@pytest.mark.parametrize("key", ["a", "retry-2017-06-03/7", "x" * MAX_KEY, " ~!\"#$%&'()*+"])
+def test_a_key_of_1_to_128_printable_ascii_characters_is_taken_as_it_is(key):
+    assert client_key(key) == key
+
+
+@pytest.mark.parametrize("tried, words", [
+    ("x" * (MAX_KEY + 1), "129 characters"),
+    ("x" * 10_000, "10000 characters"),
+    ("", "empty"),
+    ("tab\there", "character 4"),
+    ("nul\x00", "character 4"),
+    ("del\x7f", "character 4"),
+    ("钥匙", "character 1"),
+    ("caf\xc3\xa9", "character 4"),  # UTF-8 "café" as a WSGI server decodes the header
+])
+def test_a_key_too_long_empty_or_not_printable_ascii_is_bad_input_naming_the_limit(tried, words):
+    with pytest.raises(BadInput) as caught:
+        client_key(tried)
+    assert caught.value.field == "Idempotency-Key"
+    assert words in caught.value.message and str(MAX_KEY) in caught.value.message
+
+
+# -- the fingerprint of a command ----------------------------------------------------
+
+def test_the_fingerprint_ignores_the_order_of_keys():
+    shuffled = dict(reversed(list(ACTIVITY.items())))
+    assert fingerprint([shuffled, "sec"]) == fingerprint([ACTIVITY, "sec"])
+
+
+@pytest.mark.parametrize("change", [
+    lambda a: a.update(theme="学党章 "),
+    lambda a: a.update(held_on="2017-06-04"),
+    lambda a: a["attendance"].reverse(),  # the order the secretary listed is kept
+    lambda a: a["attendance"][0].update(status="ABSENT"),
+    lambda a: a.update(speaker_id="m1"),
+    lambda a: a.pop("speaker_id"),  # absent is not the same as null
+])
+def test_any_change_of_the_body_changes_the_fingerprint(change):
+    changed = json.loads(json.dumps(ACTIVITY))
+    change(changed)
+    assert fingerprint([changed, "sec"]) != fingerprint([ACTIVITY, "sec"])
+
+
+def test_the_fingerprint_tells_callers_and_argument_positions_apart():
+    assert fingerprint([ACTIVITY, "sec"]) != fingerprint([ACTIVITY, "admin"])
+    assert fingerprint(["a", "b"]) != fingerprint(["b", "a"])
+    assert fingerprint(["ab", ""]) != fingerprint(["a", "b"])
+
+
+def test_the_fingerprint_takes_any_text_a_request_may_carry():
+    assert fingerprint(["党员\ud800"]) != fingerprint(["党员\ud801"])  # lone surrogates
+    assert fingerprint(["a\x00b"]) != fingerprint(["ab"])
+    assert len(fingerprint([{"file": "x" * 100_000}])) == 64
+
+
+# -- the request a service receives --------------------------------------------------
+
+@pytest.mark.parametrize("tried", [
+    "k", ["k", "sub"], {"subject": "sub"}, {"key": "", "subject": "sub"},
+    {"key": 7, "subject": "sub"}, {"key": "k"}, {"key": "k", "subject": None}])
+def test_a_malformed_request_is_bad_input(tried):
+    with pytest.raises(BadInput) as caught:
+        Request.of(tried, [ACTIVITY])
+    assert caught.value.field == "request"
+
+
+def test_no_request_is_a_command_without_a_key_and_one_subjects_key_is_not_anothers():
+    assert Request.of(None, [ACTIVITY]) is None
+    mine = Request.of({"key": "k/recordActivity", "subject": "sec-1"}, [ACTIVITY])
+    theirs = Request.of({"key": "k/recordActivity", "subject": "sec-2"}, [ACTIVITY])
+    again = Request.of({"key": "k/recordActivity", "subject": "sec-1"}, [ACTIVITY])
+    assert mine.request_id == again.request_id != theirs.request_id
+    assert mine.fingerprint == theirs.fingerprint
+    assert field_key("k", "a") != field_key("k", "b") != field_key("k/a", "")
+
+
+# -- the gateway: every mutation carries its request ---------------------------------
+
+class Recording(FakeServices):
+    """The fake city, answering every mutation and keeping what each was sent."""
+
+    def __init__(self):
+        super().__init__(1, 1, 2)
+        self.requests = []
+
+    def _keep(self, method, request):
+        self.requests.append((method, request))
+
+    def create_organization(self, data, actor, request):
+        self._keep("create_organization", request)
+        return {**self.orgs["bureau0-branch0"], "name": data["name"]}
+
+    def register_member(self, data, actor, request):
+        self._keep("register_member", request)
+        return self.members["bureau0-branch0-m0"]
+
+    def transfer_member(self, data, actor, request, roles=None):
+        self._keep("transfer_member", request)
+        return self.members[data["member_id"]]
+
+    def record_activity(self, data, actor, request, roles=None):
+        self._keep("record_activity", request)
+        return {"id": "a1", **data}
+
+    def record_activities(self, datas, actor, request, roles=None):
+        self._keep("record_activities", request)
+        return [{"id": f"a{i}", **d} for i, d in enumerate(datas)]
+
+    def import_activities(self, org_id, file, dry_run, actor, request, roles=None):
+        self._keep("import_activities", request)
+        return {"dry_run": dry_run, "created": 1, "errors": []}
+
+    def close_period(self, org_id, period, actor, early, request):
+        self._keep("close_period", request)
+        return {"org_id": org_id, "period": period, "results": []}
+
+
+BRANCH = "bureau0-branch0"
+ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
+    attendance: [{{memberId: "{BRANCH}-m0", status: PRESENT}}]}}"""
+# one request per mutation of the schema (the test below fails when one is missing)
+MUTATIONS = {
+    "createOrganization": ("create_organization", f"""createOrganization(input: {{name: "新支部",
+        kind: BRANCH, parentId: "bureau0"}}) {{ id }}"""),
+    "registerMember": ("register_member", f"""registerMember(input: {{name: "甲",
+        branchId: "{BRANCH}"}}) {{ id }}"""),
+    "transferMember": ("transfer_member", f"""transferMember(memberId: "{BRANCH}-m1",
+        branchId: "{BRANCH}") {{ id }}"""),
+    "recordActivity": ("record_activity", f"recordActivity(input: {ACTIVITY_INPUT}) {{ id }}"),
+    "recordActivities": ("record_activities",
+                         f"recordActivities(inputs: [{ACTIVITY_INPUT}]) {{ id }}"),
+    "importActivities": ("import_activities", f"""importActivities(orgId: "{BRANCH}",
+        file: "{base64.b64encode(b"a,b").decode()}") {{ created }}"""),
+    "closePeriod": ("close_period", 'closePeriod(orgId: "bureau0", period: "2017-06") { orgId }'),
+}
+
+
+def post(services, query, key=None, sub="sec-1"):
+    gateway = Gateway(rpc=services, secret=SECRET)
+    body = json.dumps({"query": query}).encode()
+    environ = {"PATH_INFO": "/graphql", "REQUEST_METHOD": "POST",
+               "HTTP_AUTHORIZATION": "Bearer " + make_token(SECRET, sub, "*", ("admin",)),
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
+    if key is not None:
+        environ["HTTP_IDEMPOTENCY_KEY"] = key
+    status = {}
+    out = gateway(environ, lambda s, h, e=None: status.setdefault("status", s))
+    return status["status"], json.loads(b"".join(out))
+
+
+def test_the_list_of_mutations_is_the_schemas():
+    assert set(MUTATIONS) == set(schema.graphql_schema.mutation_type.fields)
+
+
+@pytest.mark.parametrize("field", sorted(MUTATIONS))
+def test_every_mutation_passes_the_key_and_the_callers_subject_to_its_service(field):
+    services = Recording()
+    method, selection = MUTATIONS[field]
+    status, body = post(services, "mutation { " + selection + " }", key="retry-7", sub="sec-1")
+    assert status.startswith("200") and "errors" not in body, body
+    assert services.requests == [(method, {"key": f"retry-7/{field}", "subject": "sec-1"})]
+
+
+def test_each_field_of_a_request_has_a_key_of_its_own():
+    services = Recording()
+    status, body = post(services, f"""mutation {{
+        first: recordActivity(input: {ACTIVITY_INPUT}) {{ id }}
+        second: recordActivity(input: {ACTIVITY_INPUT}) {{ id }} }}""", key="k")
+    assert "errors" not in body, body
+    assert [r["key"] for _, r in services.requests] == ["k/first", "k/second"]
+
+
+def test_without_a_header_each_request_is_a_new_one():
+    services = Recording()
+    for _ in range(2):
+        post(services, "mutation { " + MUTATIONS["recordActivity"][1] + " }")
+    first, second = (r["key"] for _, r in services.requests)
+    assert first != second and first.endswith("/recordActivity")
+
+
+@pytest.mark.parametrize("tried", ["x" * 129, "", "bad\x01key"])
+def test_a_bad_header_is_refused_before_anything_is_asked(tried):
+    services = Recording()
+    status, body = post(services, "mutation { " + MUTATIONS["recordActivity"][1] + " }",
+                        key=tried)
+    assert status.startswith("400")
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_INPUT", "field": "Idempotency-Key"}
+    assert "128" in error["message"]
+    assert not services.calls
