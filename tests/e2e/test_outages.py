@@ -136,6 +136,11 @@ def burst_through(platform, outage, tag):
 
 
 def check_counted_once(platform, client, burst, branch, attendees):
+    """No process exited; the outage answered UNAVAILABLE and nothing else;
+    every acknowledged member and activity is stored once, and every stored
+    activity (acknowledged or not: a request the broker delivered again
+    after its reply was lost may be stored without an answer) was posted
+    once to each attendee and counted once in the branch's A1 quota."""
     assert platform.dead() == {}, {n: platform.tail(n) for n in platform.dead()}
     assert burst.errors, "the outage was not noticed: nothing was tested"
     assert all(status == 200 and codes and set(codes) == {"UNAVAILABLE"}
@@ -162,7 +167,7 @@ def check_counted_once(platform, client, burst, branch, attendees):
             a1 = [r for r in results["results"] if r["rule"] == "A1"
                   and r["subjectId"] == branch]
             assert a1 and a1[0]["actual"] == held, (month, a1, held)
-    settle(events_applied_once, timeout=120)
+    eventually_showing_why(events_applied_once, timeout=120)
 
 
 def test_a_broker_restarted_mid_burst_loses_nothing_and_kills_nothing(platform):
@@ -185,7 +190,7 @@ def test_postgresql_restarted_mid_burst_loses_nothing_and_kills_nothing(platform
         check_counted_once(platform, client, burst, branch, attendees)
 
 
-def settle(check, timeout):
+def eventually_showing_why(check, timeout):
     """``check()`` once it passes; its last failure if it never does."""
     deadline = time.monotonic() + timeout
     while True:
