@@ -520,6 +520,13 @@ def test_writers_change_nothing_outside_and_an_unknown_id_is_answered_alike(
         words = [same_words(a["errors"][0]["message"], ask_[-1])
                  for a, ask_ in zip(answers, (there, nowhere))]
         assert words[0] == words[1], words
+    # a member of bureau one who did not belong to the branch is the caller's
+    # to know about: still BAD_INPUT, naming them
+    (field,) = [f for _, name, f in roots("mutation") if name == "recordActivity"]
+    stranger = ("stranger", "recordActivity", field,
+                {"input": _activity(city, attendance=[city.a1, city.b1])}, None)
+    answer = ask(http, city, "mutation", [stranger], bearer(city, role))
+    assert codes(answer) == ["BAD_INPUT"] and city.b1 in answer["errors"][0]["message"]
     assert snapshot(http, city) == before
 
 
