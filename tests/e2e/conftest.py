@@ -36,7 +36,7 @@ def free_port_block(size):
     raise RuntimeError("no block of free ports")
 
 
-def _platform(backend, tmp_path_factory, extra_env=None):
+def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES)):
     folder = tmp_path_factory.mktemp(f"platform-{backend}")
     with VirtualHost(f"xf-e2e-{secrets.token_hex(5)}") as host:
         dbs = Databases(backend, folder)
@@ -47,7 +47,7 @@ def _platform(backend, tmp_path_factory, extra_env=None):
                             extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
                                        **(extra_env or {})})
         try:
-            platform.start()
+            platform.start(services)
             yield platform
         finally:
             platform.stop()
