@@ -141,11 +141,20 @@ def entities(config=None):
 
 
 def declare(connection, config=None):
-    """Declare the whole topology on an open ``kombu.Connection``."""
+    """Declare the whole topology on an open ``kombu.Connection``. An entity
+    the broker refuses (a queue made by an older build with other arguments:
+    PRECONDITION_FAILED) is logged and passed over: it exists, so it still
+    receives its events, and its consumer reports the quarrel as it starts;
+    it must not stop every other event from being published."""
     channel = connection.channel()
     try:
         for entity in entities(config):
-            entity(channel).declare()
+            try:
+                entity(channel).declare()
+            except connection.channel_errors as exc:
+                log.error("the broker refused to declare %s %s: %s",
+                          type(entity).__name__.lower(), entity.name, exc)
+                channel = connection.channel()  # the broker closed the other
     finally:
         channel.close()
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import eventlet
 import pytest
+from kombu import Connection, Queue
 from sqlalchemy import func, select
 
 from services.activity.models import metadata as activity_metadata
@@ -28,7 +29,10 @@ def test_an_event_published_before_its_consumer_ever_started_waits_for_it(
         databases, vhost, services, engine_of):
     """The relay declares the whole topology before it publishes: scoring's
     queue exists before scoring ever ran, and scoring, starting later,
-    declares the same queue without a quarrel."""
+    declares the same queue without a quarrel. A queue an older build made
+    with other arguments is passed over, not a reason to publish nothing."""
+    with Connection(vhost.uri) as conn:
+        Queue(ORG_QUEUE, durable=True)(conn.default_channel).declare()
     db = Database("activity", activity_metadata, "services/activity/migrations",
                   relay=False).open(databases.urls["activity"])
     relay = OutboxRelay(db, vhost.uri, {})
