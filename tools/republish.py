@@ -43,9 +43,13 @@ def main(argv=None):
     except (UnknownService, RpcTimeout, RemoteError, OSError) as exc:
         print(f"the organisation service did not answer: {exc}", file=sys.stderr)
         return 1
-    print(f"queued for {args.bureau}: {told['organizations']} organisations, "
-          f"{told['members']} members, {told['transfers']} transfers")
+    print(f"queued for {args.bureau}: {_count(told['organizations'], 'organisation')}, "
+          f"{_count(told['members'], 'member')}, {_count(told['transfers'], 'transfer')}")
     return 0
+
+
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 if __name__ == "__main__":
