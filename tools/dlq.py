@@ -139,19 +139,20 @@ def replay(connection, name, ids=None):
     DeadLetterError, and then nothing is put back."""
     dlq = resolve(name)
     topology.declare(connection)  # the queues they go back to
-    channel = connection.channel()
+    channel, out = connection.channel(), connection.channel()
     try:
         letters = fetch(channel, dlq)
         if ids is not None:
             waiting = {letter.event_id for letter in letters}
             missing = [i for i in ids if i not in waiting]
             if missing:
+                shown = sorted(waiting)[:10]
                 raise DeadLetterError(
-                    f"no message with id {', '.join(missing)} waits in {dlq}; "
-                    f"{len(letters)} wait there" + (": " + ", ".join(sorted(waiting))
-                                                    if waiting else ""))
+                    f"no message with id {', '.join(missing[:10])} waits in {dlq}; "
+                    f"{len(letters)} wait there" + (": " + ", ".join(shown) if shown else "")
+                    + (", ..." if len(waiting) > len(shown) else ""))
             letters = [letter for letter in letters if letter.event_id in set(ids)]
-        producer = Producer(connection.channel())
+        producer = Producer(out)
         for letter in letters:
             message = letter.message
             headers = {k: v for k, v in (message.headers or {}).items()
@@ -164,7 +165,8 @@ def replay(connection, name, ids=None):
             message.ack()  # only once the broker has confirmed the copy
         return letters
     finally:
-        channel.close()
+        out.close()
+        channel.close()  # what was not put back stays, in its order
 
 
 def connect(uri):

@@ -59,7 +59,7 @@ def letters_in(uri, queue):
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_dead_letters_say_why_and_replay_to_the_queue_they_came_from(
-        databases, vhost, services, engine_of, monkeypatch):
+        databases, vhost, services, engine_of, monkeypatch, capsys):
     services(ScoringService, SupervisionService)
     newer = activity_event([("m1", "PRESENT")], held_on="2017-05-06").to_dict()
     newer["schema_version"] = 2  # from a producer newer than this build
@@ -100,6 +100,20 @@ def test_dead_letters_say_why_and_replay_to_the_queue_they_came_from(
     assert (org_letter.event_id, org_letter.origin) == (bad_day.id, ORG_QUEUE)
     assert org_letter.reason == "ValueError: day is out of range for month"
     assert queue_depth(vhost.uri, f"dlq.{SCORING_QUEUE}") == 2
+    # the same on the command line
+    capsys.readouterr()
+    assert dlq.main(["--amqp", vhost.uri, "show", SCORING_QUEUE]) == 0
+    out = capsys.readouterr().out
+    assert f"dlq.{SCORING_QUEUE}: 2 messages" in out
+    assert f"activity_recorded {newer['id']} from {SCORING_QUEUE} " \
+           "(activity.events / activity_recorded)" in out
+    assert "    reason: PoisonMessage: activity_recorded schema version 2" in out
+    # a queue that is no dead-letter queue, and a replay that names nothing
+    assert dlq.main(["--amqp", vhost.uri, "show", "dlq.nothing"]) == 2
+    assert "BAD_INPUT: 'dlq.nothing' is not a dead-letter queue" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        dlq.main(["--amqp", vhost.uri, "replay", SCORING_QUEUE])
+    assert "one of the arguments --id --all is required" in capsys.readouterr().err
 
     # an id not waiting there: nothing moves
     with dlq.connect(vhost.uri) as conn, pytest.raises(dlq.DeadLetterError) as err:
