@@ -49,9 +49,9 @@ def _branch_path(session, branch_id):
 
 
 def apply_member_registered(uow, envelope):
-    """A member's roles come from here alone; where they belong, from the
-    newest telling, which may be a transfer that came first: a member
-    already known keeps their branch."""
+    """Roles are told here alone, so they are always taken; the branch only
+    for a member new here, since a transfer (another queue) may have come
+    first and be newer."""
     p = envelope.payload
     session = uow.session
     roles = list(p["roles"])
