@@ -2,9 +2,10 @@
 
 ``event_consumer`` is nameko's ``event_handler`` with two changes: its queue
 dead-letters to ``xianfeng.dead-letter`` (each queue has a ``dlq.<queue>``
-beside it), and a message that can never be handled, whether it cannot be
-decoded, is not a valid envelope, or is rejected by the domain, is rejected
-into that queue instead of blocking or vanishing. A transient failure (the
+beside it; shared/topology.py defines both), and a message that can never be
+handled, whether it cannot be decoded, is not a valid envelope, or is
+rejected by the domain, is set aside in that queue with the reason why
+(``dead_letter``) instead of blocking or vanishing. A transient failure (the
 database is away) puts the message back after a pause. An event of a bureau
 that has no valid rule set waits in that bureau's parking queue
 (shared/parking.py), so that the other bureaus' events go on.
@@ -21,10 +22,11 @@ is applied again one event at a time, so one bad event never holds back the
 others.
 """
 import logging
+import threading
 import time
 from functools import partial
 
-from kombu import Connection, Exchange, Queue
+from kombu import Connection, Producer
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
@@ -36,19 +38,27 @@ from shared.errors import PoisonMessage, Unavailable
 from shared.events import Envelope
 from shared.outages import broker_away, settle
 from shared.rules import NoValidRuleSet
+from shared.topology import DEAD_LETTER_EXCHANGE, consumer_queue, dead_letter_queue
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_EXCHANGE = Exchange("xianfeng.dead-letter", type="direct", durable=True)
 RETRY_PAUSE = 1.0
 # Messages a consumer may hold unacknowledged: enough for a batch to gather
 # while the one before it is applied.
 PREFETCH = 200
 
 
-def dead_letter_queue(queue_name):
-    return Queue(f"dlq.{queue_name}", exchange=DEAD_LETTER_EXCHANGE,
-                 routing_key=queue_name, durable=True)
+# What a dead letter carries besides the message: why it was set aside, and
+# where it came from (read by tools/dlq.py, which puts it back).
+REASON_HEADER = "x-xianfeng-reason"
+QUEUE_HEADER = "x-xianfeng-queue"
+EXCHANGE_HEADER = "x-xianfeng-exchange"
+ROUTING_KEY_HEADER = "x-xianfeng-routing-key"
+MAX_REASON = 2000
+
+
+def reason_of(exc):
+    return f"{type(exc).__name__}: {exc}"[:MAX_REASON]
 
 
 def is_transient(exc):
@@ -62,22 +72,80 @@ def is_transient(exc):
 
 
 class _DeadLetteringQueueConsumer(QueueConsumer):
+    def __init__(self):
+        super().__init__()
+        # one dead letter at a time: each waits for its own confirm
+        self._dead_letter_lock = threading.Lock()
+        self._dead_letter_connection = None
+
     @property
     def prefetch_count(self):
         return max(self.container.max_workers, PREFETCH)
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)
-        for consumer in consumers:
-            consumer.on_decode_error = self._on_decode_error
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._on_decode_error, provider.queue.name)
         return consumers
 
-    def _on_decode_error(self, message, exc):
+    def _on_decode_error(self, queue, message, exc):
         routing_key = message.delivery_info.get("routing_key", "?")
         log.error("dead-lettering an undecodable %s message: %s", routing_key, exc)
         metrics.EVENTS_FAILED.labels(self.container.service_name, routing_key,
                                      "dead_lettered").inc()
-        message.reject(requeue=False)
+        self.dead_letter(message, queue, f"undecodable: {reason_of(exc)}")
+
+    def dead_letter(self, message, queue, reason):
+        """Set ``message`` aside in ``dlq.<queue>`` with ``reason``: a copy is
+        published there, confirmed by the broker, and only then is the
+        message acked, so a crash between the two leaves it in both places
+        (a replay of a handled event changes nothing), never in neither.
+        RabbitMQ's own dead-lettering (the fallback when the copy cannot be
+        made) says only "rejected"."""
+        if not message.channel or not message.channel.connection:
+            return  # the broker has already taken the message back
+        headers = {**(message.headers or {}), REASON_HEADER: reason, QUEUE_HEADER: queue,
+                   EXCHANGE_HEADER: message.delivery_info.get("exchange", ""),
+                   ROUTING_KEY_HEADER: message.delivery_info.get("routing_key", "")}
+        try:
+            with self._dead_letter_lock:
+                producer = self._dead_letter_producer()
+                producer.publish(
+                    message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key=queue,
+                    declare=[dead_letter_queue(queue)],
+                    content_type=message.content_type or "application/octet-stream",
+                    content_encoding=message.content_encoding or "binary", headers=headers,
+                    delivery_mode=2, retry=False)
+        except Exception:
+            log.exception("could not set a message of %s aside with its reason; "
+                          "rejecting it into the dead-letter queue without", queue)
+            self._drop_dead_letter_connection()
+            settle(message, "reject")
+            return
+        settle(message, "ack")
+
+    def _dead_letter_producer(self):
+        if self._dead_letter_connection is None:
+            self._dead_letter_connection = Connection(
+                self.amqp_uri, transport_options={"confirm_publish": True})
+            self._dead_letter_connection.ensure_connection(max_retries=1)
+        return Producer(self._dead_letter_connection.default_channel)
+
+    def _drop_dead_letter_connection(self):
+        connection, self._dead_letter_connection = self._dead_letter_connection, None
+        if connection is not None:
+            try:
+                connection.release()
+            except Exception:
+                pass
+
+    def stop(self):
+        super().stop()
+        self._drop_dead_letter_connection()
+
+    def kill(self):
+        super().kill()
+        self._drop_dead_letter_connection()
 
 
 class EventConsumer(EventHandler):
@@ -85,14 +153,11 @@ class EventConsumer(EventHandler):
 
     def setup(self):
         super().setup()
-        base = self.queue
-        self.queue = Queue(
-            base.name, exchange=base.exchange, routing_key=base.routing_key,
-            durable=True, auto_delete=base.auto_delete, exclusive=base.exclusive,
-            queue_arguments={"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-                             "x-dead-letter-routing-key": base.name})
+        self.queue = consumer_queue(self.source_service, self.event_type,
+                                    self.container.service_name, self.method_name,
+                                    self.container.config)
         with Connection(self.container.config["AMQP_URI"]) as conn:
-            dead_letter_queue(base.name)(conn.default_channel).declare()
+            dead_letter_queue(self.queue.name)(conn.default_channel).declare()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         # settle: a message whose connection the broker reset is already back
@@ -105,7 +170,7 @@ class EventConsumer(EventHandler):
             time.sleep(RETRY_PAUSE)
             settle(message, "requeue")
         else:
-            settle(message, "reject")
+            self.queue_consumer.dead_letter(message, self.queue.name, reason_of(exc_info[1]))
 
     def park(self, messages):
         """Put ``[(bureau id, message)]`` in their bureaus' parking queues; if
@@ -131,11 +196,20 @@ event_consumer = EventConsumer.decorator
 ACK, REJECT, REQUEUE, PARK = "ack", "reject", "requeue", "park"
 
 
+class Rejection(str):
+    """A ``REJECT`` outcome that says why the event was set aside."""
+
+    def __new__(cls, reason):
+        outcome = super().__new__(cls, REJECT)
+        outcome.reason = reason
+        return outcome
+
+
 class BatchEventConsumer(EventConsumer):
     """An event consumer whose method receives a list of message bodies and
-    returns an outcome for each (``ACK``, ``REJECT`` to dead-letter,
-    ``REQUEUE`` to try again after a pause, ``PARK`` for a bureau with no
-    valid rule set): see ``consume_batch``."""
+    returns an outcome for each (``ACK``, ``REJECT`` to dead-letter, or a
+    ``Rejection`` that says why, ``REQUEUE`` to try again after a pause,
+    ``PARK`` for a bureau with no valid rule set): see ``consume_batch``."""
 
     def __init__(self, source_service, event_type, max_batch=100, concurrency=2, **kwargs):
         super().__init__(source_service, event_type, **kwargs)
@@ -168,7 +242,8 @@ class BatchEventConsumer(EventConsumer):
         self._in_flight -= 1
         try:
             if exc_info is not None:  # consume_batch decides each; this is a bug's way out
-                outcomes = [REQUEUE if is_transient(exc_info[1]) else REJECT] * len(messages)
+                outcomes = [REQUEUE if is_transient(exc_info[1])
+                            else Rejection(reason_of(exc_info[1]))] * len(messages)
             else:
                 outcomes = result
             to_park = [(m.payload.get("bureau_id"), m)
@@ -178,9 +253,15 @@ class BatchEventConsumer(EventConsumer):
             if REQUEUE in outcomes:
                 time.sleep(RETRY_PAUSE)
             for message, outcome in zip(messages, outcomes):
-                if outcome == PARK:
-                    continue
-                settle(message, {ACK: "ack", REQUEUE: "requeue"}.get(outcome, "reject"))
+                if outcome == PARK or not message.channel or not message.channel.connection:
+                    continue  # parked, or the broker has already taken it back
+                if outcome == ACK:
+                    settle(message, "ack")
+                elif outcome == REQUEUE:
+                    settle(message, "requeue")
+                else:
+                    self.queue_consumer.dead_letter(message, self.queue.name, getattr(
+                        outcome, "reason", "rejected by the consumer"))
         finally:
             self._dispatch()
         return result, exc_info
@@ -241,7 +322,7 @@ def consume_batch(db, bodies, event_type, effect, effect_many=None):
         except PoisonMessage as exc:
             log.error("dead-lettering a %s message: %s", event_type, exc)
             metrics.EVENTS_FAILED.labels(service, event_type, "dead_lettered").inc()
-            outcomes[i] = REJECT
+            outcomes[i] = Rejection(reason_of(exc))
     if not envelopes:
         return outcomes
     try:
@@ -293,5 +374,5 @@ def _consume_alone(db, body, event_type, effect):
     except NoValidRuleSet:
         return PARK
     except Exception as exc:
-        return REQUEUE if is_transient(exc) else REJECT
+        return REQUEUE if is_transient(exc) else Rejection(reason_of(exc))
     return ACK

@@ -22,7 +22,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, delete,
                         func, literal_column, select, update)
 
-from shared import idempotency, metrics
+from shared import idempotency, metrics, topology
 from shared.outages import unavailable
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,9 @@ class OutboxRelay:
         if self._connection is None:
             self._connection = Connection(self.amqp_uri)
             self._connection.ensure_connection(max_retries=0)  # run() has the backoff
+            # every queue an event may be routed to exists before it is sent,
+            # even after a broker that lost its definitions
+            topology.declare(self._connection, self.exchange_config)
             self._tx_channel = self._connection.channel()
             self._tx_channel.tx_select()
         return self._tx_channel

@@ -10,6 +10,7 @@ from shared import metrics, outages  # noqa: F401  (outages: nameko made to outl
 from shared.config import env
 from shared.outbox import purge
 from shared.sweep import sweep
+from shared.topology import Declaration
 
 # How long published events and handled event ids are kept: longer than any
 # redelivery can be late (a consumer down for a day, a dead letter replayed).
@@ -33,6 +34,7 @@ QueueConsumer.consume = _consume
 
 class BaseService:
     instrumentation = metrics.Instrumentation()
+    event_topology = Declaration()  # before anything is published (shared/topology.py)
 
     @http("GET", "/metrics")
     def metrics_endpoint(self, request):

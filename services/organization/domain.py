@@ -99,3 +99,34 @@ def validate_transfer(current, target, group, on, today):
                        "transfer must take effect after that", "on")
     if current["branch_id"] == target["id"] and current["group_id"] == (group or {}).get("id"):
         raise BadInput("the member already belongs there", "branchId")
+
+
+def republished_facts(orgs, people, branches, created_on):
+    """The events that tell another service again what it keeps about a
+    subtree (see ``views.subtree_facts`` for the arguments; ``created_on``
+    gives an organisation's creation day): ``(event type, bureau id,
+    payload)`` for every organisation, parents first; every member as they
+    are now (``member_registered`` at their current branch); and, for a
+    member who has moved, their last move (``member_transferred``), which
+    corrects a copy that missed it. A consumer holding the fact already
+    changes nothing."""
+    facts = [("organization_created", o["bureau_id"], {
+        "org_id": o["id"], "name": o["name"], "kind": o["kind"], "parent_id": o["parent_id"],
+        "path": path_ids(o["path"]), "created_on": created_on(o).isoformat()})
+        for o in orgs]
+    moves = []
+    for member, history in people:
+        current = history[-1]
+        bureau_id = branches[current["branch_id"]]["bureau_id"]
+        joined_on = history[0]["valid_from"]
+        facts.append(("member_registered", bureau_id, {
+            "member_id": member["id"], "name": member["name"],
+            "branch_id": current["branch_id"], "group_id": current["group_id"],
+            "roles": list(member["roles"]),
+            "joined_on": joined_on.isoformat() if joined_on else None}))
+        if len(history) > 1:
+            moves.append(("member_transferred", bureau_id, {
+                "member_id": member["id"], "from_branch_id": history[-2]["branch_id"],
+                "branch_id": current["branch_id"], "group_id": current["group_id"],
+                "on": current["valid_from"].isoformat()}))
+    return facts + moves

@@ -64,6 +64,15 @@ class OrganizationService(BaseService):
         with self.db.connect() as conn:
             return views.children_of(conn, list(org_ids))
 
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def republish(self, bureau_id):
+        """Tell the platform again what it keeps about the subtree of
+        ``bureau_id`` (any organisation: a bureau, or the city): its
+        organisations and members, as they are now. Rebuilds a read model
+        another service lost; where nothing was lost it changes nothing.
+        ``python -m tools.republish --bureau ID`` calls it."""
+        return handlers.republish(self.db, bureau_id)
+
     # -- members -------------------------------------------------------------
 
     @rpc(expected_exceptions=ALL_ERRORS)

@@ -244,3 +244,30 @@ def directory(conn, org_id):
         .order_by(members.c.name, members.c.id)).all()
     return {"org": org_dict(org), "orgs": [org_dict(o) for o in orgs],
             "members": [{"id": m_id, "name": name} for m_id, name in people]}
+
+
+def subtree_facts(conn, org_id):
+    """What other services keep about the subtree of ``org_id``, as it stands:
+    ``(orgs, people, branches)``: its organisations, parents first; every
+    member who ever belonged to a branch in it, as ``(member row, membership
+    history oldest first)``; and ``{id: row}`` of every branch in those
+    histories, whichever subtree it lies in. A fixed number of queries per
+    ``CHUNK`` members."""
+    org = org_row(conn, org_id, "bureau")
+    orgs = conn.execute(select(organizations).where(under(organizations.c.path, org["path"]))
+                        .order_by(organizations.c.path)).mappings().all()
+    member_ids = conn.execute(
+        select(memberships.c.member_id).distinct()
+        .join(organizations, organizations.c.id == memberships.c.branch_id)
+        .where(under(organizations.c.path, org["path"]))).scalars().all()
+    people = []
+    for chunk in _chunks(sorted(member_ids)):
+        rows = {r["id"]: r for r in conn.execute(
+            select(members).where(members.c.id.in_(chunk))).mappings()}
+        histories = {}
+        for h in conn.execute(select(memberships).where(memberships.c.member_id.in_(chunk))
+                              .order_by(memberships.c.id)).mappings():
+            histories.setdefault(h["member_id"], []).append(h)
+        people.extend((rows[m], histories[m]) for m in chunk)
+    branches = org_rows(conn, {h["branch_id"] for _, history in people for h in history})
+    return orgs, people, branches

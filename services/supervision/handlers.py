@@ -5,6 +5,8 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.supervision import domain
 from services.supervision.models import (activity_facts, members, orgs, quota_closures,
@@ -18,16 +20,24 @@ from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
 
 
 # -- read models ------------------------------------------------------------------
+#
+# A fact may come more than once under different event ids (the organisation
+# service republishes a subtree to rebuild this copy: tools/republish.py), and
+# two workers may hold the same fact at once: each is an upsert, never a
+# second row, never an IntegrityError.
+
+def _upsert(session, table):
+    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+
 
 def apply_org_created(uow, envelope):
+    """An organisation's place and name never change: the first telling stays."""
     p = envelope.payload
-    exists = uow.session.execute(select(orgs.c.id).where(orgs.c.id == p["org_id"])).first()
-    if exists:
-        return
     created_on = dt.date.fromisoformat(p.get("created_on") or envelope.occurred_at[:10])
-    uow.session.execute(insert(orgs).values(
+    uow.session.execute(_upsert(uow.session, orgs).values(
         id=p["org_id"], name=p["name"], kind=p["kind"], parent_id=p["parent_id"],
-        bureau_id=envelope.bureau_id, path=path_of(p["path"]), created_on=created_on))
+        bureau_id=envelope.bureau_id, path=path_of(p["path"]), created_on=created_on)
+        .on_conflict_do_nothing(index_elements=[orgs.c.id]))
 
 
 def _branch_path(session, branch_id):
@@ -39,13 +49,21 @@ def _branch_path(session, branch_id):
 
 
 def apply_member_registered(uow, envelope):
+    """Roles are told here alone, so they are always taken; the branch only
+    for a member new here, since a transfer (another queue) may have come
+    first and be newer."""
     p = envelope.payload
     session = uow.session
+    roles = list(p["roles"])
     if session.execute(select(members.c.id).where(members.c.id == p["member_id"])).first():
+        session.execute(update(members).where(members.c.id == p["member_id"])
+                        .values(roles=roles))
         return
-    session.execute(insert(members).values(
+    statement = _upsert(session, members).values(
         id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-        branch_path=_branch_path(session, p["branch_id"]), roles=list(p["roles"])))
+        branch_path=_branch_path(session, p["branch_id"]), roles=roles)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[members.c.id], set_={"roles": statement.excluded.roles}))
 
 
 def apply_member_transferred(uow, envelope):
@@ -54,14 +72,12 @@ def apply_member_transferred(uow, envelope):
     p = envelope.payload
     session = uow.session
     branch_path = _branch_path(session, p["branch_id"])
-    known = session.execute(select(members.c.id).where(members.c.id == p["member_id"])).first()
-    if known:
-        session.execute(update(members).where(members.c.id == p["member_id"]).values(
-            branch_id=p["branch_id"], branch_path=branch_path, bureau_id=envelope.bureau_id))
-    else:
-        session.execute(insert(members).values(
-            id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-            branch_path=branch_path, roles=["member"]))
+    statement = _upsert(session, members).values(
+        id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
+        branch_path=branch_path, roles=["member"])  # until member_registered tells
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[members.c.id],
+        set_={c: statement.excluded[c] for c in ("branch_id", "branch_path", "bureau_id")}))
     session.execute(update(quota_state).where(
         quota_state.c.subject_id == p["member_id"], quota_state.c.member.is_(True),
         quota_state.c.closed.is_(False)).values(

@@ -4,8 +4,9 @@ import datetime as dt
 import pytest
 
 from services.organization.domain import (MAX_NAME, as_date, clean_name, member_on, path_ids,
-                                          validate_member, validate_org)
+                                          republished_facts, validate_member, validate_org)
 from shared.errors import BadInput
+from shared.events import Envelope
 from shared.vocabulary import BRANCH, BUREAU, CITY, COMMITTEE, GROUP, MEMBER_ROLES
 
 D = dt.date
@@ -283,3 +284,45 @@ def test_a_transfer_to_a_group_within_the_same_branch_is_allowed():
 def test_a_bad_transfer_says_what_is_wrong(changes, field, words):
     err = transfer_error(**changes)
     assert err.field == field and words in err.message
+
+
+# -- republished_facts ---------------------------------------------------------------
+
+def test_republished_facts_tell_each_org_and_each_member_as_they_are_now():
+    """A member who moved is told at their current branch (in that branch's
+    bureau), and their last move is told after every registration, so a copy
+    that missed the move is corrected; a member who never moved is told once."""
+    orgs = [{"id": i, "name": f"org {i}", "kind": kind, "parent_id": parent,
+             "bureau_id": "b1", "path": path}
+            for i, kind, parent, path in (("b1", BUREAU, "c", "/c/b1/"),
+                                          ("k1", COMMITTEE, "b1", "/c/b1/k1/"),
+                                          ("br1", BRANCH, "k1", "/c/b1/k1/br1/"))]
+    branches = {"br1": {"bureau_id": "b1"}, "br9": {"bureau_id": "b2"}}
+
+    def membership(branch, since, until=None, group=None):
+        return {"branch_id": branch, "group_id": group, "valid_from": since, "valid_to": until}
+
+    people = [
+        ({"id": "m1", "name": "甲", "roles": ["secretary"]}, [membership("br1", None)]),
+        ({"id": "m2", "name": "乙", "roles": ["member"]},
+         [membership("br1", D(2016, 1, 1), D(2017, 5, 1)),
+          membership("br9", D(2017, 5, 1), group="g9")]),
+    ]
+    facts = republished_facts(orgs, people, branches, lambda org: D(2016, 12, 1))
+    assert [(t, b, p.get("org_id") or p.get("member_id")) for t, b, p in facts] == [
+        ("organization_created", "b1", "b1"), ("organization_created", "b1", "k1"),
+        ("organization_created", "b1", "br1"),
+        ("member_registered", "b1", "m1"), ("member_registered", "b2", "m2"),
+        ("member_transferred", "b2", "m2")]
+    assert facts[1][2] == {"org_id": "k1", "name": "org k1", "kind": COMMITTEE,
+                           "parent_id": "b1", "path": ["c", "b1", "k1"],
+                           "created_on": "2016-12-01"}
+    assert facts[3][2] == {"member_id": "m1", "name": "甲", "branch_id": "br1",
+                           "group_id": None, "roles": ["secretary"], "joined_on": None}
+    assert facts[4][2] == {"member_id": "m2", "name": "乙", "branch_id": "br9",
+                           "group_id": "g9", "roles": ["member"], "joined_on": "2016-01-01"}
+    assert facts[5][2] == {"member_id": "m2", "from_branch_id": "br1", "branch_id": "br9",
+                           "group_id": "g9", "on": "2017-05-01"}
+    # each is a valid event of the catalogue
+    for event_type, bureau_id, payload in facts:
+        Envelope.new(event_type, bureau_id, payload)
