@@ -81,7 +81,7 @@ def test_the_refusal_names_the_cost_and_the_limit():
 
 
 def test_a_query_too_deep_but_of_few_fields_is_told_it_is_too_deep_before_its_cost():
-    nested = '{ organization(id: "city") { ' + "children { " * 16 + "id " + "} " * 17
+    nested = '{ organization(id: "city") { ' + "children { " * 16 + "id " + "} " * 18
     services = FakeServices(1, 1, 1)
     _, body, _ = send(services, {"query": nested})
     assert codes(body) == ["BAD_INPUT"] and "depth" in body["errors"][0]["message"]
