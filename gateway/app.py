@@ -35,7 +35,7 @@ from graphql import (DocumentNode, ExecutionResult, FieldNode, GraphQLError, Ope
 from gateway import hygiene
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.cost import measure
-from gateway.limits import ExpensiveRequests, Limits, over_limits
+from gateway.limits import ExpensiveRequests, Limits, fits, over_limits
 from gateway.rpc import RpcPool
 from gateway.schema import RequestContext, schema
 from shared import config, idempotency, metrics
@@ -107,19 +107,24 @@ def _check(query, limits):
     try:
         measures = measure(schema.graphql_schema, document)
         literal = hygiene.literal_problems(document)
-        problems = literal + over_limits(measures, limits)
-        if problems:
-            # validating what is far over the limits would be the slow part
-            return Checked(document, tuple(hygiene.errors_of(problems)), measures,
-                           "text" if literal else "limits")
+        if literal:
+            return Checked(document, tuple(hygiene.errors_of(literal)), measures, "text")
+        problems = over_limits(measures, limits)
+        # validating is the slow part of a text with thousands of fields
+        # (fragments spread): only one of a bounded size is validated, and
+        # then what is wrong with it (too deep, say) is said first
+        if not fits(measures, limits):
+            return Checked(document, tuple(hygiene.errors_of(problems)), measures, "limits")
         invalid = validate(schema.graphql_schema, document, (
             *specified_rules, depth_limit_validator(max_depth=MAX_DEPTH)))
     except RecursionError:
         return Checked(document, (GraphQLError(
             "the query is nested too deeply (fragments spreading fragments)",
             extensions={"code": "BAD_INPUT", "field": "query"}),), {}, "limits")
-    # graphene's depth rule reports each offending operation twice
-    return Checked(document, tuple({e.message: e for e in invalid}.values()), measures)
+    if invalid:
+        # graphene's depth rule reports each offending operation twice
+        return Checked(document, tuple({e.message: e for e in invalid}.values()), measures)
+    return Checked(document, tuple(hygiene.errors_of(problems)), measures, "limits")
 
 
 _check_remembered = functools.lru_cache(maxsize=512)(_check)

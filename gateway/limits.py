@@ -70,6 +70,13 @@ def over_limits(measures, limits):
     return problems
 
 
+def fits(measures, limits):
+    """Whether every operation's text, fragments spread, is within the field
+    and alias bounds, whatever it costs."""
+    return all(m.fields <= limits.max_fields and m.aliases <= limits.max_aliases
+               for m in measures.values())
+
+
 def _count(n):
     return f"more than {CEILING:,}" if n >= CEILING else f"{n:,}"
 

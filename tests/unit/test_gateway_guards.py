@@ -80,6 +80,14 @@ def test_the_refusal_names_the_cost_and_the_limit():
     assert "60 aliased fields; at most 50" in messages
 
 
+def test_a_query_too_deep_but_of_few_fields_is_told_it_is_too_deep_before_its_cost():
+    nested = '{ organization(id: "city") { ' + "children { " * 16 + "id " + "} " * 18
+    services = FakeServices(1, 1, 1)
+    _, body, _ = send(services, {"query": nested})
+    assert codes(body) == ["BAD_INPUT"] and "depth" in body["errors"][0]["message"]
+    assert not services.calls
+
+
 def test_a_chain_of_fragments_too_deep_to_follow_is_bad_input():
     query = "{ organizations { ...F0 } } " + " ".join(
         f"fragment F{i} on Organization {{ ...F{i + 1} }}" for i in range(400)) \
