@@ -65,7 +65,22 @@ def wait_until(check, timeout, what):
         time.sleep(0.2)
 
 
-class RabbitNode:
+class _Scratch:
+    """A server of a test's own, as a context manager: launched on entry,
+    removed (process and files) on exit, and removed too if it cannot start."""
+
+    def __enter__(self):
+        try:
+            return self.launch()
+        except BaseException:
+            self.remove()
+            raise
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class RabbitNode(_Scratch):
     """A RabbitMQ node (``xf-<random>@localhost``) with its own port, files
     and Erlang cookie, no plugins. ``stop`` and ``start`` stop and start the
     rabbit application as ``rabbitmqctl stop_app`` does: every connection is
@@ -172,18 +187,8 @@ class RabbitNode:
             _kill_group(self._proc)
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self):
-        try:
-            return self.launch()
-        except BaseException:
-            self.remove()
-            raise
 
-    def __exit__(self, *exc):
-        self.remove()
-
-
-class PostgresCluster:
+class PostgresCluster(_Scratch):
     """A PostgreSQL cluster (initdb) on its own port and socket folder, trust
     authentication, without fsync (what is tested is the service's view of an
     outage, not durability). ``stop`` is pg_ctl's fast shutdown: sessions are
@@ -239,16 +244,6 @@ class PostgresCluster:
             except (RuntimeError, subprocess.TimeoutExpired):
                 _kill_postmaster(self.data)
         shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self):
-        try:
-            return self.launch()
-        except BaseException:
-            self.remove()
-            raise
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _kill_group(proc):

@@ -74,14 +74,16 @@ def admin(platform):
 
 
 def eventually(check, timeout=20, interval=0.1, what="the expected state"):
-    """Poll ``check`` (which raises AssertionError until it holds)."""
+    """Poll ``check`` (which raises AssertionError until it holds); if it
+    never does, the error says what was awaited and how the last try failed."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return check()
-        except AssertionError:
+        except AssertionError as exc:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{what} was not reached within {timeout} s") from None
+                raise AssertionError(f"{what} was not reached within {timeout} s; "
+                                     f"the last try: {exc}") from None
             time.sleep(interval)
 
 

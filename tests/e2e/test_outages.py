@@ -167,7 +167,8 @@ def check_counted_once(platform, client, burst, branch, attendees):
             a1 = [r for r in results["results"] if r["rule"] == "A1"
                   and r["subjectId"] == branch]
             assert a1 and a1[0]["actual"] == held, (month, a1, held)
-    eventually_showing_why(events_applied_once, timeout=120)
+    eventually(events_applied_once, timeout=120, interval=1,
+               what="every acknowledged mutation applied once")
 
 
 def test_a_broker_restarted_mid_burst_loses_nothing_and_kills_nothing(platform):
@@ -188,18 +189,6 @@ def test_postgresql_restarted_mid_burst_loses_nothing_and_kills_nothing(platform
     client, burst, branch, attendees = burst_through(platform, outage, "pg")
     with client.session:
         check_counted_once(platform, client, burst, branch, attendees)
-
-
-def eventually_showing_why(check, timeout):
-    """``check()`` once it passes; its last failure if it never does."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
 
 
 def _at_least(value, minimum):
