@@ -166,11 +166,16 @@ class Platform:
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop_service(self, name, timeout=15):
+    def stop_service(self, name, timeout=15, signalled=False):
+        """SIGTERM (unless ``signalled`` already), then SIGKILL after
+        ``timeout``. One SIGTERM only: nameko's runner takes a second one as
+        a second stop, which fails in its timers and leaves the process to
+        be killed."""
         proc = self.procs.pop(name, None)
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
+        if not signalled:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -185,7 +190,7 @@ class Platform:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name in list(self.procs):
-            self.stop_service(name)
+            self.stop_service(name, signalled=True)
 
     def dead(self):
         return {name: p.returncode for name, p in self.procs.items() if p.poll() is not None}
