@@ -98,6 +98,10 @@ class _Proxy(StandaloneProxyBase):
                                             expiration=timeout)
 
 
+class _StaleProxy(Exception):
+    """A proxy taken from the pool met a dead connection."""
+
+
 BROKER_AWAY = "the platform's message broker is not answering; try again in a minute"
 
 
@@ -130,11 +134,14 @@ class RpcPool:
                 pool = self._patient[timeout] = RpcPool(self.amqp_uri, self._size, timeout)
         return pool
 
-    def _checkout(self):
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+    def _checkout(self, fresh=False):
+        """(holder, proxy, whether it was used before): an idle one unless
+        ``fresh``, else a new one while the pool has room."""
+        if not fresh:
+            try:
+                return (*self._idle.get_nowait(), True)
+            except queue.Empty:
+                pass
         with self._lock:
             if self._made < self._size:
                 self._made += 1
@@ -144,12 +151,12 @@ class RpcPool:
         if make:
             try:
                 holder = _Proxy(self.amqp_uri, self.timeout)
-                return holder, holder.start()
+                return holder, holder.start(), False
             except Exception:
                 with self._lock:
                     self._made -= 1
                 raise
-        return self._idle.get(timeout=self.timeout)
+        return (*self._idle.get(timeout=self.timeout), True)
 
     def _discard(self, holder):
         try:
@@ -161,12 +168,24 @@ class RpcPool:
 
     def call(self, service, method, *args, **kwargs):
         """Call ``service.method``; a service's own error becomes a GraphQL
-        error with its code; no answer in time becomes UNAVAILABLE."""
+        error with its code; no answer in time becomes UNAVAILABLE.
+
+        After the broker came back, every idle proxy still holds a dead
+        connection, and the first call of each process would meet one: such
+        a call is made once more on a new proxy. That is safe for a mutation
+        too, since its request key (shared/idempotency.py) makes a second
+        delivery return the first answer."""
+        try:
+            return self._call(service, method, args, kwargs, fresh=False)
+        except _StaleProxy:
+            return self._call(service, method, args, kwargs, fresh=True)
+
+    def _call(self, service, method, args, kwargs, fresh):
         started = time.perf_counter()
         outcome = "ok"
         try:
             try:
-                holder, proxy = self._checkout()
+                holder, proxy, reused = self._checkout(fresh)
             except Exception as exc:
                 log.warning("cannot reach the broker: %r", exc)
                 outcome = "unavailable"
@@ -189,6 +208,8 @@ class RpcPool:
                 healthy = False
                 log.warning("RPC %s.%s: the broker connection failed: %r", service, method, exc)
                 self._discard_idle()
+                if reused:
+                    raise _StaleProxy() from None
                 raise GraphQLError(BROKER_AWAY, extensions={"code": "UNAVAILABLE"}) from None
             except RemoteError as exc:
                 outcome = "error"
