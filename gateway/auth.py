@@ -1,20 +1,19 @@
 """Who is asking: the bearer token (HS256, signed with AUTH_SECRET) and what
 it allows. ``scope`` is the organisation whose subtree the user may see and
 change ("*" for the whole installation); ``roles`` say what they may do."""
-import re
 import time
 from dataclasses import dataclass
 
 import jwt
 from graphql import GraphQLError
 
+from gateway.hygiene import unstorable
 from shared.vocabulary import TOKEN_ROLES
 
 ALL = "*"
 # A subject is recorded beside what it changed (recorded_by, adjusted_by):
 # one longer than this, or with a character no database keeps, could never be.
 MAX_SUBJECT = 128
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Unauthenticated(Exception):
@@ -54,14 +53,14 @@ def principal_from_header(header, secret):
     except jwt.InvalidTokenError as exc:
         raise Unauthenticated(f"the token is not valid: {exc}") from None
     sub = claims["sub"]
-    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUBJECT or _UNSTORABLE.search(sub):
+    if not isinstance(sub, str) or not sub or len(sub) > MAX_SUBJECT or unstorable(sub):
         raise Unauthenticated(f"the token's sub must be 1 to {MAX_SUBJECT} characters of text")
     roles = claims["roles"]
     if not isinstance(roles, list) or not all(r in TOKEN_ROLES for r in roles):
         raise Unauthenticated(f"the token's roles must be a list drawn from {TOKEN_ROLES}")
     scope = claims["scope"]
     if not isinstance(scope, str) or not scope or len(scope) > MAX_SUBJECT \
-            or _UNSTORABLE.search(scope):
+            or unstorable(scope):
         raise Unauthenticated("the token's scope must be an organisation id or '*'")
     return Principal(sub, scope, frozenset(roles))
 

@@ -39,6 +39,13 @@ MAX_LIST_LENGTHS = {
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text):
+    """``text`` holds a NUL or a lone surrogate: no database keeps it."""
+    return bool(_BAD_CHARACTER.search(text))
+
+
 # Where a decoded NUL or lone surrogate can come from in JSON text: the
 # character itself, or a \u escape of it. Text with neither is clean without
 # a walk through every value.

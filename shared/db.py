@@ -284,13 +284,20 @@ def database_away(exc):
     return (code & 0xFF) in _SQLITE_AWAY
 
 
+def conflict_insert(conn, table):
+    """An INSERT into ``table`` that can say what to do on a conflict
+    (``on_conflict_do_nothing`` / ``_do_update``), for the backend of
+    ``conn`` (a Connection or a Session)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = getattr(conn, "dialect", None) or conn.get_bind().dialect
+    return (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def upsert(conn, table, rows, keys):
     """INSERT ``rows``, each replacing the row with the same ``keys``, in one
     statement on either backend."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = conflict_insert(conn, table)
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys})

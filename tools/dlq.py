@@ -26,6 +26,7 @@ from kombu import Connection, Producer, Queue
 
 from shared import config, topology
 from shared.consumer import EXCHANGE_HEADER, QUEUE_HEADER, REASON_HEADER, ROUTING_KEY_HEADER
+from shared.errors import listing
 
 REPLAYS_HEADER = "x-xianfeng-replays"
 # what the dead-lettering added; a replayed message starts afresh
@@ -146,11 +147,10 @@ def replay(connection, name, ids=None):
             waiting = {letter.event_id for letter in letters}
             missing = [i for i in ids if i not in waiting]
             if missing:
-                shown = sorted(waiting)[:10]
                 raise DeadLetterError(
-                    f"no message with id {', '.join(missing[:10])} waits in {dlq}; "
-                    f"{len(letters)} wait there" + (": " + ", ".join(shown) if shown else "")
-                    + (", ..." if len(waiting) > len(shown) else ""))
+                    f"no message with id {listing(missing)} waits in {dlq}; "
+                    f"{len(letters)} wait there"
+                    + (": " + listing(sorted(waiting)) if waiting else ""))
             letters = [letter for letter in letters if letter.event_id in set(ids)]
         producer = Producer(out)
         for letter in letters:

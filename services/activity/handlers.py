@@ -12,7 +12,7 @@ from services.activity.domain import importing, sheet
 from services.activity.domain.activity import validate_against_org, validate_input
 from services.activity.models import activities, attendance
 from shared import backdating, clock
-from shared.errors import BadInput, Forbidden, NotFound
+from shared.errors import BadInput, Forbidden, NotFound, listing
 from shared.tree import path_of
 
 MAX_BATCH = 500         # inputs of one record_activities
@@ -174,7 +174,7 @@ def import_activities(db, org_id, file_b64, dry_run, actor, describe, directory,
     return result
 
 
-def check_rows_backdating(numbers, checked, today, roles, shown=10):
+def check_rows_backdating(numbers, checked, today, roles):
     """Forbidden naming the rows of an import dated further back than their
     bureau's limit, unless the caller may backdate: a permission, so the
     whole import is refused rather than the rows reported as bad input."""
@@ -189,9 +189,8 @@ def check_rows_backdating(numbers, checked, today, roles, shown=10):
             late.append((number, draft.held_on, limits[bureau_id]))
     if not late:
         return
-    listed = ", ".join(f"row {n} ({day})" for n, day, _ in late[:shown])
-    more = f" and {len(late) - shown} more" if len(late) > shown else ""
+    listed = listing(f"row {n} ({day})" for n, day, _ in late)
     days = " or ".join(str(x) for x in sorted({limit for _, _, limit in late}))
     verb = "is" if len(late) == 1 else "are"
-    raise Forbidden(f"{listed}{more} {verb} dated more than {days} days before today "
+    raise Forbidden(f"{listed} {verb} dated more than {days} days before today "
                     f"({today}); importing records that old needs the admin role", "file")

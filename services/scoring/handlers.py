@@ -10,16 +10,10 @@ import secrets
 import time
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from services.scoring.domain import points, totals
 from services.scoring.models import member_year_totals, member_years, point_entries
-
-
-def _insert(session, table):
-    """An INSERT that can say what to do on a conflict, on this backend."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+from shared.db import conflict_insert
 
 
 def _many(session, statement, rows):
@@ -44,7 +38,7 @@ def lock_member_years(session, member_ids, year):
     ids = sorted(set(member_ids))
     if not ids:
         return
-    _many(session, _insert(session, member_years).on_conflict_do_nothing(),
+    _many(session, conflict_insert(session, member_years).on_conflict_do_nothing(),
           [{"member_id": m, "year": year} for m in ids])
     if session.bind.dialect.name == "postgresql":
         session.execute(select(member_years.c.member_id).where(
@@ -76,7 +70,7 @@ def add_to_tallies(session, year, additions):
     if not additions:
         return
     t = member_year_totals
-    statement = _insert(session, t)
+    statement = conflict_insert(session, t)
     statement = statement.on_conflict_do_update(
         index_elements=["member_id", "year", "scope", "name"],
         set_={"earned": t.c.earned + statement.excluded.earned,

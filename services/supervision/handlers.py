@@ -5,8 +5,6 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import bindparam, case, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.supervision import domain
 from services.supervision.models import (activity_facts, members, orgs, quota_closures,
@@ -14,6 +12,7 @@ from services.supervision.models import (activity_facts, members, orgs, quota_cl
 from services.supervision.quota_state import (CHUNK, apply_facts, judged_subjects, state_row,
                                               stored_counts)
 from shared import clock
+from shared.db import conflict_insert
 from shared.errors import Unavailable
 from shared.tree import ids_of, path_of
 from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
@@ -26,15 +25,11 @@ from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
 # two workers may hold the same fact at once: each is an upsert, never a
 # second row, never an IntegrityError.
 
-def _upsert(session, table):
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def apply_org_created(uow, envelope):
     """An organisation's place and name never change: the first telling stays."""
     p = envelope.payload
     created_on = dt.date.fromisoformat(p.get("created_on") or envelope.occurred_at[:10])
-    uow.session.execute(_upsert(uow.session, orgs).values(
+    uow.session.execute(conflict_insert(uow.session, orgs).values(
         id=p["org_id"], name=p["name"], kind=p["kind"], parent_id=p["parent_id"],
         bureau_id=envelope.bureau_id, path=path_of(p["path"]), created_on=created_on)
         .on_conflict_do_nothing(index_elements=[orgs.c.id]))
@@ -59,7 +54,7 @@ def apply_member_registered(uow, envelope):
         session.execute(update(members).where(members.c.id == p["member_id"])
                         .values(roles=roles))
         return
-    statement = _upsert(session, members).values(
+    statement = conflict_insert(session, members).values(
         id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
         branch_path=_branch_path(session, p["branch_id"]), roles=roles)
     session.execute(statement.on_conflict_do_update(
@@ -72,7 +67,7 @@ def apply_member_transferred(uow, envelope):
     p = envelope.payload
     session = uow.session
     branch_path = _branch_path(session, p["branch_id"])
-    statement = _upsert(session, members).values(
+    statement = conflict_insert(session, members).values(
         id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
         branch_path=branch_path, roles=["member"])  # until member_registered tells
     session.execute(statement.on_conflict_do_update(

@@ -6,13 +6,12 @@ the tables."""
 import hashlib
 
 from sqlalchemy import case, delete, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.supervision import domain
 from services.supervision.models import (activity_facts, members, orgs, quota_closures,
                                          quota_derivations, quota_state)
 from shared import clock
+from shared.db import conflict_insert
 from shared.periods import KINDS as PERIOD_KINDS, Period, parse_period
 from shared.rules import NoValidRuleSet
 from shared.tree import ids_of, path_of, under
@@ -92,8 +91,7 @@ def upsert_counts(session, rows):
         else:
             summed[key] = row
     rows = [summed[k] for k in sorted(summed)]  # a fixed order: no deadlock between replicas
-    ins = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    stmt = ins(quota_state)
+    stmt = conflict_insert(session, quota_state)
     new_actual = quota_state.c.actual + stmt.excluded.actual
     stmt = stmt.on_conflict_do_update(
         index_elements=[quota_state.c.rule, quota_state.c.subject_id, quota_state.c.period],
