@@ -8,7 +8,7 @@ from graphql import GraphQLError
 
 from gateway.auth import ALL, forbidden
 from gateway.dataloader import Batcher
-from gateway.schema.guard import as_of, sees_member
+from gateway.schema.guard import as_of, membership_on, sees_member
 from shared import idempotency
 
 
@@ -176,6 +176,56 @@ class RequestContext:
         if not self.principal.may_write:
             raise forbidden(f"{what} needs the admin or secretary role; viewers and "
                             "members cannot change others' records")
+
+    # -- a member's own records ("(self)" in the contract) ---------------------
+
+    def is_self(self, member_id):
+        """The caller is the member ``member_id`` acting on their own records:
+        a token with the role "member" whose subject is that member (a
+        viewer's never writes, whatever else it holds)."""
+        roles = self.principal.roles
+        return "member" in roles and "viewer" not in roles and self.principal.sub == member_id
+
+    async def require_self_or_writer(self, member_id, what, field="memberId"):
+        """The member a "(self)" write is about, once the caller may write it:
+        an admin or secretary with the member in scope, or the member's own
+        token. Anything else is FORBIDDEN, before anything is written."""
+        if self.is_self(member_id):
+            try:
+                return await self.member(member_id)
+            except GraphQLError as exc:
+                if (exc.extensions or {}).get("code") != "NOT_FOUND":
+                    raise
+                raise forbidden(f"member {member_id} is outside what you may see") from None
+        if not self.principal.may_write:
+            raise forbidden(f"{what} needs the admin or secretary role, or the member's own "
+                            "token; viewers and members cannot change others' records")
+        return await self.input_member(member_id, field)
+
+    async def readable_member(self, member_id):
+        """A member whose own records (self-study) are asked for: the member
+        themself, or anyone who sees the member."""
+        if self.is_self(member_id):
+            return
+        await self.visible_member(member_id)
+
+    async def org_of_member(self, org_id, member, field="orgId"):
+        """An organisation a member's own token names: one in its scope, or
+        one above its scope that the member belongs under today (a committee
+        they propose a theme to). Any other is FORBIDDEN in visible_org's
+        words, whether or not it exists."""
+        message = f"organisation {org_id} is outside what you may see"
+        try:
+            org = await self.org(org_id)
+        except GraphQLError as exc:
+            if self._hidden(exc):
+                raise forbidden(message) from None
+            raise
+        branch_path = membership_on(member)["branch_path"]
+        if self.principal.sees(org["path"]) or \
+                list(branch_path[:len(org["path"])]) == list(org["path"]):
+            return org
+        raise forbidden(message)
 
 
 def names_members(references_of):

@@ -58,6 +58,11 @@ def sees_member(principal, member, day=None):
     return principal.scope == ALL or sees_membership(principal, membership_on(member, day))
 
 
+def is_own(principal, member_id):
+    """A member's own token, on the member's own record ("(self)")."""
+    return "member" in principal.roles and principal.sub == member_id
+
+
 def as_of(member, day):
     """``member`` as seen on ``day``: their branch and visibility that day."""
     return {**member, AS_OF: day}
@@ -74,6 +79,11 @@ CHECKS = {
     "SupervisionItem": lambda p, item: p.sees(item["org_path"]),
     "QuotaResult": lambda p, result: p.sees(result["subject_path"]),
     "PointEntry": lambda p, entry: sees_membership(p, entry[ON_DAY]),
+    "AnnualPlan": lambda p, plan: p.sees(plan["org_path"]),
+    # a member sees their own proposals, plans and entries wherever they stand
+    "ThemeProposal": lambda p, t: p.sees(t["org_path"]) or is_own(p, t["member_id"]),
+    "SelfStudyPlan": lambda p, plan: p.sees(plan["branch_path"]) or is_own(p, plan["member_id"]),
+    "SelfStudyEntry": lambda p, e: p.sees(e["branch_path"]) or is_own(p, e["member_id"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -82,10 +92,13 @@ CONTAINED = {
     "Compliance": "answers for an organisation checked before the service is asked",
     "ActivityImport": "the outcome for an organisation checked before the service is asked",
     "RowError": "a row of the caller's own file",
+    "PlanItem": "an item of a checked AnnualPlan",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
-         "PointEntry": "point entry"}
+         "PointEntry": "point entry", "AnnualPlan": "annual plan",
+         "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
+         "SelfStudyEntry": "self-study entry"}
 
 
 def _seen(principal, check, value):

@@ -54,3 +54,6 @@ ActivityKind = _enum("ActivityKind", [
 AttendanceStatus = _enum("AttendanceStatus", ["PRESENT", "EXCUSED", "ABSENT"])
 QuotaStatus = _enum("QuotaStatus", ["MET", "PENDING", "MISSED"])
 SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"])
+ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])        # 上级命题 / 党员点题
+PlanKind = _enum("PlanKind", ["STUDY", "MEETINGS"])               # 年度学习计划 / "三会一课"计划
+SelfStudyKind = _enum("SelfStudyKind", ["READING", "MICRO_LECTURE", "VIDEO", "ONSITE"])

@@ -29,7 +29,7 @@ from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 from gateway.schema import schema
 from shared import clock
 from tests.e2e.conftest import _platform, admin, eventually, token
-from tools.client import Client
+from tools.client import Client, GraphQLFailed
 
 SCHEMA = schema.graphql_schema
 ROLES = ("admin", "secretary", "member", "viewer")
@@ -193,6 +193,54 @@ def _fresh_member(city):
     return city.client.register_member(unique("一局新人"), city.branch_a)["id"]
 
 
+def _plan(city, org):
+    return {"orgId": org, "year": city.year, "kind": "STUDY",
+            "items": [{"month": m, "kind": "ACTIVITY_DAY", "theme": unique("矩阵计划")}
+                      for m in range(1, 13)]}
+
+
+def _self_study_plan(city, member):
+    return {"memberId": member, "year": city.year, "goals": "目标", "content": "内容",
+            "schedule": "安排", "safeguards": "保障"}
+
+
+def _self_study_entry(city, member):
+    return {"memberId": member, "on": city.after, "kind": "READING",
+            "title": unique("矩阵自学"), "minutes": 30, "evidence": "读书笔记"}
+
+
+def _study(city):
+    """Study records in both bureaus (once), so the study reads have
+    something to show and something to withhold."""
+    if getattr(city, "studied", False):
+        return city
+
+    def write(query, variables):
+        def attempt():
+            try:
+                return city.client.run(query, variables)
+            except GraphQLFailed as exc:  # UNAVAILABLE until study has heard of the tree
+                assert exc.codes != ["UNAVAILABLE"], exc
+                raise
+        return eventually(attempt, timeout=30, what="study knowing the tree")
+    for branch, member, committee, secret in ((city.branch_a, city.a1, city.committee1, False),
+                                              (city.branch_c, city.c1, city.committee2, True)):
+        theme = unique("二局点题" if secret else "一局点题")
+        write("""mutation($i: AnnualPlanInput!) { fileAnnualPlan(input: $i) { id } }""",
+              {"i": _plan(city, branch)})
+        write("""mutation($i: SelfStudyPlanInput!) { fileSelfStudyPlan(input: $i) {
+            year } }""", {"i": _self_study_plan(city, member)})
+        entry = write("""mutation($i: SelfStudyEntryInput!) { logSelfStudy(input: $i) {
+            id } }""", {"i": _self_study_entry(city, member)})["logSelfStudy"]
+        proposal = write("""mutation($o: ID!, $m: ID!, $t: String!) { proposeTheme(orgId: $o,
+            memberId: $m, theme: $t) { id } }""", {"o": committee, "m": member, "t": theme})
+        if secret:
+            city.outside_ids |= {entry["id"], proposal["proposeTheme"]["id"]}
+            city.outside_words.add(theme)
+    city.studied = True
+    return city
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -240,6 +288,30 @@ ROOTS = {
     if case == "in" else [({"orgId": c.bureau2, "file": _file(c, unique("导入"))}, c.bureau2)],
     "Mutation.closePeriod": lambda c, case: [{"orgId": c.branch_a, "period": c.period}]
     if case == "in" else [({"orgId": c.branch_c, "period": c.period}, c.branch_c)],
+    "Query.annualPlan": lambda c, case: [
+        {"orgId": _study(c).branch_a, "year": c.year, "kind": "STUDY"}]
+    if case == "in" else [
+        ({"orgId": _study(c).branch_c, "year": c.year, "kind": "STUDY"}, c.branch_c)],
+    "Query.themeProposals": lambda c, case: [{"orgId": _study(c).bureau1, "year": c.year}]
+    if case == "in" else [({"orgId": _study(c).bureau2, "year": c.year}, c.bureau2)],
+    "Query.selfStudyPlan": lambda c, case: [{"memberId": _study(c).a1, "year": c.year}]
+    if case == "in" else [({"memberId": _study(c).c1, "year": c.year}, c.c1)],
+    "Query.selfStudyLog": lambda c, case: [
+        {"memberId": _study(c).a1, "from": c.before, "to": c.after}]
+    if case == "in" else [({"memberId": _study(c).c1, "from": c.before, "to": c.after}, c.c1)],
+    # a member's own token may write these for itself: the builders name
+    # another member (a2), so that a reader's token (a1's) is refused
+    "Mutation.fileAnnualPlan": lambda c, case: [{"input": _plan(c, c.branch_a)}]
+    if case == "in" else [({"input": _plan(c, c.branch_c)}, c.branch_c)],
+    "Mutation.proposeTheme": lambda c, case: [
+        {"orgId": c.committee1, "memberId": c.a2, "theme": unique("一局点题")}]
+    if case == "in" else [
+        ({"orgId": c.committee2, "memberId": c.a1, "theme": unique("点题")}, c.committee2),
+        ({"orgId": c.committee1, "memberId": c.c1, "theme": unique("点题")}, c.c1)],
+    "Mutation.fileSelfStudyPlan": lambda c, case: [{"input": _self_study_plan(c, c.a2)}]
+    if case == "in" else [({"input": _self_study_plan(c, c.c1)}, c.c1)],
+    "Mutation.logSelfStudy": lambda c, case: [{"input": _self_study_entry(c, c.a2)}]
+    if case == "in" else [({"input": _self_study_entry(c, c.c1)}, c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

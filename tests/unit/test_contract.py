@@ -14,7 +14,7 @@ from graphql.language import TypeDefinitionNode
 from gateway.schema import schema
 
 FOLDER = Path(__file__).parents[2] / "contract"
-SERVED_SECTIONS = ("bulk",)
+SERVED_SECTIONS = ("bulk", "study")
 # Types a served section uses but another section defines.
 BORROWED = {"bulk": ("RowError",)}
 SECTION = re.compile(r"^# -{8,} (.+)$", re.M)
