@@ -37,6 +37,16 @@ CATALOGUE = {
                   ("source_event", "year", "members")),
         EventType("supervision_item_opened", "supervision", 1,
                   ("item_id", "org_id", "rule", "period")),
+        # items: [{"month", "kind", "theme", "source"}]; filed_on is the first filing's
+        EventType("annual_plan_filed", "study", 1,
+                  ("plan_id", "org_id", "org_path", "year", "kind", "filed_on", "refiled",
+                   "items")),
+        EventType("self_study_plan_filed", "study", 1,
+                  ("member_id", "branch_id", "year", "filed_on", "on_time", "refiled")),
+        EventType("self_study_logged", "study", 1,
+                  ("entry_id", "member_id", "on", "kind", "minutes", "evidence")),
+        EventType("theme_proposed", "study", 1,
+                  ("proposal_id", "org_id", "member_id", "theme", "proposed_on")),
     )
 }
 
