@@ -43,6 +43,9 @@ LIST_SIZES = {
     ("Compliance", "results"): 100,
     ("ActivityImport", "errors"): 100,
     ("Mutation", "recordActivities"): 500,
+    ("AnnualPlan", "items"): 30,
+    ("Query", "themeProposals"): 100,
+    ("Query", "selfStudyLog"): 100,
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")
