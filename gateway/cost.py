@@ -175,24 +175,27 @@ def _size_of_list(schema, parent_name, field_name, node):
 @functools.lru_cache(maxsize=4)
 def _introspection_sizes(schema):
     """The lists of introspection are as long as this schema makes them, so
-    GraphiQL's introspection query costs what it answers."""
+    GraphiQL's introspection query costs what it answers: a list under the
+    types is as long as it is on average (the types times the mean is every
+    field of the schema), not as the longest one (the root types, whose
+    length every new type would then multiply)."""
     types = list(schema.type_map.values())
 
-    def longest(attribute):
-        return max((len(getattr(t, attribute, None) or ()) for t in types), default=1)
+    def mean(items, attribute):
+        total = sum(len(getattr(i, attribute, None) or ()) for i in items)
+        return max(1, -(-total // max(len(items), 1)))
 
     fields = [f for t in types for f in (getattr(t, "fields", None) or {}).values()]
     directives = list(schema.directives)
     return {
         ("__Schema", "types"): len(types),
         ("__Schema", "directives"): len(directives),
-        ("__Type", "fields"): longest("fields"),
-        ("__Type", "inputFields"): longest("fields"),
-        ("__Type", "enumValues"): longest("values"),
-        ("__Type", "interfaces"): longest("interfaces"),
-        ("__Type", "possibleTypes"): longest("types"),
-        ("__Field", "args"): max((len(getattr(f, "args", None) or ()) for f in fields),
-                                 default=1),
+        ("__Type", "fields"): mean(types, "fields"),
+        ("__Type", "inputFields"): mean(types, "fields"),
+        ("__Type", "enumValues"): mean(types, "values"),
+        ("__Type", "interfaces"): mean(types, "interfaces"),
+        ("__Type", "possibleTypes"): mean(types, "types"),
+        ("__Field", "args"): mean(fields, "args"),
         ("__Directive", "args"): max((len(d.args) for d in directives), default=1),
         ("__Directive", "locations"): max((len(d.locations) for d in directives), default=1),
     }

@@ -145,6 +145,22 @@ class Recording(FakeServices):
         self._keep("close_period", request)
         return {"org_id": org_id, "period": period, "results": []}
 
+    def file_annual_plan(self, data, actor, request, roles=None):
+        self._keep("file_annual_plan", request)
+        return {"id": "p1", **data}
+
+    def propose_theme(self, org_id, member_id, theme, actor, request, roles=None):
+        self._keep("propose_theme", request)
+        return {"id": "t1", "org_id": org_id, "member_id": member_id, "theme": theme}
+
+    def file_self_study_plan(self, data, actor, request, roles=None):
+        self._keep("file_self_study_plan", request)
+        return dict(data)
+
+    def log_self_study(self, data, actor, request, roles=None):
+        self._keep("log_self_study", request)
+        return {"id": "e1", **data}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -163,6 +179,16 @@ MUTATIONS = {
     "importActivities": ("import_activities", f"""importActivities(orgId: "{BRANCH}",
         file: "{base64.b64encode(b"a,b").decode()}") {{ created }}"""),
     "closePeriod": ("close_period", 'closePeriod(orgId: "bureau0", period: "2017-06") { orgId }'),
+    "fileAnnualPlan": ("file_annual_plan", f"""fileAnnualPlan(input: {{orgId: "{BRANCH}",
+        year: 2017, kind: STUDY, items: [{{month: 1, kind: ACTIVITY_DAY, theme: "学"}}]}})
+        {{ id }}"""),
+    "proposeTheme": ("propose_theme", f"""proposeTheme(orgId: "{BRANCH}",
+        memberId: "{BRANCH}-m0", theme: "学") {{ id }}"""),
+    "fileSelfStudyPlan": ("file_self_study_plan", f"""fileSelfStudyPlan(input: {{
+        memberId: "{BRANCH}-m0", year: 2017, goals: "g", content: "c", schedule: "s",
+        safeguards: "x"}}) {{ year }}"""),
+    "logSelfStudy": ("log_self_study", f"""logSelfStudy(input: {{memberId: "{BRANCH}-m0",
+        on: "2017-06-03", kind: READING, title: "读", minutes: 30}}) {{ id }}"""),
 }
 
 
