@@ -29,12 +29,21 @@ CATALOGUE = {
                   ("member_id", "name", "branch_id", "roles")),
         EventType("member_transferred", "organization", 1,
                   ("member_id", "from_branch_id", "branch_id", "on")),
+        EventType("member_roles_set", "organization", 1,
+                  ("member_id", "branch_id", "roles", "on")),
+        EventType("contact_branch_assigned", "organization", 1,
+                  ("member_id", "branch_id", "branch_path", "on")),
         EventType("activity_recorded", "activity", 1,
                   ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
         # one per activity: {"member_id", "entries": [{"rule", "category", "points"}]}
         # for each member the activity posted points to
         EventType("points_posted", "scoring", 2,
                   ("source_event", "year", "members")),
+        EventType("annual_plan_filed", "study", 1,
+                  ("plan_id", "org_id", "org_path", "year", "kind", "filed_on", "refiled",
+                   "items")),
+        EventType("self_study_plan_filed", "study", 1,
+                  ("member_id", "branch_id", "year", "filed_on", "on_time", "refiled")),
         EventType("supervision_item_opened", "supervision", 1,
                   ("item_id", "org_id", "rule", "period")),
     )

@@ -71,6 +71,10 @@ class ActivityFact:
         """The branch the activity was held in (by it or by one of its groups)."""
         return self.org_path[3] if len(self.org_path) > 3 else None
 
+    @property
+    def place(self):
+        return self.org_path
+
 
 @dataclass(frozen=True)
 class PlanFact:
@@ -88,12 +92,21 @@ class PlanFact:
     def told_on(self):
         return self.filed_on
 
+    @property
+    def place(self):
+        return self.org_path
+
 
 @dataclass(frozen=True)
 class SelfStudyFact:
     member_id: str
     year: int
     filed_on: dt.date
+    branch_path: tuple = ()  # where the member is placed if not known yet
+
+    @property
+    def place(self):
+        return self.branch_path
 
     @property
     def period_day(self):
