@@ -193,10 +193,10 @@ def _role_rule_keys(bureau_ids):
 def member_facts(session, member_id):
     """(bureau, fact) for every activity the member spoke at or was a guest
     at, found by index: as many as the member's own facts."""
-    rows = session.execute(
-        select(activity_facts).distinct()
-        .join(member_activities, member_activities.c.activity_id == activity_facts.c.activity_id)
-        .where(member_activities.c.member_id == member_id)).mappings()
+    theirs = select(member_activities.c.activity_id).where(
+        member_activities.c.member_id == member_id)
+    rows = session.execute(select(activity_facts)
+                           .where(activity_facts.c.activity_id.in_(theirs))).mappings()
     return [(r["bureau_id"], fact_of_row(r)) for r in rows]
 
 
