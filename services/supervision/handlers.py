@@ -7,10 +7,12 @@ import uuid
 from sqlalchemy import bindparam, case, insert, select, update
 
 from services.supervision import domain
-from services.supervision.models import (activity_facts, members, orgs, quota_closures,
-                                         quota_state, supervision_items)
-from services.supervision.quota_state import (CHUNK, apply_facts, judged_subjects, state_row,
-                                              stored_counts)
+from services.supervision.models import (activity_facts, member_activities, member_contacts,
+                                         member_roles, members, orgs, plan_filings,
+                                         quota_closures, quota_state, self_study_filings,
+                                         supervision_items)
+from services.supervision.quota_state import (CHUNK, apply_facts, judged_subjects,
+                                              recount_member, state_row, stored_counts)
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -43,22 +45,79 @@ def _branch_path(session, branch_id):
     return path
 
 
+def _has_facts(session, member_id):
+    return session.execute(select(member_activities.c.member_id)
+                           .where(member_activities.c.member_id == member_id)
+                           .limit(1)).first() is not None
+
+
+def _set_roles(session, member_id, since, roles):
+    """The roles held from ``since``; the registration's (since ever) stay
+    as first told, a later setting on the same day replaces the earlier."""
+    roles = sorted(set(roles))
+    statement = conflict_insert(session, member_roles).values(
+        member_id=member_id, valid_from=since, roles=roles,
+        leading=bool(domain.LEADING_ROLES & set(roles)))
+    if since == domain.SINCE_EVER:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=[member_roles.c.member_id, member_roles.c.valid_from])
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=[member_roles.c.member_id, member_roles.c.valid_from],
+            set_={"roles": statement.excluded.roles, "leading": statement.excluded.leading})
+    session.execute(statement)
+
+
 def apply_member_registered(uow, envelope):
-    """Roles are told here alone, so they are always taken; the branch only
-    for a member new here, since a transfer (another queue) may have come
-    first and be newer."""
+    """The roles told at registration are the member's roles until a
+    member_roles_set says otherwise; the branch is taken only for a member
+    new here, since a transfer (another queue) may have come first and be
+    newer. A member whose lectures or guest visits came first has them
+    counted now."""
     p = envelope.payload
     session = uow.session
     roles = list(p["roles"])
+    _set_roles(session, p["member_id"], domain.SINCE_EVER, roles)
     if session.execute(select(members.c.id).where(members.c.id == p["member_id"])).first():
         session.execute(update(members).where(members.c.id == p["member_id"])
                         .values(roles=roles))
-        return
-    statement = conflict_insert(session, members).values(
-        id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-        branch_path=_branch_path(session, p["branch_id"]), roles=roles)
+    else:
+        statement = conflict_insert(session, members).values(
+            id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
+            branch_path=_branch_path(session, p["branch_id"]), roles=roles)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[members.c.id], set_={"roles": statement.excluded.roles}))
+    if _has_facts(session, p["member_id"]):
+        recount_member(session, p["member_id"])
+
+
+def apply_member_roles_set(uow, envelope):
+    """Roles from a day on (possibly backdated): the member's role quotas of
+    periods not closed are counted again from their own facts."""
+    p = envelope.payload
+    session = uow.session
+    _set_roles(session, p["member_id"], dt.date.fromisoformat(p["on"]), p["roles"])
+    session.execute(update(members).where(members.c.id == p["member_id"])
+                    .values(roles=sorted(set(p["roles"]))))
+    if _has_facts(session, p["member_id"]):
+        recount_member(session, p["member_id"])
+
+
+def apply_contact_branch_assigned(uow, envelope):
+    """A contact branch (联系点) from a day on; told again with an earlier
+    day, it holds from the earlier."""
+    p = envelope.payload
+    session = uow.session
+    on = dt.date.fromisoformat(p["on"])
+    statement = conflict_insert(session, member_contacts).values(
+        member_id=p["member_id"], branch_id=p["branch_id"], valid_from=on)
     session.execute(statement.on_conflict_do_update(
-        index_elements=[members.c.id], set_={"roles": statement.excluded.roles}))
+        index_elements=[member_contacts.c.member_id, member_contacts.c.branch_id],
+        set_={"valid_from": case((member_contacts.c.valid_from > statement.excluded.valid_from,
+                                  statement.excluded.valid_from),
+                                 else_=member_contacts.c.valid_from)}))
+    if _has_facts(session, p["member_id"]):
+        recount_member(session, p["member_id"])
 
 
 def apply_member_transferred(uow, envelope):
@@ -77,12 +136,16 @@ def apply_member_transferred(uow, envelope):
         quota_state.c.subject_id == p["member_id"], quota_state.c.member.is_(True),
         quota_state.c.closed.is_(False)).values(
         subject_path=branch_path + p["member_id"] + "/", bureau_id=envelope.bureau_id))
+    if _has_facts(session, p["member_id"]):
+        recount_member(session, p["member_id"])  # a lecture counts in their bureau
 
 
 def fact_from_payload(p):
     present = tuple(a["member_id"] for a in p["attendance"] if a.get("status") == PRESENT)
+    guests = tuple(dict.fromkeys(p.get("guest_ids") or ()))
     return domain.ActivityFact(p["activity_id"], tuple(p["org_path"]), p["kind"],
-                               dt.date.fromisoformat(p["held_on"]), present)
+                               dt.date.fromisoformat(p["held_on"]), present,
+                               p.get("speaker_id") or None, guests)
 
 
 def apply_activity(uow, envelope):
@@ -108,8 +171,49 @@ def apply_activities(uow, envelopes):
     session.execute(insert(activity_facts), [
         {"activity_id": f.activity_id, "org_id": e.payload["org_id"],
          "org_path": path_of(f.org_path), "bureau_id": e.bureau_id, "kind": f.kind,
-         "held_on": f.held_on, "present": list(f.present)} for e, f in new])
+         "held_on": f.held_on, "present": list(f.present), "speaker_id": f.speaker_id,
+         "guests": list(f.guests)} for e, f in new])
+    indexed = [{"member_id": m, "activity_id": f.activity_id, "role": role}
+               for _, f in new
+               for m, role in [(f.speaker_id, "speaker")] + [(g, "guest") for g in f.guests]
+               if m]
+    for i in range(0, len(indexed), CHUNK):
+        session.execute(insert(member_activities), indexed[i:i + CHUNK])
     apply_facts(session, [(e.bureau_id, f) for e, f in new])
+
+
+def _first_filing(session, table, keys, values):
+    """Record a filing once: True if this is its first telling (a refiling,
+    or the same event twice, keeps the first)."""
+    statement = conflict_insert(session, table).values(**keys, **values)
+    statement = statement.on_conflict_do_nothing(index_elements=[table.c[k] for k in keys])
+    return bool(session.execute(statement.returning(table.c[next(iter(keys))])).all())
+
+
+def apply_plan_filed(uow, envelope):
+    p = envelope.payload
+    session = uow.session
+    fact = domain.PlanFact(p["org_id"], tuple(p["org_path"]), int(p["year"]), p["kind"],
+                           dt.date.fromisoformat(p["filed_on"]))
+    if _first_filing(session, plan_filings,
+                     {"org_id": fact.org_id, "year": fact.year, "kind": fact.kind},
+                     {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
+                      "filed_on": fact.filed_on}):
+        apply_facts(session, [(envelope.bureau_id, fact)])
+
+
+def apply_self_study_plan_filed(uow, envelope):
+    p = envelope.payload
+    session = uow.session
+    place = session.execute(select(members.c.branch_path)
+                            .where(members.c.id == p["member_id"])).scalar()
+    fact = domain.SelfStudyFact(p["member_id"], int(p["year"]),
+                                dt.date.fromisoformat(p["filed_on"]),
+                                ids_of(place or _branch_path(session, p["branch_id"])))
+    if _first_filing(session, self_study_filings,
+                     {"member_id": fact.member_id, "year": fact.year},
+                     {"bureau_id": envelope.bureau_id, "filed_on": fact.filed_on}):
+        apply_facts(session, [(envelope.bureau_id, fact)])
 
 
 # -- closing ----------------------------------------------------------------------
@@ -125,15 +229,18 @@ def _not_yet_opened(session, items, period):
     return [item for item in items if (item[1], item[2]) not in opened]
 
 
-def close(uow, path, period, actor, automatic, created_by=None):
+def close(uow, path, period, actor, automatic, created_by=None, only=None):
     """Close ``period`` for the subtree at ``path``: judge each quota not yet
     closed, record its closure and open one item per missed quota, telling
     the platform (supervision_item_opened). Closing twice opens nothing new.
+    ``only``: the (bureau, rule key) pairs to judge (a deadline's), or all.
     A fixed number of statements, however large the subtree."""
     session = uow.session
     stored = stored_counts(session, path, period)
     closures, new_rows, judged, items = [], [], [], []
     for bureau_id, rule, subject_id, spath in judged_subjects(session, path, period, created_by):
+        if only is not None and (bureau_id, rule.key) not in only:
+            continue
         actual, closed = stored.get((rule.key, subject_id), (0, False))
         if closed:
             continue

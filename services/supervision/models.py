@@ -44,6 +44,58 @@ activity_facts = Table(
     Column("kind", String(32), nullable=False),
     Column("held_on", Date, nullable=False, index=True),
     Column("present", JSON, nullable=True),  # ids of the members present
+    Column("speaker_id", String(32), nullable=True),
+    Column("guests", JSON, nullable=True),   # ids of the guests (present too)
+)
+
+# Which activities a member spoke at or was a guest at: one member's facts,
+# found by index, when their roles or contacts change.
+member_activities = Table(
+    "member_activities", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("activity_id", String(32), primary_key=True),
+    Column("role", String(8), primary_key=True),  # speaker | guest
+)
+
+# The roles a member holds from ``valid_from`` until the next row (the
+# registration's roles from SINCE_EVER). ``leading`` marks the rows holding
+# a role a role quota judges (bureau_committee, bureau_secretary), so the
+# few members who ever held one are found without reading everyone's.
+member_roles = Table(
+    "member_roles", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("valid_from", Date, primary_key=True),
+    Column("roles", JSON, nullable=False),
+    Column("leading", Boolean, nullable=False, server_default=false()),
+    Index("ix_member_roles_leading", "leading", "member_id"),
+)
+
+# The branches a bureau committee member contacts (联系点), from a day on.
+member_contacts = Table(
+    "member_contacts", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("branch_id", String(32), primary_key=True),
+    Column("valid_from", Date, nullable=False),
+)
+
+# Filings: each (organisation, year, plan kind) and (member, year) once,
+# with the first filing's day (a refiling keeps it).
+plan_filings = Table(
+    "plan_filings", metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("org_path", Text, nullable=False),
+    Column("filed_on", Date, nullable=False),
+)
+
+self_study_filings = Table(
+    "self_study_filings", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("filed_on", Date, nullable=False),
 )
 
 # One row per (rule, subject, period) that a fact has counted toward or that
@@ -100,6 +152,16 @@ supervision_items = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("note", Text, nullable=True),
     UniqueConstraint("rule", "org_id", "period", name="uq_item_per_quota"),
+)
+
+# The deadlines inside a year (a rule's ``due``) judged already, per bureau
+# (each bureau's rule set says its own deadlines).
+closed_deadlines = Table(
+    "closed_deadlines", metadata,
+    Column("bureau_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("rule", String(32), primary_key=True),
+    Column("closed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 auto_closed_periods = Table(

@@ -8,8 +8,10 @@ import hashlib
 from sqlalchemy import case, delete, insert, select, text
 
 from services.supervision import domain
-from services.supervision.models import (activity_facts, members, orgs, quota_closures,
-                                         quota_derivations, quota_state)
+from services.supervision.models import (activity_facts, member_activities, member_contacts,
+                                         member_roles, members, orgs, plan_filings,
+                                         quota_closures, quota_derivations, quota_state,
+                                         self_study_filings)
 from shared import clock
 from shared.db import conflict_insert
 from shared.periods import KINDS as PERIOD_KINDS, Period, parse_period
@@ -41,9 +43,54 @@ def rule_sets_for(bureau_id, day):
             for kind in PERIOD_KINDS}
 
 
-def _needs_groups(rule_sets, kind):
-    return any(r.subject == "group_or_branch" and kind in r.activity_kinds
-               for rs in rule_sets.values() for r in rs.rules if r.enabled)
+def _needs_groups(rule_sets, fact):
+    return isinstance(fact, domain.ActivityFact) and any(
+        r.subject == "group_or_branch" and fact.kind in r.activity_kinds
+        for rs in rule_sets.values() for r in rs.rules if r.enabled)
+
+
+def _needs_people(rule_sets, fact):
+    return isinstance(fact, domain.ActivityFact) and (fact.speaker_id or fact.guests) and any(
+        r.by_role for rs in rule_sets.values() for r in rs.rules if r.enabled)
+
+
+def people(session, member_ids=None, of_bureau_facts=None):
+    """{member id: domain.Member with their roles and contacts by day}: of
+    ``member_ids``, or of every member who spoke at or was a guest at an
+    activity of the bureau ``of_bureau_facts``. Three statements."""
+    if of_bureau_facts is not None:
+        ids = (select(member_activities.c.member_id)
+               .join(activity_facts, activity_facts.c.activity_id == member_activities.c.activity_id)
+               .where(activity_facts.c.bureau_id == of_bureau_facts))
+        rows = session.execute(select(members.c.id, members.c.bureau_id, members.c.branch_path)
+                               .where(members.c.id.in_(ids))).all()
+    elif member_ids:
+        rows = session.execute(select(members.c.id, members.c.bureau_id, members.c.branch_path)
+                               .where(members.c.id.in_(sorted(member_ids)))).all()
+    else:
+        return {}
+    return _with_history(session, rows)
+
+
+def _with_history(session, rows):
+    """domain.Member for each (id, bureau, branch path) row, with history."""
+    roles, contacts = {}, {}
+    ids = sorted(r[0] for r in rows)
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        for member_id, since, held in session.execute(
+                select(member_roles.c.member_id, member_roles.c.valid_from, member_roles.c.roles)
+                .where(member_roles.c.member_id.in_(chunk))):
+            roles.setdefault(member_id, []).append((since, held))
+        for member_id, branch_id, since in session.execute(
+                select(member_contacts.c.member_id, member_contacts.c.branch_id,
+                       member_contacts.c.valid_from)
+                .where(member_contacts.c.member_id.in_(chunk))):
+            contacts.setdefault(member_id, []).append((branch_id, since))
+    return {member_id: domain.Member(member_id, bureau_id, ids_of(branch_path),
+                                     domain.role_history(roles.get(member_id, ())),
+                                     tuple(sorted(contacts.get(member_id, ()))))
+            for member_id, bureau_id, branch_path in rows}
 
 
 def _branch_has_groups(session, ancestors):
@@ -70,6 +117,8 @@ def state_row(inc, bureau_id, subject_path, actual=1, closed=False):
 
 
 def _subject_path(inc, fact_path, member_paths):
+    """The subject's place: an organisation's path, or a member's branch's
+    path and their id."""
     if not inc.member:
         return path_of(fact_path[:fact_path.index(inc.subject_id) + 1])
     # a member not (yet) known here is placed at the holding organisation
@@ -106,25 +155,96 @@ def apply_facts(session, facts):
     """Move every count the ``(bureau id, fact)`` pairs add to, in a fixed
     number of statements however many facts there are."""
     planned, groups_known = [], {}
-    for bureau_id, fact in facts:
-        rule_sets = rule_sets_for(bureau_id, fact.held_on)
-        ancestors = ancestors_of(fact.org_path)
+    with_sets = [(b, f, rule_sets_for(b, f.period_day)) for b, f in facts]
+    speakers_and_guests = {m for _, f, sets in with_sets if _needs_people(sets, f)
+                           for m in (f.speaker_id, *f.guests) if m}
+    known_people = people(session, speakers_and_guests)
+    for bureau_id, fact, rule_sets in with_sets:
+        ancestors = ancestors_of(fact.place) if isinstance(fact, domain.ActivityFact) else ()
         has_groups = False
-        if _needs_groups(rule_sets, fact.kind):
+        if _needs_groups(rule_sets, fact):
             branch = tuple(o.id for o in ancestors if o.kind == "BRANCH")
             if branch not in groups_known:
                 groups_known[branch] = _branch_has_groups(session, ancestors)
             has_groups = groups_known[branch]
-        incs = domain.increments(rule_sets, fact, ancestors, has_groups)
+        incs = domain.increments(rule_sets, fact, ancestors, has_groups, known_people)
         planned.extend((bureau_id, fact, inc) for inc in incs)
     if not planned:
         return []
     for bureau_id in sorted({b for b, _, _ in planned}):
         _bureau_lock(session, bureau_id)
     member_paths = _member_paths(session, {i.subject_id for _, _, i in planned if i.member})
-    upsert_counts(session, [state_row(i, b, _subject_path(i, f.org_path, member_paths))
+    upsert_counts(session, [state_row(i, b, _subject_path(i, f.place, member_paths))
                             for b, f, i in planned])
     return [i for _, _, i in planned]
+
+
+def _role_rule_keys(bureau_ids):
+    keys = set()
+    for bureau_id in bureau_ids:
+        try:
+            versions = domain.QUOTA_RULES.versions(bureau_id)
+        except NoValidRuleSet:
+            continue
+        keys |= {r.key for _, parsed in versions for r in parsed.rules if r.by_role}
+    return keys
+
+
+def member_facts(session, member_id):
+    """(bureau, fact) for every activity the member spoke at or was a guest
+    at, found by index: as many as the member's own facts."""
+    theirs = select(member_activities.c.activity_id).where(
+        member_activities.c.member_id == member_id)
+    rows = session.execute(select(activity_facts)
+                           .where(activity_facts.c.activity_id.in_(theirs))).mappings()
+    return [(r["bureau_id"], fact_of_row(r)) for r in rows]
+
+
+def fact_of_row(r):
+    return domain.ActivityFact(r["activity_id"], ids_of(r["org_path"]), r["kind"], r["held_on"],
+                               tuple(r["present"] or ()), r["speaker_id"],
+                               tuple(r["guests"] or ()))
+
+
+def recount_member(session, member_id):
+    """Count again the member's role quotas (lectures given, meetings attended
+    as a guest) of periods not closed, from their own facts, after their
+    roles, contacts or place changed (a change may be backdated). Closed
+    quotas stay as judged. Returns the rows written."""
+    known = people(session, [member_id])
+    if member_id not in known:
+        return 0  # not known here yet: its registration counts again
+    member = known[member_id]
+    facts = member_facts(session, member_id)
+    bureaus = sorted({b for b, _ in facts} | {member.bureau_id})
+    for bureau_id in bureaus:
+        _bureau_lock(session, bureau_id)
+    keys = _role_rule_keys(bureaus)
+    if not keys:
+        return 0
+    closed = set(session.execute(
+        select(quota_state.c.rule, quota_state.c.period)
+        .where(quota_state.c.subject_id == member_id, quota_state.c.member.is_(True),
+               quota_state.c.closed.is_(True), quota_state.c.rule.in_(sorted(keys)))).all())
+    session.execute(delete(quota_state).where(
+        quota_state.c.subject_id == member_id, quota_state.c.member.is_(True),
+        quota_state.c.closed.is_(False), quota_state.c.rule.in_(sorted(keys))))
+    path = path_of(member.branch_path) + member_id + "/"
+    counts = {}
+    for bureau_id, fact in facts:
+        try:
+            rule_sets = rule_sets_for(bureau_id, fact.period_day)
+        except NoValidRuleSet:
+            continue  # that bureau's facts wait for its rule set (rederive)
+        for inc in domain.increments(rule_sets, fact, people=known, only=lambda r: r.by_role):
+            key = (inc.rule, inc.period.label)
+            if key not in closed:
+                _, _, n = counts.get(key, (inc, bureau_id, 0))
+                counts[key] = (inc, bureau_id, n + 1)
+    rows = [state_row(inc, bureau_id, path, actual=n) for inc, bureau_id, n in counts.values()]
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(quota_state), rows[i:i + CHUNK])
+    return len(rows)
 
 
 # -- deriving the state again -----------------------------------------------------
@@ -162,28 +282,23 @@ def rederive(session, bureau_id):
         orgs.c.bureau_id == bureau_id, orgs.c.kind == GROUP)).scalars())
     member_paths = dict(session.execute(select(members.c.id, members.c.branch_path)
                                         .where(members.c.bureau_id == bureau_id)).all())
+    known = people(session, of_bureau_facts=bureau_id)
+    member_paths.update({m.id: path_of(m.branch_path) for m in known.values()})
     counts = {}
     cached_sets = {}
-    facts = session.execute(
-        select(activity_facts.c.activity_id, activity_facts.c.org_path, activity_facts.c.kind,
-               activity_facts.c.held_on, activity_facts.c.present)
-        .where(activity_facts.c.bureau_id == bureau_id)
-        .execution_options(yield_per=CHUNK))
-    for activity_id, org_path, kind, held_on, present in facts:
-        fact = domain.ActivityFact(activity_id, ids_of(org_path), kind, held_on,
-                                   tuple(present or ()))
-        key = (held_on.year, held_on.month)
+    for fact in _bureau_facts(session, bureau_id, member_paths):
+        key = (fact.period_day.year, fact.period_day.month)
         if key not in cached_sets:
-            cached_sets[key] = rule_sets_for(bureau_id, held_on)
-        ancestors = ancestors_of(fact.org_path)
+            cached_sets[key] = rule_sets_for(bureau_id, fact.period_day)
+        ancestors = ancestors_of(fact.place) if isinstance(fact, domain.ActivityFact) else ()
         branch = [o.id for o in ancestors if o.kind == "BRANCH"]
         has_groups = bool(branch) and branch[0] in with_groups
-        for inc in domain.increments(cached_sets[key], fact, ancestors, has_groups):
+        for inc in domain.increments(cached_sets[key], fact, ancestors, has_groups, known):
             k = (inc.rule, inc.subject_id, inc.period.label)
             if k in counts:
                 counts[k][1] += 1
             else:
-                counts[k] = [inc, 1, _subject_path(inc, fact.org_path, member_paths)]
+                counts[k] = [inc, 1, _subject_path(inc, fact.place, member_paths)]
     closed = session.execute(select(quota_closures.c.rule, quota_closures.c.subject_id,
                                     quota_closures.c.period, quota_closures.c.required)
                              .where(quota_closures.c.bureau_id == bureau_id)).all()
@@ -204,6 +319,26 @@ def rederive(session, bureau_id):
         session.execute(insert(quota_state), rows[i:i + CHUNK])
     mark_derived(session, bureau_id)
     return len(rows)
+
+
+def _bureau_facts(session, bureau_id, member_paths):
+    """Every fact of the bureau, as the pure rules take them: activities held,
+    plans and self-study plans filed."""
+    for row in session.execute(select(activity_facts)
+                               .where(activity_facts.c.bureau_id == bureau_id)
+                               .execution_options(yield_per=CHUNK)).mappings():
+        yield fact_of_row(row)
+    for org_id, org_path, year, kind, filed_on in session.execute(
+            select(plan_filings.c.org_id, plan_filings.c.org_path, plan_filings.c.year,
+                   plan_filings.c.kind, plan_filings.c.filed_on)
+            .where(plan_filings.c.bureau_id == bureau_id)):
+        yield domain.PlanFact(org_id, ids_of(org_path), year, kind, filed_on)
+    for member_id, year, filed_on in session.execute(
+            select(self_study_filings.c.member_id, self_study_filings.c.year,
+                   self_study_filings.c.filed_on)
+            .where(self_study_filings.c.bureau_id == bureau_id)):
+        yield domain.SelfStudyFact(member_id, year, filed_on,
+                                   ids_of(member_paths.get(member_id, "/")))
 
 
 def mark_derived(session, bureau_id):
@@ -229,11 +364,27 @@ def scope_members(session, path):
                                      .where(under(members.c.branch_path, path))).mappings()]
 
 
-def judged_subjects(session, path, period, created_by=None):
+def scope_leaders(session, path):
+    """The members under ``path`` who ever held a role a role quota judges
+    (bureau_committee, bureau_secretary), with their roles by day: a few per
+    bureau, found by index, whatever the number of members."""
+    ever = select(member_roles.c.member_id).where(member_roles.c.leading.is_(True))
+    rows = session.execute(select(members.c.id, members.c.bureau_id, members.c.branch_path)
+                           .where(under(members.c.branch_path, path),
+                                  members.c.id.in_(ever))).all()
+    return list(_with_history(session, rows).values())
+
+
+def judged_subjects(session, path, period, created_by=None, today=None):
     """(bureau, rule, subject, subject path) for every quota of ``period``'s
-    kind in the subtree at ``path``, each bureau by its own rule set. A
-    bureau with no valid rule set has no quotas to judge until it has one
-    (the loader has said which file and why); the others are judged."""
+    kind in the subtree at ``path``, each bureau by its own rule set: its
+    organisations, the members whose branch lies in it, and those holding a
+    role a rule judges on the rule's judging day (the deadline or the
+    period's end; today for one not reached). A committee's members belong
+    to branches under it, so the same prefix holds them. A bureau with no
+    valid rule set has no quotas to judge until it has one (the loader has
+    said which file and why); the others are judged."""
+    today = today or clock.today()
     scope = scope_orgs(session, path, created_by)
     by_bureau = {}
     for org in scope:
@@ -244,16 +395,20 @@ def judged_subjects(session, path, period, created_by=None):
             rule_sets[bureau_id] = domain.QUOTA_RULES.for_day(bureau_id, period.start)
         except NoValidRuleSet:
             del by_bureau[bureau_id]
-    wants_members = any(r.per_member for rs in rule_sets.values() for r in rs.active(period.kind))
-    members_by_bureau = {}
-    if wants_members:
+    active = [r for rs in rule_sets.values() for r in rs.active(period.kind)]
+    members_by_bureau, leaders_by_bureau = {}, {}
+    if any(r.subject == "member" for r in active):
         for m in scope_members(session, path):
             members_by_bureau.setdefault(m.bureau_id, []).append(m)
+    if any(r.by_role for r in active):
+        for m in scope_leaders(session, path):
+            leaders_by_bureau.setdefault(m.bureau_id, []).append(m)
     out = []
     for bureau_id in sorted(by_bureau):
         for rule in rule_sets[bureau_id].active(period.kind):
-            for subject in domain.subjects(rule, by_bureau[bureau_id],
-                                           members_by_bureau.get(bureau_id, ())):
+            people = (leaders_by_bureau if rule.by_role else members_by_bureau).get(bureau_id, ())
+            for subject in domain.subjects(rule, by_bureau[bureau_id], people,
+                                           rule.judging_day(period, today)):
                 spath = (path_of(subject.branch_path) + subject.id + "/"
                          if rule.per_member else path_of(subject.path))
                 out.append((bureau_id, rule, subject.id, spath))

@@ -3,6 +3,7 @@ period (U1), closes periods, and opens a supervision item (督办) for each
 missed quota (U2). It learns the organisation tree, the members and the
 activities from events, and keeps each quota's count as the facts arrive
 (handlers.py); compliance reads those counts (views.py)."""
+import datetime as dt
 from pathlib import Path
 
 from nameko.rpc import rpc
@@ -10,14 +11,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.supervision import domain, handlers, quota_state, views
-from services.supervision.models import auto_closed_periods, metadata, orgs
+from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from shared import clock, metrics
 from shared.config import env
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
 from shared.idempotency import is_clash, once
-from shared.periods import parse_period
+from shared.periods import YEAR, Period, parse_period
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 from shared.sweep import sweep
@@ -44,6 +45,22 @@ class SupervisionService(BaseService):
     @event_consumer("organization", "member_transferred")
     def on_member_transferred(self, body):
         consume(self.db, body, "member_transferred", handlers.apply_member_transferred)
+
+    @event_consumer("organization", "member_roles_set")
+    def on_member_roles_set(self, body):
+        consume(self.db, body, "member_roles_set", handlers.apply_member_roles_set)
+
+    @event_consumer("organization", "contact_branch_assigned")
+    def on_contact_branch_assigned(self, body):
+        consume(self.db, body, "contact_branch_assigned", handlers.apply_contact_branch_assigned)
+
+    @event_consumer("study", "annual_plan_filed")
+    def on_annual_plan_filed(self, body):
+        consume(self.db, body, "annual_plan_filed", handlers.apply_plan_filed)
+
+    @event_consumer("study", "self_study_plan_filed")
+    def on_self_study_plan_filed(self, body):
+        consume(self.db, body, "self_study_plan_filed", handlers.apply_self_study_plan_filed)
 
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
@@ -127,23 +144,53 @@ class SupervisionService(BaseService):
         """The periodic round, cheap when nothing changed, run by one replica
         at a time (shared/sweep.py): derive again the bureaus whose rule set
         changed; close every period that has ended, once (for the subjects
-        that existed in it); refresh the quota gauge. The unique closures and
-        items make a repeat harmless anyway."""
+        that existed in it), and every deadline inside a year that has passed,
+        once per bureau, year and rule; refresh the quota gauge. The unique
+        closures and items make a repeat harmless anyway."""
         today = clock.today()
         self._rederive()
         with self.db.uow() as uow:
             session = uow.session
             earliest = session.execute(select(func.min(orgs.c.created_on))).scalar()
             if earliest is not None:
-                done = set(session.execute(select(auto_closed_periods.c.period)).scalars())
                 tops = session.execute(select(orgs.c.path)
                                        .where(orgs.c.parent_id.is_(None))).scalars().all()
+                self._close_deadlines(uow, today, earliest, tops)
+                done = set(session.execute(select(auto_closed_periods.c.period)).scalars())
                 for period in domain.due_for_auto_close(today, earliest, done):
                     for top in tops:
                         handlers.close(uow, top, period, "auto-close", automatic=True,
                                        created_by=period.end)
                     session.execute(insert(auto_closed_periods).values(period=period.label))
         self.refresh_quota_gauge(today)
+
+    @staticmethod
+    def _close_deadlines(uow, today, earliest, tops):
+        """Judge each quota whose deadline passed (S1 and A2-PLAN after Jan 31,
+        S4 after Mar 31) for the whole tree, without waiting for the year's
+        end: each bureau by its own rule set."""
+        session = uow.session
+        done = {(b, y, r) for b, y, r in session.execute(
+            select(closed_deadlines.c.bureau_id, closed_deadlines.c.year,
+                   closed_deadlines.c.rule))}
+        due = {}  # (year, deadline) -> {(bureau, rule key)}
+        for bureau_id in session.execute(select(orgs.c.bureau_id).distinct()).scalars():
+            if not domain.QUOTA_RULES.has_valid(bureau_id):
+                continue
+            of_bureau = {(y, r) for b, y, r in done if b == bureau_id}
+            for year, rule in domain.due_deadlines(
+                    today, earliest.year,
+                    lambda y: domain.QUOTA_RULES.for_day(bureau_id, dt.date(y, 1, 1)),
+                    of_bureau):
+                period = Period.containing(dt.date(year, 1, 1), YEAR)
+                due.setdefault((year, rule.deadline(period)), set()).add((bureau_id, rule.key))
+        for (year, deadline), pairs in sorted(due.items()):
+            period = Period.containing(deadline, YEAR)
+            for top in tops:
+                handlers.close(uow, top, period, "auto-close", automatic=True,
+                               created_by=deadline, only=pairs)
+            session.execute(insert(closed_deadlines), [
+                {"bureau_id": b, "year": year, "rule": r} for b, r in sorted(pairs)])
 
     def refresh_quota_gauge(self, today):
         with self.db.read() as session:

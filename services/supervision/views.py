@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from services.supervision import domain
 from services.supervision.quota_state import fingerprint, judged_subjects, stored_counts
-from services.supervision.models import orgs, quota_state, supervision_items
+from services.supervision.models import (member_roles, members, orgs, quota_state,
+                                         supervision_items)
 from shared import clock
 from shared.config import timezone
 from shared.periods import Period
@@ -81,7 +82,10 @@ class QuotaGauge:
 
     def _expected(self, session, today):
         """{(bureau, period label): number of quotas} for the current periods."""
+        # members and their roles count too (member and role quotas)
         key = (session.execute(select(func.count()).select_from(orgs)).scalar(),
+               session.execute(select(func.count()).select_from(members)).scalar(),
+               session.execute(select(func.count()).select_from(member_roles)).scalar(),
                tuple(domain.current_periods(today)))
         bureaus = session.execute(select(orgs.c.bureau_id).distinct()).scalars().all()
         key = key + tuple(fingerprint(b) for b in sorted(bureaus))
@@ -90,7 +94,7 @@ class QuotaGauge:
             for top in session.execute(select(orgs.c.path)
                                        .where(orgs.c.parent_id.is_(None))).scalars():
                 for period in domain.current_periods(today):
-                    for bureau_id, *_ in judged_subjects(session, top, period):
+                    for bureau_id, *_ in judged_subjects(session, top, period, today=today):
                         k = (bureau_id, period.label)
                         expected[k] = expected.get(k, 0) + 1
             self._subjects = {key: expected}

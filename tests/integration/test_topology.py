@@ -20,6 +20,7 @@ from shared import topology
 from shared.outbox import OutboxRelay
 from tests.integration.conftest import publish, queue_depth, wait_for
 from tests.integration.test_messaging import SCORING_QUEUE, activity_event, ledger
+from shared import topology
 from tools import dlq
 
 ORG_QUEUE = "evt-organization-organization_created--supervision.on_organization_created"

@@ -74,16 +74,32 @@ def test_shipped_rule_set_matches_the_spec(rules):
         ("A7-DL", "committee", "year", (DEMOCRATIC_LIFE_MEETING,), 1),
         ("S2", "committee", "month", (CENTRAL_GROUP_STUDY,), 1),
         ("S6", "bureau", "year", (WINTER_TRAINING,), 1),
+        ("S1", "committee_or_branch", "year", (), 1),
+        ("A2-PLAN", "branch", "year", (), 1),
+        ("S4", "member", "year", (), 1),
+        ("S5-SEC", "bureau_secretary", "year", (), 1),
+        ("S5-COM", "committee_member", "year", (), 1),
+        ("A7-LEAD", "bureau_leader", "year", (ORG_LIFE_MEETING,), 1),
+    }
+    facts = {r.key: (r.fact, r.plan, r.at, r.due) for r in rules.active() if r.fact}
+    assert facts == {
+        "S1": ("plan_filed", "STUDY", None, (1, 31)),
+        "A2-PLAN": ("plan_filed", "MEETINGS", None, (1, 31)),
+        "S4": ("self_study_plan_filed", None, None, (3, 31)),
+        "S5-SEC": ("lecture_given", None, "bureau", None),
+        "S5-COM": ("lecture_given", None, "contact_branch", None),
+        "A7-LEAD": ("guest_at", None, "contact_branch", None),
     }
     disabled = {r.key for r in rules.rules if not r.enabled}
-    assert disabled == {"A6", "S4", "S5-SEC", "S5-COM", "P5", "U3"}
+    assert disabled == {"A6", "P5", "U3"}
 
 
 def test_active_filters_by_period_kind(rules):
     assert sorted(r.key for r in rules.active("month")) == ["A1", "A2-CM", "A2-GR", "S2"]
     assert sorted(r.key for r in rules.active("quarter")) == ["A2-GM"]
     assert sorted(r.key for r in rules.active("year")) == [
-        "A2-PL", "A4", "A7-DL", "A7-OL", "S6"]
+        "A2-PL", "A2-PLAN", "A4", "A7-DL", "A7-LEAD", "A7-OL", "S1", "S4", "S5-COM", "S5-SEC",
+        "S6"]
 
 
 # -- A1: activity days per branch per month ------------------------------------------
@@ -248,7 +264,9 @@ def test_year_evaluation_lists_every_yearly_subject(rules):
         ("A2-PL", "branch"), ("A4", "branch"), ("A7-OL", "branch"),
         ("A2-PL", "lone"), ("A4", "lone"), ("A7-OL", "lone"),
         ("A7-DL", "committee"), ("S6", "bureau"),
-    ])
+        ("S1", "branch"), ("S1", "lone"), ("S1", "committee"),
+        ("A2-PLAN", "branch"), ("A2-PLAN", "lone"),
+    ])  # no members given: no member or role subjects
     assert all(r.period == "2017" and r.status == PENDING for r in results)
 
 
@@ -336,8 +354,8 @@ def test_disabled_rules_never_appear(rules):
     for text in ("2017-06", "2017-Q2", "2017"):
         seen |= {r.rule for r in evaluate(rules, TREE, [], parse_period(text))}
     assert seen == {"A1", "A2-GM", "A2-CM", "A2-GR", "A2-PL", "A4", "A7-OL", "A7-DL",
-                    "S2", "S6"}
-    assert not seen & {"A6", "S4", "S5-SEC", "S5-COM", "P5", "U3"}
+                    "S2", "S6", "S1", "A2-PLAN"}
+    assert not seen & {"A6", "P5", "U3"}
 
 
 # -- custom rule sets -------------------------------------------------------------------------

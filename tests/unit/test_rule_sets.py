@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from services.scoring.domain import POINT_RULES
 from services.scoring.domain.points import parse_rule_set as parse_points
 from services.supervision.domain import QUOTA_RULES
-from services.supervision.domain.quotas import parse_rule_set as parse_quotas
+from services.supervision.domain.quota_rules import parse_rule_set as parse_quotas
 from shared.rules import NoValidRuleSet, RuleSetCheck, RuleSetError, RuleSets
 
 D = dt.date

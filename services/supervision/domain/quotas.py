@@ -10,48 +10,28 @@ Pure: no database, no broker. Two views of the same rules:
   change is re-derived by.
 
 Subjects are organisations (a quota counts the activities of its kinds held
-by the subject or inside it) or members (a quota counts the activities of
-its kinds the member attended, present).
+by the subject or inside it, or the plans it filed), members (the
+activities they attended, present or as a guest; their self-study plan) or
+members by the role they hold on the day (the lectures they gave, the
+meetings they attended as a guest, where their post says).
+
+The facts: an activity held (ActivityFact), an annual plan filed (PlanFact)
+and a self-study plan filed (SelfStudyFact). Each says which day places it
+in periods (``period_day``) and which day is held against a rule's deadline
+(``told_on``).
 """
 import datetime as dt
 from dataclasses import dataclass
 
+from services.supervision.domain.people import Member
+from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN, PLAN_FILED,
+                                                     SELF_STUDY_PLAN_FILED, SUBJECT_ORG_KINDS,
+                                                     SUBJECT_ROLES)
 from shared.periods import KINDS as PERIOD_KINDS, Period
-from shared.rules import RuleSets
-from shared.vocabulary import (ACTIVITY_KINDS, BRANCH, BUREAU, COMMITTEE, GROUP, MET,
-                               MISSED, PENDING)
+from shared.vocabulary import (BRANCH, GROUP, MET, MISSED, ORG_KINDS, PARTY_LECTURE,
+                               PENDING)
 
-SUBJECTS = ("branch", "group_or_branch", "committee", "bureau", "member",
-            "bureau_secretary", "committee_member")
-ORG_SUBJECTS = {"branch", "group_or_branch", "committee", "bureau"}
-# what may be switched on today: a subject whose facts the platform records
-COUNTABLE_SUBJECTS = ORG_SUBJECTS | {"member"}
-SUBJECT_ORG_KIND = {"branch": BRANCH, "committee": COMMITTEE, "bureau": BUREAU}
-
-
-@dataclass(frozen=True)
-class QuotaRule:
-    key: str
-    title: str
-    subject: str
-    period: str
-    activity_kinds: tuple
-    minimum: int | None
-    enabled: bool
-
-    @property
-    def per_member(self):
-        return self.subject == "member"
-
-
-@dataclass(frozen=True)
-class QuotaRuleSet:
-    version: int
-    rules: tuple
-
-    def active(self, period_kind=None):
-        return [r for r in self.rules if r.enabled
-                and (period_kind is None or r.period == period_kind)]
+__all__ = ["Member"]
 
 
 @dataclass(frozen=True)
@@ -65,19 +45,76 @@ class Org:
 
 
 @dataclass(frozen=True)
-class Member:
-    id: str
-    bureau_id: str
-    branch_path: tuple   # the path of the member's branch
-
-
-@dataclass(frozen=True)
 class ActivityFact:
     activity_id: str
     org_path: tuple      # the holding organisation's path
     kind: str
     held_on: dt.date
     present: tuple = ()  # the members who attended
+    speaker_id: str | None = None
+    guests: tuple = ()   # members from outside who took part: present too
+
+    @property
+    def period_day(self):
+        return self.held_on
+
+    @property
+    def told_on(self):
+        return self.held_on
+
+    @property
+    def attendees(self):
+        return tuple(dict.fromkeys(self.present + self.guests))
+
+    @property
+    def branch_id(self):
+        """The branch the activity was held in (by it or by one of its groups)."""
+        return self.org_path[3] if len(self.org_path) > 3 else None
+
+    @property
+    def place(self):
+        return self.org_path
+
+
+@dataclass(frozen=True)
+class PlanFact:
+    org_id: str
+    org_path: tuple
+    year: int
+    kind: str            # STUDY | MEETINGS
+    filed_on: dt.date    # the first filing; a refiling keeps it
+
+    @property
+    def period_day(self):
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def told_on(self):
+        return self.filed_on
+
+    @property
+    def place(self):
+        return self.org_path
+
+
+@dataclass(frozen=True)
+class SelfStudyFact:
+    member_id: str
+    year: int
+    filed_on: dt.date
+    branch_path: tuple = ()  # where the member is placed if not known yet
+
+    @property
+    def place(self):
+        return self.branch_path
+
+    @property
+    def period_day(self):
+        return dt.date(self.year, 1, 1)
+
+    @property
+    def told_on(self):
+        return self.filed_on
 
 
 @dataclass(frozen=True)
@@ -100,84 +137,108 @@ class QuotaResult:
     status: str
 
 
-def parse_rule_set(version):
-    rules, seen = [], set()
-    for i, raw in enumerate(version.body.get("rules") or []):
-        if not isinstance(raw, dict):
-            raise ValueError(f"rules[{i}]: must be a mapping with key, subject, period, counts")
-        key = raw.get("key")
-        if not key or key in seen:
-            raise ValueError(f"rules[{i}]: needs a unique 'key'")
-        seen.add(key)
-        subject = raw.get("subject")
-        if subject not in SUBJECTS:
-            raise ValueError(f"rule {key}: subject must be one of {SUBJECTS}")
-        period = raw.get("period")
-        if period not in PERIOD_KINDS:
-            raise ValueError(f"rule {key}: period must be one of {PERIOD_KINDS}")
-        counts = raw.get("counts") or {}
-        if not isinstance(counts, dict):
-            raise ValueError(f"rule {key}: counts is a mapping, e.g. "
-                             "'counts: {activity_kinds: [ACTIVITY_DAY]}'")
-        kinds = tuple(counts.get("activity_kinds") or ())
-        unknown = [k for k in kinds if k not in ACTIVITY_KINDS]
-        if unknown:
-            raise ValueError(f"rule {key}: unknown activity kinds {unknown}")
-        enabled = raw.get("enabled", True)
-        minimum = raw.get("minimum")
-        if enabled:
-            if not kinds or subject not in COUNTABLE_SUBJECTS:
-                raise ValueError(
-                    f"rule {key}: only quotas that count activities (of an organisation, "
-                    "or attended by a member) can be enabled yet; set 'enabled: false'")
-            if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
-                raise ValueError(f"rule {key}: minimum must be a whole number of at least 1")
-        rules.append(QuotaRule(key, str(raw.get("title", key)), subject, period, kinds,
-                               minimum if isinstance(minimum, int) else None, bool(enabled)))
-    return QuotaRuleSet(version.version, tuple(rules))
-
-
-QUOTA_RULES = RuleSets("quota", parse_rule_set)
-
-
-def subjects(rule, orgs, members=()):
+def subjects(rule, orgs, members=(), day=None):
     """The organisations (or members) ``rule`` applies to, among ``orgs``
-    (or ``members``)."""
-    if rule.subject in SUBJECT_ORG_KIND:
-        return [o for o in orgs if o.kind == SUBJECT_ORG_KIND[rule.subject]]
+    (or ``members``); a role subject is a member holding the role on ``day``."""
+    if rule.subject in SUBJECT_ORG_KINDS:
+        kinds = SUBJECT_ORG_KINDS[rule.subject]
+        return [o for o in orgs if o.kind in kinds]
     if rule.subject == "group_or_branch":
         with_groups = {o.parent_id for o in orgs if o.kind == GROUP}
         return [o for o in orgs if o.kind == GROUP
                 or (o.kind == BRANCH and o.id not in with_groups)]
     if rule.subject == "member":
         return list(members)
+    if rule.subject in SUBJECT_ROLES:
+        return [m for m in members if m.holds(SUBJECT_ROLES[rule.subject], day)]
     return []
 
 
+def _org_kind(path):
+    return ORG_KINDS[len(path) - 1] if 0 < len(path) <= len(ORG_KINDS) else None
+
+
+def _in_place(rule, member, fact):
+    """Whether ``fact``, held where it was, counts for ``member`` in ``rule``:
+    at a branch of their bureau, or at a branch they contact on the day."""
+    branch = fact.branch_id
+    if branch is None:
+        return False
+    if rule.at == "bureau":
+        return fact.org_path[1] == member.bureau_id
+    return member.contacts_on(fact.held_on, branch)
+
+
+def _counts_by_role(rule, member, fact):
+    """Whether ``member`` (with their history) earns ``rule`` by ``fact``,
+    holding the rule's role on the day."""
+    if not isinstance(fact, ActivityFact):
+        return False
+    if rule.fact == LECTURE_GIVEN:
+        if fact.kind != PARTY_LECTURE or fact.speaker_id != member.id:
+            return False
+    elif rule.fact == GUEST_AT:
+        if fact.kind not in rule.activity_kinds or member.id not in fact.guests:
+            return False
+    else:
+        return False
+    return member.holds(SUBJECT_ROLES[rule.subject], fact.held_on) \
+        and _in_place(rule, member, fact)
+
+
+def _on_time(rule, fact, period):
+    deadline = rule.deadline(period)
+    return deadline is None or fact.told_on <= deadline
+
+
 def counts_for(rule, subject, fact):
-    if fact.kind not in rule.activity_kinds:
+    """Whether ``fact`` adds one to ``subject``'s count of ``rule`` (in the
+    period holding the fact, if told by the rule's deadline)."""
+    if rule.by_role:
+        return _counts_by_role(rule, subject, fact)
+    if rule.fact == PLAN_FILED:
+        return isinstance(fact, PlanFact) and fact.kind == rule.plan \
+            and fact.org_id == subject.id
+    if rule.fact == SELF_STUDY_PLAN_FILED:
+        return isinstance(fact, SelfStudyFact) and fact.member_id == subject.id
+    if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return False
     if rule.per_member:
-        return subject.id in fact.present
+        return subject.id in fact.attendees
     return subject.id in fact.org_path
 
 
 def count(rule, subject, period, facts):
-    return sum(1 for f in facts if period.contains(f.held_on) and counts_for(rule, subject, f))
+    return sum(1 for f in facts if period.contains(f.period_day) and _on_time(rule, f, period)
+               and counts_for(rule, subject, f))
 
 
-def touched_subjects(rule, fact, ancestors, branch_has_groups):
+def touched_subjects(rule, fact, ancestors, branch_has_groups, people=None):
     """The ids of the subjects whose count of ``rule`` ``fact`` adds one to.
     ``ancestors`` are the organisations on the fact's path (top first) that
     are known; ``branch_has_groups`` says whether the branch on that path has
-    party groups."""
-    if fact.kind not in rule.activity_kinds:
+    party groups; ``people`` holds the speaker and guests known, with their
+    roles and contacts (for the role subjects)."""
+    if rule.by_role:
+        if not isinstance(fact, ActivityFact):
+            return []
+        candidates = [fact.speaker_id] if rule.fact == LECTURE_GIVEN else fact.guests
+        return [m for m in dict.fromkeys(candidates) if m and m in (people or {})
+                and _counts_by_role(rule, people[m], fact)]
+    if rule.fact == PLAN_FILED:
+        if isinstance(fact, PlanFact) and fact.kind == rule.plan \
+                and _org_kind(fact.org_path) in SUBJECT_ORG_KINDS[rule.subject]:
+            return [fact.org_id]
+        return []
+    if rule.fact == SELF_STUDY_PLAN_FILED:
+        return [fact.member_id] if isinstance(fact, SelfStudyFact) else []
+    if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return []
     if rule.per_member:
-        return list(dict.fromkeys(fact.present))
-    if rule.subject in SUBJECT_ORG_KIND:
-        kind = SUBJECT_ORG_KIND[rule.subject]
-        return [o.id for o in ancestors if o.kind == kind]
+        return list(fact.attendees)
+    if rule.subject in SUBJECT_ORG_KINDS:
+        kinds = SUBJECT_ORG_KINDS[rule.subject]
+        return [o.id for o in ancestors if o.kind in kinds]
     if rule.subject == "group_or_branch":
         groups = [o.id for o in ancestors if o.kind == GROUP]
         if groups:
@@ -188,15 +249,21 @@ def touched_subjects(rule, fact, ancestors, branch_has_groups):
     return []
 
 
-def increments(rule_sets, fact, ancestors, branch_has_groups):
+def increments(rule_sets, fact, ancestors=(), branch_has_groups=False, people=None,
+               only=None):
     """Every count ``fact`` adds one to. ``rule_sets`` maps a period kind to
     the rule set in force on the first day of the period of that kind that
-    holds the fact (history is judged by the rules of its time)."""
+    holds the fact (history is judged by the rules of its time). ``only``
+    keeps the rules it accepts (e.g. the role quotas, when one member's are
+    counted again)."""
     out = []
     for kind in PERIOD_KINDS:
-        period = Period.containing(fact.held_on, kind)
+        period = Period.containing(fact.period_day, kind)
         for rule in rule_sets[kind].active(kind):
-            for subject_id in touched_subjects(rule, fact, ancestors, branch_has_groups):
+            if (only is not None and not only(rule)) or not _on_time(rule, fact, period):
+                continue
+            for subject_id in touched_subjects(rule, fact, ancestors, branch_has_groups,
+                                               people):
                 out.append(Increment(rule.key, subject_id, rule.per_member, period,
                                      rule.minimum))
     return out
@@ -208,13 +275,16 @@ def status(required, actual, closed):
     return MISSED if closed else PENDING
 
 
-def evaluate(rule_set, orgs, facts, period, closed=frozenset(), members=()):
+def evaluate(rule_set, orgs, facts, period, closed=frozenset(), members=(), today=None):
     """Every enabled quota of ``period``'s kind for every subject in ``orgs``
     (and ``members``), counted from scratch. ``closed`` holds the (rule,
-    subject id, period label) triples closed."""
+    subject id, period label) triples closed; ``today`` (the period's end
+    if not given) says which day the roles of a period not over are judged
+    on."""
     results = []
     for rule in rule_set.active(period.kind):
-        for subject in subjects(rule, orgs, members):
+        day = rule.judging_day(period, today or period.end)
+        for subject in subjects(rule, orgs, members, day):
             actual = count(rule, subject, period, facts)
             is_closed = (rule.key, subject.id, period.label) in closed
             results.append(QuotaResult(rule.key, subject.id, period.label, rule.minimum,

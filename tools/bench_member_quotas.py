@@ -1,0 +1,116 @@
+"""City-year compliance with the member and role quotas (S4 for every
+member; S5-SEC, S5-COM, A7-LEAD for the bureau leaders) at city scale:
+2,000 branches and 60,000 members written straight into supervision's
+tables (its migrations, each backend), half the members with S4 met. Then
+``views.compliance`` for the city and a bureau, and the S4 deadline's close
+for the whole tree (judging 60,000 members, opening the branches' items).
+
+    python -m tools.bench_member_quotas [sqlite|postgresql] [members]
+"""
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from services.supervision import handlers, views
+from services.supervision.models import (member_roles, members, metadata, orgs, quota_state,
+                                         self_study_filings)
+from shared.db import Database
+from shared.periods import YEAR, Period
+from shared.tree import path_of
+from tools.databases import Databases
+
+BUREAUS, BRANCHES_PER_BUREAU = 20, 100
+YEAR_2018 = Period(dt.date(2018, 1, 1), YEAR)
+
+
+def load(db, n_members):
+    created = dt.date(2017, 1, 1)
+    org_rows, member_rows, role_rows, state_rows, filing_rows = [], [], [], [], []
+    org_rows.append({"id": "city", "name": "city", "kind": "CITY", "parent_id": None,
+                     "bureau_id": "city", "path": "/city/", "created_on": created})
+    per_branch = n_members // (BUREAUS * BRANCHES_PER_BUREAU)
+    for b in range(BUREAUS):
+        bureau, committee = f"bu{b}", f"co{b}"
+        org_rows += [
+            {"id": bureau, "name": bureau, "kind": "BUREAU", "parent_id": "city",
+             "bureau_id": bureau, "path": path_of(["city", bureau]), "created_on": created},
+            {"id": committee, "name": committee, "kind": "COMMITTEE", "parent_id": bureau,
+             "bureau_id": bureau, "path": path_of(["city", bureau, committee]),
+             "created_on": created}]
+        for k in range(BRANCHES_PER_BUREAU):
+            branch = f"br{b}x{k}"
+            path = ["city", bureau, committee, branch]
+            org_rows.append({"id": branch, "name": branch, "kind": "BRANCH",
+                             "parent_id": committee, "bureau_id": bureau,
+                             "path": path_of(path), "created_on": created})
+            for m in range(per_branch):
+                member = f"m{b}x{k}x{m}"
+                roles = ["member"]
+                if k == 0 and m == 0:
+                    roles = ["bureau_secretary"]
+                elif k < 6 and m == 0:
+                    roles = ["bureau_committee"]
+                member_rows.append({"id": member, "bureau_id": bureau, "branch_id": branch,
+                                    "branch_path": path_of(path), "roles": roles})
+                role_rows.append({"member_id": member, "valid_from": dt.date(1, 1, 1),
+                                  "roles": roles, "leading": roles != ["member"]})
+                if m % 2 == 0:
+                    filing_rows.append({"member_id": member, "year": 2018, "bureau_id": bureau,
+                                        "filed_on": dt.date(2018, 3, 1)})
+                    state_rows.append({
+                        "rule": "S4", "subject_id": member, "period": "2018", "member": True,
+                        "bureau_id": bureau, "subject_path": path_of(path) + member + "/",
+                        "period_end": dt.date(2018, 12, 31), "required": 1, "actual": 1,
+                        "status": "MET", "closed": False})
+    with db.engine.begin() as conn:
+        for table, rows in ((orgs, org_rows), (members, member_rows), (member_roles, role_rows),
+                            (self_study_filings, filing_rows), (quota_state, state_rows)):
+            for i in range(0, len(rows), 5000):
+                conn.execute(insert(table), rows[i:i + 5000])
+    return len(org_rows), len(member_rows)
+
+
+def timed(fn, n=3):
+    samples, out = [], None
+    for _ in range(n):
+        started = time.perf_counter()
+        out = fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples), out
+
+
+def main(backend="sqlite", n_members=60000):
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = Databases(backend, Path(tmp), prefix="xf_bench")
+        url = dbs.create(["supervision"])["supervision"]
+        try:
+            db = Database("supervision", metadata, "services/supervision/migrations",
+                          relay=False).open(url)
+            n_orgs, n_members = load(db, int(n_members))
+            print(f"{backend}: {n_orgs:,} organisations, {n_members:,} members", flush=True)
+            for org_id, label in (("city", "city"), ("bu0", "bureau")):
+                with db.read() as session:
+                    seconds, results = timed(lambda: views.compliance(session, org_id,
+                                                                      YEAR_2018))
+                s4 = sum(1 for r, _ in results if r.rule == "S4")
+                print(f"  {label}-year compliance: {seconds:.2f} s median of 3, "
+                      f"{len(results):,} results ({s4:,} S4)", flush=True)
+            started = time.perf_counter()
+            with db.uow() as uow:
+                judged = handlers.close(uow, "/city/", YEAR_2018, "bench", automatic=True,
+                                        created_by=dt.date(2018, 3, 31),
+                                        only={(f"bu{b}", "S4") for b in range(BUREAUS)})
+            print(f"  S4 deadline close of the city: {time.perf_counter() - started:.2f} s, "
+                  f"{judged:,} quotas judged", flush=True)
+            db.engine.dispose()
+        finally:
+            dbs.drop()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
