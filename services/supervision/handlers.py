@@ -4,7 +4,7 @@ facts arrive (quota_state.py), and closing periods."""
 import datetime as dt
 import uuid
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import case, insert, select, update
 
 from services.supervision import domain
 from services.supervision.models import (activity_facts, member_activities, member_contacts,
@@ -237,7 +237,7 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
     A fixed number of statements, however large the subtree."""
     session = uow.session
     stored = stored_counts(session, path, period)
-    closures, new_rows, judged, items = [], [], [], []
+    closures, new_rows, judged, items = [], [], {}, []
     for bureau_id, rule, subject_id, spath in judged_subjects(session, path, period, created_by):
         if only is not None and (bureau_id, rule.key) not in only:
             continue
@@ -248,7 +248,7 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
                          "bureau_id": bureau_id, "required": rule.minimum, "actual": actual,
                          "automatic": automatic, "closed_by": actor})
         if (rule.key, subject_id) in stored:
-            judged.append({"k_rule": rule.key, "k_subject": subject_id})
+            judged.setdefault(rule.key, []).append(subject_id)
         else:
             inc = domain.Increment(rule.key, subject_id, rule.per_member, period, rule.minimum)
             new_rows.append(state_row(inc, bureau_id, spath, actual=0, closed=True))
@@ -263,16 +263,17 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
         session.execute(insert(quota_closures), closures[i:i + CHUNK])
     for i in range(0, len(new_rows), CHUNK):
         session.execute(insert(quota_state), new_rows[i:i + CHUNK])
-    if judged:
-        # judged on the count as it stands in the database, not as read above
-        session.execute(
-            update(quota_state)
-            .where(quota_state.c.rule == bindparam("k_rule"),
-                   quota_state.c.subject_id == bindparam("k_subject"),
-                   quota_state.c.period == period.label)
-            .values(closed=True, status=case(
-                (quota_state.c.actual >= quota_state.c.required, MET), else_=MISSED)),
-            judged)
+    # judged on the count as it stands in the database, not as read above: one
+    # statement per rule and chunk of subjects (a row at a time took 35 s for
+    # 60,000 members' S4 on PostgreSQL)
+    for rule_key, subject_ids in sorted(judged.items()):
+        for i in range(0, len(subject_ids), CHUNK):
+            session.execute(
+                update(quota_state)
+                .where(quota_state.c.rule == rule_key, quota_state.c.period == period.label,
+                       quota_state.c.subject_id.in_(subject_ids[i:i + CHUNK]))
+                .values(closed=True, status=case(
+                    (quota_state.c.actual >= quota_state.c.required, MET), else_=MISSED)))
     opened_at = clock.now()
     item_rows = [{"id": uuid.uuid4().hex, "org_id": subject_id, "bureau_id": bureau_id,
                   "rule": rule, "period": period.label, "state": ASSIGNED,
