@@ -37,11 +37,14 @@ LIST_SIZES = {
     ("Organization", "children"): 20,
     ("Organization", "members"): 50,
     ("Member", "roles"): 5,
+    ("Member", "contactBranches"): 5,
+    ("Organization", "contacts"): 3,
     ("Activity", "attendance"): 50,
     ("PointsSummary", "byCategory"): 10,
     ("PointsSummary", "entries"): 100,
     ("Compliance", "results"): 100,
     ("ActivityImport", "errors"): 100,
+    ("RosterImport", "errors"): 100,
     ("Mutation", "recordActivities"): 500,
 }
 DEFAULT_LIST_SIZE = 20

@@ -36,6 +36,7 @@ MAX_LIST_LENGTHS = {
                                                                  "in another"),
     ("ActivityInput", "attendance"): (500, "attendance lines", " in one activity"),
     ("MemberInput", "roles"): (10, "roles", " for one member"),
+    ("Mutation.setMemberRoles", "roles"): (10, "roles", " for one member"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
