@@ -185,3 +185,17 @@ def test_an_empty_file_or_a_header_without_rows_is_bad_input():
 def test_what_is_not_a_spreadsheet_is_bad_input():
     assert "UTF-8" in file_error("姓名,支部\n王五,第一支部".encode("gbk"))
     assert ".xlsx" in file_error(b"PK\x03\x04 broken")
+
+
+def test_the_sample_in_docs_reads_without_errors():
+    from pathlib import Path
+    content = (Path(__file__).parents[2] / "docs" / "roster-sample.csv").read_bytes()
+    orgs = [{"id": "k", "name": "局党委", "kind": "COMMITTEE", "parent_id": "b", "bureau_id": "b"},
+            {"id": "j1", "name": "机关第一支部", "kind": "BRANCH", "parent_id": "k",
+             "bureau_id": "b"},
+            {"id": "j2", "name": "机关第二支部", "kind": "BRANCH", "parent_id": "k",
+             "bureau_id": "b"},
+            {"id": "jg", "name": "第一党小组", "kind": "GROUP", "parent_id": "j1", "bureau_id": "b"}]
+    new, changes, errors = read_roster(content, Directory(orgs, []), dt.date(2026, 1, 1))
+    assert errors == [] and changes == [] and len(new) == 5
+    assert new[3].roles == ["bureau_committee", "county_cadre", "member"]
