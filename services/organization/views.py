@@ -74,7 +74,8 @@ def children_of(conn, org_ids):
 # -- members ------------------------------------------------------------------------
 
 def members_by_id(conn, member_ids):
-    """``{id: member dict}``: two queries per chunk, whatever the number of members."""
+    """``{id: member dict}``: three queries per chunk (members, memberships, role
+    periods), whatever the number of members."""
     out = {}
     for chunk in _chunks(member_ids):
         rows = conn.execute(select(members).where(members.c.id.in_(chunk))).mappings().all()
