@@ -1,6 +1,6 @@
 """The gateway: a WSGI application for gunicorn (sync or gthread workers).
 
-    POST /graphql   the contract (contract/core.graphql and the section "bulk" of
+    POST /graphql   the contract (contract/core.graphql and the served sections of
                     contract/programme.graphql), JSON in and out; a mutation is
                     carried out once per Idempotency-Key (shared/idempotency.py)
     GET  /graphql   GraphiQL, for a person with a browser
@@ -45,11 +45,11 @@ log = logging.getLogger(__name__)
 
 CONTRACT_CODES = {"BAD_INPUT", "NOT_FOUND", "FORBIDDEN", "CONFLICT", "UNAVAILABLE"}
 MAX_BODY = 1 << 20
-# A year of paper records (a file of up to 10 MB, base64) or 500 activities:
+# A year of paper records or a roster (a file of up to 10 MB, base64) or 500 activities:
 # only these mutations may send more than MAX_BODY, and their query text
 # itself stays small.
 MAX_BULK_BODY = 16 << 20
-BULK_FIELDS = {"importActivities", "recordActivities"}
+BULK_FIELDS = {"importActivities", "importRoster", "recordActivities"}
 # Deep enough for any screen (city > bureau > committee > branch > group >
 # members > points > entries is 9), shallow enough that one request cannot ask
 # for the tree a hundred times over.
@@ -359,14 +359,15 @@ class Gateway:
     def too_long(self, query):
         return GraphQLError(
             f"the query is {len(query):,} characters long; at most {self.limits.max_chars:,} "
-            f"(only {' and '.join(sorted(BULK_FIELDS))} may send more)",
+            f"(only {', '.join(sorted(BULK_FIELDS))} may send more)",
             extensions={"code": "BAD_INPUT", "field": "query"})
 
     @staticmethod
     def too_large(start_response, limit):
         return _json(start_response, "413 Payload Too Large", {"errors": [{
-            "message": f"the request is larger than {limit >> 20} MB; only importActivities "
-                       f"and recordActivities may send up to {MAX_BULK_BODY >> 20} MB",
+            "message": f"the request is larger than {limit >> 20} MB; only "
+                       f"{', '.join(sorted(BULK_FIELDS))} may send up to "
+                       f"{MAX_BULK_BODY >> 20} MB",
             "extensions": {"code": "BAD_INPUT"}}]})
 
 

@@ -37,6 +37,7 @@ MAX_LIST_LENGTHS = {
     ("ActivityInput", "attendance"): (500, "attendance lines", " in one activity"),
     ("MemberInput", "roles"): (10, "roles", " for one member"),
     ("AnnualPlanInput", "items"): (200, "items", " in one plan"),
+    ("Mutation.setMemberRoles", "roles"): (10, "roles", " for one member"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")

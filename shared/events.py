@@ -29,8 +29,10 @@ CATALOGUE = {
                   ("member_id", "name", "branch_id", "roles")),
         EventType("member_transferred", "organization", 1,
                   ("member_id", "from_branch_id", "branch_id", "on")),
+        # the roles held from ``on`` (inclusive) until the next change
         EventType("member_roles_set", "organization", 1,
                   ("member_id", "branch_id", "roles", "on")),
+        # 联系点: the member contacts the branch from ``on``
         EventType("contact_branch_assigned", "organization", 1,
                   ("member_id", "branch_id", "branch_path", "on")),
         EventType("activity_recorded", "activity", 1,

@@ -33,6 +33,12 @@ ATTENDANCE_STATUSES = (PRESENT, EXCUSED, ABSENT)
 # (局党委书记), leading cadre at county level (县处级领导干部).
 MEMBER_ROLES = ("member", "secretary", "branch_committee", "bureau_committee",
                 "bureau_secretary", "county_cadre")
+# The same roles by the titles written on paper (a roster's 职务 column).
+ROLE_TITLES = {"党员": "member", "支部书记": "secretary", "支委": "branch_committee",
+               "局党委委员": "bureau_committee", "局党委书记": "bureau_secretary",
+               "县处级领导干部": "county_cadre"}
+# Who may contact a branch (联系点): the bureau party committee's members.
+COMMITTEE_ROLES = ("bureau_committee", "bureau_secretary")
 
 # Token roles (what a user may do in the API).
 TOKEN_ROLES = ("admin", "secretary", "member", "viewer")

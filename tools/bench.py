@@ -12,8 +12,9 @@ figure is measured alone: one that fails prints its error and the others go
 on. The modules: bench_broker (kombu and bare RPC baselines), bench_http
 (bare gunicorn), bench_freshness, bench_pipeline (single and bulk writes end
 to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
-bench_supervision (timer work), bench_scoring (the scoring handler alone)
-and bench_retention (the retention sweep's cost).
+bench_supervision (timer work), bench_scoring (the scoring handler alone),
+bench_retention (the retention sweep's cost) and bench_roster (a 5,000-row
+roster import).
 """
 import argparse
 import datetime as dt
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from shared.config import REPO_ROOT
 from tools import (bench_broker, bench_compliance, bench_freshness, bench_http, bench_pipeline,
-                   bench_retention, bench_supervision, bench_tree)
+                   bench_retention, bench_roster, bench_supervision, bench_tree)
 from tools.bench_common import BenchPlatform, Report, Stats
 from tools.broker import VirtualHost
 
@@ -38,14 +39,16 @@ PROFILES = {
     "quick": {"compliance": {"bureaus": 10, "branches": 15, "members": 200},
               "small_bureaus": 2, "single_n": 20, "bulk_n": 520, "grow_seconds": 60,
               "timer_interval": 1, "timer_window": 3, "tree_seconds": 1.5,
-              "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000},
+              "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000,
+              "roster_rows": 5000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
              "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
              "timer_interval": 10, "timer_window": 30, "tree_seconds": 5.0,
-             "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000},
+             "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000,
+             "roster_rows": 5000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
-           "scoring", "retention")
+           "scoring", "retention", "roster")
 
 
 def measure_baselines(report, args, work):
@@ -121,6 +124,9 @@ def run_backend(report, args, profile, backend, baselines, port):
             report.run("supervision timers", backend, lambda: bench_supervision.run(
                 bp, report, backend, profile["timer_interval"], args.repeats,
                 profile["timer_window"], sizes))
+        if "roster" in args.only:
+            report.run("roster import", backend, bench_roster.run, bp, report, backend,
+                       args.repeats, profile["roster_rows"])
 
 
 def main(argv=None):

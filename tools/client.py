@@ -70,3 +70,11 @@ class Client:
                 dryRun created errors { row column message } } }""",
                         {"o": org_id, "f": base64.b64encode(content).decode(), "d": dry_run},
                         token=token)["importActivities"]
+
+    def import_roster(self, org_id, content, dry_run=False, token=None):
+        """``content``: the bytes of an .xlsx or UTF-8 .csv roster (花名册)."""
+        return self.run("""mutation($o: ID!, $f: String!, $d: Boolean) {
+            importRoster(orgId: $o, file: $f, dryRun: $d) {
+                dryRun created updated errors { row column message } } }""",
+                        {"o": org_id, "f": base64.b64encode(content).decode(), "d": dry_run},
+                        token=token)["importRoster"]

@@ -3,27 +3,13 @@ many activities in one call, or a year of paper records from a file."""
 import asyncio
 
 import graphene
-from graphql import GraphQLError
 
 from gateway.schema.activity import Activity, ActivityInput, activity_data, named_members
 from gateway.schema.context import names_members
+from gateway.schema.uploads import BULK_RPC_TIMEOUT, RowError, refuse_large_file
+from gateway.schema.uploads import bad_input as _bad_input
 
 MAX_INPUTS = 500
-MAX_FILE_BYTES = 10 * 1024 * 1024
-# The largest import (20,000 rows) takes about 11 s on a 2-core machine, more
-# than XF_RPC_TIMEOUT's default; a caller told UNAVAILABLE while the import
-# commits would send it again.
-BULK_RPC_TIMEOUT = 180
-
-
-def _bad_input(message, field):
-    return GraphQLError(f"{field}: {message}", extensions={"code": "BAD_INPUT", "field": field})
-
-
-class RowError(graphene.ObjectType):
-    row = graphene.Int(required=True)
-    column = graphene.String()
-    message = graphene.String(required=True)
 
 
 class ActivityImport(graphene.ObjectType):
@@ -75,9 +61,7 @@ class ImportActivities(graphene.Mutation):
         ctx = info.context
         ctx.require_writer("importing activities")
         await ctx.input_org(org_id, "orgId")
-        if len(file) * 3 // 4 > MAX_FILE_BYTES:
-            raise _bad_input(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                             "split it, e.g. by half-year", "file")
+        refuse_large_file(file, "split it, e.g. by half-year")
         return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "import_activities", org_id,
                                   file, bool(dry_run), ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
 

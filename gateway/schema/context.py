@@ -34,6 +34,8 @@ class RequestContext:
         self.children = batcher.loader(self._children)
         self.org_members = batcher.loader(self._org_members)
         self.points = batcher.loader(self._points)
+        self.contact_branches = batcher.loader(self._contact_branches)
+        self.contacts = batcher.loader(self._contacts)
 
     def request_of(self, info):
         """What a mutation field passes to its service so that it is carried
@@ -80,6 +82,22 @@ class RequestContext:
             for member in members:
                 self.members.prime(member["id"], member)
         return [by_org.get(i, []) for i in org_ids]
+
+    def _contact_branches(self, member_ids):
+        """The branches each member contacts (联系点)."""
+        by_member = self.call("organization", "contact_branches_of", list(member_ids))
+        for branches in by_member.values():
+            for org in branches:
+                self.orgs.prime(org["id"], org)
+        return [by_member.get(i, []) for i in member_ids]
+
+    def _contacts(self, org_ids):
+        """The members who contact each branch (联系点)."""
+        by_branch = self.call("organization", "contacts_of", list(org_ids))
+        for members in by_branch.values():
+            for member in members:
+                self.members.prime(member["id"], member)
+        return [by_branch.get(i, []) for i in org_ids]
 
     def _points(self, keys):
         """``keys``: (member id, year); one call per year asked for."""

@@ -91,6 +91,7 @@ CONTAINED = {
     "CategoryPoints": "sums of the entries the caller sees",
     "Compliance": "answers for an organisation checked before the service is asked",
     "ActivityImport": "the outcome for an organisation checked before the service is asked",
+    "RosterImport": "the outcome for an organisation checked before the service is asked",
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
 }

@@ -1,12 +1,14 @@
-"""Section "organisation" of the contract: the tree and its members."""
+"""Section "organisation" of the contract: the tree, its members, their
+roles through time, contact branches (联系点) and the roster import."""
 import asyncio
 
 import graphene
 
 from gateway.auth import ALL, forbidden
-from gateway.schema.guard import AS_OF, ON_DAY, membership_on, sees_membership
+from gateway.schema.guard import AS_OF, ON_DAY, membership_on, sees_member, sees_membership
 from gateway.schema.scalars import Date, OrgKind, value_of
 from gateway.schema.scoring import PointsSummary
+from gateway.schema.uploads import BULK_RPC_TIMEOUT, RowError, refuse_large_file
 
 
 class Organization(graphene.ObjectType):
@@ -16,6 +18,9 @@ class Organization(graphene.ObjectType):
     parent = graphene.Field(lambda: Organization)
     children = graphene.List(graphene.NonNull(lambda: Organization), required=True)
     members = graphene.List(graphene.NonNull(lambda: Member), required=True)
+    contacts = graphene.List(graphene.NonNull(lambda: Member), required=True,
+                             description="the bureau committee members who contact this "
+                                         "branch (联系点)")
 
     @staticmethod
     async def resolve_parent(org, info):
@@ -32,6 +37,14 @@ class Organization(graphene.ObjectType):
     async def resolve_members(org, info):
         return await info.context.org_members.load(org["id"])
 
+    @staticmethod
+    async def resolve_contacts(org, info):
+        # a bureau committee member of another branch than the caller's is
+        # left out of the list, not a reason to refuse it
+        principal = info.context.principal
+        return [m for m in await info.context.contacts.load(org["id"])
+                if sees_member(principal, m)]
+
 
 class Member(graphene.ObjectType):
     id = graphene.ID(required=True)
@@ -39,6 +52,20 @@ class Member(graphene.ObjectType):
     branch = graphene.Field(Organization, required=True)
     roles = graphene.List(graphene.NonNull(graphene.String), required=True)
     points = graphene.Field(PointsSummary, required=True, year=graphene.Int(required=True))
+    contact_branches = graphene.List(graphene.NonNull(Organization), required=True,
+                                     description="the branches this bureau committee member "
+                                                 "contacts (联系点)")
+
+    @staticmethod
+    def resolve_roles(member, _info):
+        # the roles held on the day the member is seen as of (guard.as_of)
+        return roles_on(member, member.get(AS_OF))
+
+    @staticmethod
+    async def resolve_contact_branches(member, info):
+        principal = info.context.principal
+        return [org for org in await info.context.contact_branches.load(member["id"])
+                if principal.sees(org["path"])]
 
     @staticmethod
     async def resolve_branch(member, info):
@@ -49,6 +76,20 @@ class Member(graphene.ObjectType):
     async def resolve_points(member, info, year):
         summary = await info.context.points.load((member["id"], year))
         return points_seen(info.context.principal, member, summary)
+
+
+def roles_on(member, day=None):
+    """The roles the member held on ``day`` (an ISO date; None: today) by
+    their role history; a day before it began: the first roles recorded."""
+    history = member.get("role_history")
+    if not history or day is None:
+        return member["roles"]
+    day = str(day)
+    for period in history:
+        if (period["valid_from"] is None or period["valid_from"] <= day) and \
+                (period["valid_to"] is None or day < period["valid_to"]):
+            return period["roles"]
+    return history[0]["roles"] if day < (history[0]["valid_from"] or "") else member["roles"]
 
 
 def points_seen(principal, member, summary):
@@ -174,7 +215,78 @@ class TransferMember(graphene.Mutation):
             "on": on}, ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
 
 
+class SetMemberRoles(graphene.Mutation):
+    """Replace a member's roles (e.g. a new branch secretary) from a day on;
+    history kept."""
+
+    class Arguments:
+        member_id = graphene.ID(required=True)
+        roles = graphene.List(graphene.NonNull(graphene.String), required=True)
+        on = graphene.Argument(Date)
+
+    Output = graphene.NonNull(Member)
+
+    @staticmethod
+    async def mutate(_root, info, member_id, roles, on=None):
+        ctx = info.context
+        ctx.require_writer("setting a member's roles")
+        await ctx.input_member(member_id, "memberId")
+        return ctx.call("organization", "set_member_roles", {
+            "member_id": member_id, "roles": list(roles), "on": on},
+            ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
+
+
+class AssignContactBranch(graphene.Mutation):
+    """A bureau committee member contacts a branch of the same bureau (联系点)."""
+
+    class Arguments:
+        member_id = graphene.ID(required=True)
+        branch_id = graphene.ID(required=True)
+
+    Output = graphene.NonNull(Member)
+
+    @staticmethod
+    async def mutate(_root, info, member_id, branch_id):
+        ctx = info.context
+        ctx.require_writer("assigning a contact branch")
+        await asyncio.gather(ctx.input_member(member_id, "memberId"),
+                             ctx.input_org(branch_id, "branchId"))
+        return ctx.call("organization", "assign_contact_branch", {
+            "member_id": member_id, "branch_id": branch_id},
+            ctx.principal.sub, ctx.request_of(info))
+
+
+class RosterImport(graphene.ObjectType):
+    dry_run = graphene.Boolean(required=True)
+    created = graphene.Int(required=True)
+    updated = graphene.Int(required=True)
+    errors = graphene.List(graphene.NonNull(RowError), required=True)
+
+
+class ImportRoster(graphene.Mutation):
+    """A roster (花名册) as a base64 .xlsx or UTF-8 .csv; all or nothing."""
+
+    class Arguments:
+        org_id = graphene.ID(required=True)
+        file = graphene.String(required=True)
+        dry_run = graphene.Boolean(default_value=False)
+
+    Output = graphene.NonNull(RosterImport)
+
+    @staticmethod
+    async def mutate(_root, info, org_id, file, dry_run=False):
+        ctx = info.context
+        ctx.require_writer("importing a roster")
+        await ctx.input_org(org_id, "orgId")
+        refuse_large_file(file, "split the roster by branch")
+        return ctx.call_patiently(BULK_RPC_TIMEOUT, "organization", "import_roster", org_id,
+                                  file, bool(dry_run), ctx.principal.sub, ctx.request_of(info))
+
+
 class Mutations:
     create_organization = CreateOrganization.Field()
     register_member = RegisterMember.Field()
     transfer_member = TransferMember.Field()
+    set_member_roles = SetMemberRoles.Field()
+    assign_contact_branch = AssignContactBranch.Field()
+    import_roster = ImportRoster.Field()

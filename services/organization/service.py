@@ -1,5 +1,7 @@
-"""The organisation service: the tree and the members. Other services learn
-of it from its events (organization_created, member_registered) or ask it
+"""The organisation service: the tree, the members, their roles through
+time and their contact branches. Other services learn of it from its events
+(organization_created, member_registered, member_transferred,
+member_roles_set, contact_branch_assigned) or ask it
 by RPC. Entrypoints only: the commands are in ``handlers``, the reads in
 ``views``."""
 from pathlib import Path
@@ -87,6 +89,46 @@ class OrganizationService(BaseService):
         among the caller's ``roles`` (None: a platform tool)."""
         return once(self.db, request, [data, actor],
                     lambda req: handlers.transfer_member(self.db, data, req, roles))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def set_member_roles(self, data, actor=None, request=None, roles=None):
+        """Replace a member's roles from ``data["on"]`` (default today);
+        the history is kept. ``roles``: the caller's, for backdating."""
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers.set_member_roles(self.db, data, req, roles))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def roles_of_members(self, member_ids, day=None):
+        """``{member id: [roles held on day]}`` (default today) for the known
+        ids: who was a branch secretary or committee member on a past day."""
+        day = parse_date(day, "day") if day else clock.today()
+        with self.db.connect() as conn:
+            return views.roles_of_members(conn, list(member_ids), day)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def assign_contact_branch(self, data, actor=None, request=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers.assign_contact_branch(self.db, data, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def contact_branches_of(self, member_ids):
+        """``{member id: [branch]}``: the branches each member contacts (联系点)."""
+        with self.db.connect() as conn:
+            return views.contact_branches_of(conn, list(member_ids))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def contacts_of(self, branch_ids):
+        """``{branch id: [member]}``: who contacts each branch (联系点)."""
+        with self.db.connect() as conn:
+            return views.contacts_of(conn, list(branch_ids))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def import_roster(self, org_id, file_b64, dry_run=False, actor=None, request=None):
+        """A roster (花名册) of ``org_id``'s subtree from a base64 .xlsx or
+        .csv: all or nothing, every bad row reported (handlers.import_roster)."""
+        return once(self.db, request, [org_id, file_b64, bool(dry_run), actor],
+                    lambda req: handlers.import_roster(self.db, org_id, file_b64,
+                                                       bool(dry_run), req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def get_member(self, member_id):

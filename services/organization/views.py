@@ -8,7 +8,9 @@ limit)."""
 from sqlalchemy import and_, or_, select
 
 from services.organization import domain
-from services.organization.models import memberships, members, organizations
+from services.organization.domain import roles as role_rules
+from services.organization.models import (contact_branches, member_roles, memberships, members,
+                                          organizations)
 from shared.errors import BadInput, NotFound
 from shared.periods import parse_date
 from shared.tree import ids_of, path_of, under
@@ -72,7 +74,8 @@ def children_of(conn, org_ids):
 # -- members ------------------------------------------------------------------------
 
 def members_by_id(conn, member_ids):
-    """``{id: member dict}``: two queries per chunk, whatever the number of members."""
+    """``{id: member dict}``: three queries per chunk (members, memberships, role
+    periods), whatever the number of members."""
     out = {}
     for chunk in _chunks(member_ids):
         rows = conn.execute(select(members).where(members.c.id.in_(chunk))).mappings().all()
@@ -82,12 +85,27 @@ def members_by_id(conn, member_ids):
                               .where(memberships.c.member_id.in_(chunk))
                               .order_by(memberships.c.id)).mappings():
             histories.setdefault(h["member_id"], []).append(h)
+        periods = role_periods(conn, chunk)
         for row in rows:
-            out[row["id"]] = _member_dict(row, histories[row["id"]])
+            out[row["id"]] = _member_dict(row, histories[row["id"]], periods.get(row["id"]))
     return out
 
 
-def _member_dict(row, history):
+def role_periods(conn, member_ids):
+    """``{member id: [role period, oldest first]}``: one query (per chunk)."""
+    out = {}
+    for chunk in _chunks(member_ids):
+        for p in conn.execute(select(member_roles).where(member_roles.c.member_id.in_(chunk))
+                              .order_by(member_roles.c.id)).mappings():
+            out.setdefault(p["member_id"], []).append(p)
+    return out
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+def _member_dict(row, history, periods=None):
     current = history[-1]
     return {"id": row["id"], "name": row["name"], "roles": list(row["roles"]),
             "bureau_id": row["bureau_id"], "branch_id": current["branch_id"],
@@ -99,7 +117,48 @@ def _member_dict(row, history):
                          "branch_path": domain.path_ids(h["path"]),
                          "valid_from": h["valid_from"].isoformat() if h["valid_from"] else None,
                          "valid_to": h["valid_to"].isoformat() if h["valid_to"] else None}
-                        for h in history]}
+                        for h in history],
+            # the roles through time, so the gateway shows those of the day
+            # a member is seen as of
+            "role_history": [{"roles": list(p["roles"]), "valid_from": _iso(p["valid_from"]),
+                              "valid_to": _iso(p["valid_to"])} for p in periods or []]}
+
+
+def roles_of_members(conn, member_ids, day):
+    """``{member id: [roles held on day]}`` for the known ids."""
+    periods = role_periods(conn, member_ids)
+    return {m: role_rules.roles_on(p, day) for m, p in periods.items()}
+
+
+# -- contact branches (联系点) ---------------------------------------------------------
+
+def contact_branches_of(conn, member_ids):
+    """``{member id: [branch org dicts by name]}`` for every id asked."""
+    out = {m: [] for m in member_ids}
+    for chunk in _chunks(member_ids):
+        for row in conn.execute(
+                select(contact_branches.c.member_id, organizations)
+                .join(organizations, organizations.c.id == contact_branches.c.branch_id)
+                .where(contact_branches.c.member_id.in_(chunk))
+                .order_by(organizations.c.name)).mappings():
+            out[row["member_id"]].append(org_dict(row))
+    return out
+
+
+def contacts_of(conn, branch_ids):
+    """``{branch id: [member dicts by name]}``: who contacts each branch."""
+    out = {b: [] for b in branch_ids}
+    pairs = []
+    for chunk in _chunks(branch_ids):
+        pairs += conn.execute(
+            select(contact_branches.c.branch_id, contact_branches.c.member_id)
+            .where(contact_branches.c.branch_id.in_(chunk))).all()
+    found = members_by_id(conn, {m for _, m in pairs})
+    for branch_id, member_id in pairs:
+        out[branch_id].append(found[member_id])
+    for listed in out.values():
+        listed.sort(key=lambda m: (m["name"], m["id"]))
+    return out
 
 
 def member(conn, member_id):
@@ -271,3 +330,20 @@ def subtree_facts(conn, org_id):
         people.extend((rows[m], histories[m]) for m in chunk)
     branches = org_rows(conn, {h["branch_id"] for _, history in people for h in history})
     return orgs, people, branches
+
+
+def roster_directory(conn, org_id):
+    """What a roster import of ``org_id`` reads, in two queries: the
+    organisation, its subtree's organisations (dicts) and today's members
+    of the branches in it (id, name, branch id, roles held today)."""
+    org = org_row(conn, org_id)
+    orgs = [org_dict(o) for o in conn.execute(
+        select(organizations).where(under(organizations.c.path, org["path"]))).mappings()]
+    people = [dict(p) for p in conn.execute(
+        select(members.c.id, members.c.name, members.c.roles, memberships.c.branch_id)
+        .select_from(memberships)
+        .join(organizations, organizations.c.id == memberships.c.branch_id)
+        .join(members, members.c.id == memberships.c.member_id)
+        .where(under(organizations.c.path, org["path"]), memberships.c.valid_to.is_(None)))
+        .mappings()]
+    return org, orgs, people

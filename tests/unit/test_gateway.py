@@ -86,6 +86,16 @@ class FakeServices:
     def record_activities(self, datas, actor, request=None, roles=None):
         return [{"id": f"new{i}", **d} for i, d in enumerate(datas)]
 
+    def contact_branches_of(self, ids):
+        """Member m0 of each bureau's first branch contacts every branch of its bureau."""
+        return {i: [o for o in self.orgs.values() if o["kind"] == "BRANCH"
+                    and i.endswith("-branch0-m0") and o["path"][1] == self.members[i]["bureau_id"]]
+                for i in ids}
+
+    def contacts_of(self, ids):
+        return {i: [m for m in self.members.values() if m["id"].endswith("-branch0-m0")
+                    and m["bureau_id"] in self.orgs[i]["path"]] for i in ids}
+
 
 def run(services, query, variables=None, scope="*", roles=("admin",), limits=None):
     gateway = Gateway(rpc=services, secret=SECRET, limits=limits)
@@ -128,6 +138,47 @@ def test_activities_fetch_their_orgs_and_attendees_once():
     assert services.calls == Counter({
         "organization.get_organizations": 3,  # the city; the branches; their bureaus
         "organization.get_members": 1, "activity.list_activities": 1})
+
+
+def test_contacts_and_contact_branches_cost_one_call_per_level():
+    services = FakeServices(2, 4, 3)
+    status, body = run(services, """query { organization(id: "city") { children { children {
+        contacts { name contactBranches { name contacts { name } } } } } } }""", limits=ROOMY)
+    assert "errors" not in body, body
+    branches = [b for bureau in body["data"]["organization"]["children"]
+                for b in bureau["children"]]
+    assert len(branches) == 8
+    assert all(b["contacts"][0]["name"].endswith("-branch0-m0") for b in branches)
+    assert len(branches[0]["contacts"][0]["contactBranches"]) == 4
+    assert services.calls == Counter({
+        "organization.get_organizations": 1, "organization.children_of": 2,
+        # the contact branches' contacts were fetched with the first level
+        "organization.contacts_of": 1, "organization.contact_branches_of": 1})
+
+
+def test_a_branch_token_sees_only_the_contacts_and_contact_branches_in_its_scope():
+    services = FakeServices(1, 3, 2)
+    status, body = run(services, """query { organization(id: "bureau0-branch0") { contacts {
+        name contactBranches { name } } } }""", scope="bureau0-branch0")
+    assert "errors" not in body, body
+    contact = body["data"]["organization"]["contacts"][0]
+    assert contact["contactBranches"] == [{"name": "bureau0-branch0"}]
+    _, body = run(services, """query { organization(id: "bureau0-branch1") { contacts {
+        name } } }""", scope="bureau0-branch1")
+    assert body["data"]["organization"]["contacts"] == []  # the contact belongs elsewhere
+
+
+def test_roles_are_those_of_the_day_the_member_is_seen_as_of():
+    from gateway.schema.guard import as_of
+    from gateway.schema.organisation import roles_on
+    member = {"roles": ["member", "secretary"], "role_history": [
+        {"roles": ["member"], "valid_from": "2016-01-01", "valid_to": "2017-03-01"},
+        {"roles": ["member", "secretary"], "valid_from": "2017-03-01", "valid_to": None}]}
+    assert roles_on(member) == ["member", "secretary"]
+    assert roles_on(as_of(member, "2017-02-28"), "2017-02-28") == ["member"]
+    assert roles_on(member, "2017-03-01") == ["member", "secretary"]
+    assert roles_on(member, "2015-05-05") == ["member"]  # before records: the first roles
+    assert roles_on({"roles": ["member"]}, "2017-01-01") == ["member"]
 
 
 def test_supervision_items_fetch_their_orgs_once():

@@ -141,6 +141,18 @@ class Recording(FakeServices):
         self._keep("import_activities", request)
         return {"dry_run": dry_run, "created": 1, "errors": []}
 
+    def set_member_roles(self, data, actor, request, roles=None):
+        self._keep("set_member_roles", request)
+        return self.members[data["member_id"]]
+
+    def assign_contact_branch(self, data, actor, request):
+        self._keep("assign_contact_branch", request)
+        return self.members[data["member_id"]]
+
+    def import_roster(self, org_id, file, dry_run, actor, request):
+        self._keep("import_roster", request)
+        return {"dry_run": dry_run, "created": 1, "updated": 0, "errors": []}
+
     def close_period(self, org_id, period, actor, early, request):
         self._keep("close_period", request)
         return {"org_id": org_id, "period": period, "results": []}
@@ -177,6 +189,12 @@ MUTATIONS = {
     "recordActivities": ("record_activities",
                          f"recordActivities(inputs: [{ACTIVITY_INPUT}]) {{ id }}"),
     "importActivities": ("import_activities", f"""importActivities(orgId: "{BRANCH}",
+        file: "{base64.b64encode(b"a,b").decode()}") {{ created }}"""),
+    "setMemberRoles": ("set_member_roles", f"""setMemberRoles(memberId: "{BRANCH}-m1",
+        roles: ["secretary"]) {{ id }}"""),
+    "assignContactBranch": ("assign_contact_branch", f"""assignContactBranch(
+        memberId: "{BRANCH}-m1", branchId: "{BRANCH}") {{ id }}"""),
+    "importRoster": ("import_roster", f"""importRoster(orgId: "{BRANCH}",
         file: "{base64.b64encode(b"a,b").decode()}") {{ created }}"""),
     "closePeriod": ("close_period", 'closePeriod(orgId: "bureau0", period: "2017-06") { orgId }'),
     "fileAnnualPlan": ("file_annual_plan", f"""fileAnnualPlan(input: {{orgId: "{BRANCH}",

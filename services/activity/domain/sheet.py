@@ -1,24 +1,22 @@
 """Paper records brought as a spreadsheet (a year of a bureau's 三会一课 and
-the rest): the file (base64 .xlsx or UTF-8 .csv), its columns, and each row
-as written, names and all. Pure: bytes in, ``Row``s and ``RowError``s out,
-each error naming the row (the sheet's: the header is row 1) and the column
-(its header). ``importing`` turns the rows into activity inputs."""
-import base64
-import binascii
-import csv
+the rest): its columns, and each row as written, names and all. Reading the
+file itself (base64 .xlsx or UTF-8 .csv) is shared/sheet.py's. Pure: bytes
+in, ``Row``s and ``RowError``s out, each error naming the row (the sheet's:
+the header is row 1) and the column (its header). ``importing`` turns the
+rows into activity inputs."""
 import datetime as dt
-import io
-import re
-import zipfile
 from dataclasses import dataclass
 
+from shared import sheet as shared_sheet
 from shared.errors import BadInput
+from shared.sheet import RowError, parse_day, split_names  # RowError: also importing's
+from shared.sheet import text as _text
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, ACTIVITY_KINDS, CENTRAL_GROUP_STUDY,
                                COMMITTEE_MEETING, DEMOCRATIC_LIFE_MEETING, EXCUSED,
                                GENERAL_MEETING, GROUP_MEETING, ORG_LIFE_MEETING, PARTY_LECTURE,
                                PRESENT, VOLUNTEER_SERVICE, WINTER_TRAINING)
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = shared_sheet.MAX_FILE_BYTES
 MAX_ROWS = 20_000  # a bureau's year is about 5,000
 
 ORG, KIND, THEME, DAY = "组织", "类型", "主题", "日期"
@@ -40,19 +38,6 @@ KIND_BY_CHINESE = {
     "冬训": WINTER_TRAINING,
 }
 
-SEPARATORS = re.compile(r"[、,，]")
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str | None
-    message: str
-
-    def as_dict(self):
-        return {"row": self.row, "column": self.column, "message": self.message}
-
 
 @dataclass(frozen=True)
 class Row:
@@ -70,97 +55,19 @@ class Row:
 
 def decode_file(file_b64):
     """The file's bytes from its base64 text, or BadInput (field ``file``)."""
-    if not isinstance(file_b64, str) or not file_b64.strip():
-        raise BadInput("the file is empty; send an .xlsx or UTF-8 .csv as base64", "file")
-    text = file_b64.strip()
-    if text.startswith("data:") and "," in text:  # a data URL as browsers make them
-        text = text.split(",", 1)[1]
-    text = "".join(text.split())
-    if len(text) * 3 // 4 > MAX_FILE_BYTES + 2:
-        raise BadInput(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                       "split the year into parts", "file")
-    try:
-        content = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise BadInput("the file is not base64 text; encode the .xlsx or .csv as base64",
-                       "file") from None
-    if len(content) > MAX_FILE_BYTES:
-        raise BadInput(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; "
-                       "split the year into parts", "file")
-    return content
+    return shared_sheet.decode_file(file_b64, MAX_FILE_BYTES, "split the year into parts")
 
 
 def read_table(content):
-    """``[(row number, [cell values])]`` of the first sheet of an .xlsx (a
-    zip, so it starts with ``PK``) or of a UTF-8 .csv, header included."""
-    if content[:2] == b"PK":
-        rows = _xlsx_rows(content)
-    else:
-        rows = _csv_rows(content)
-    if not rows:
-        raise BadInput("the file has no rows; its first row names the columns "
-                       + " ".join(REQUIRED), "file")
-    if len(rows) > MAX_ROWS + 1:
-        raise BadInput(f"the file has {len(rows) - 1} rows; at most {MAX_ROWS} in one import",
-                       "file")
-    return rows
-
-
-def _xlsx_rows(content):
-    from openpyxl import load_workbook  # only an import needs it
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
-        raise BadInput("the file is a zip archive but not an .xlsx workbook; save it from "
-                       "the spreadsheet as .xlsx (Excel workbook)", "file") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(values)))
-            if number > MAX_ROWS + 1:
-                break
-        return _trim(rows)
-    except (zipfile.BadZipFile, KeyError, ValueError):
-        raise BadInput("the workbook cannot be read; save it again as .xlsx", "file") from None
-    finally:
-        book.close()
-
-
-def _csv_rows(content):
-    if b"\x00" in content[:4096]:
-        raise BadInput("the file is neither an .xlsx workbook nor UTF-8 text; save the sheet "
-                       "as .xlsx or as CSV UTF-8", "file")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput("the file is neither an .xlsx workbook nor UTF-8 text (an old .xls, "
-                       "or a CSV saved in GBK?); save the sheet as .xlsx or as CSV UTF-8",
-                       "file") from None
-    try:
-        return _trim([(number, row) for number, row
-                      in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)])
-    except csv.Error as err:
-        raise BadInput(f"the CSV cannot be read: {err}", "file") from None
-
-
-def _trim(rows):
-    """Drop blank rows at the end (spreadsheets keep formatted empty rows)."""
-    while rows and all(_text(v) == "" for v in rows[-1][1]):
-        rows.pop()
-    return rows
+    """``[(row number, [cell values])]`` of the file, header included."""
+    return shared_sheet.read_table(content, MAX_ROWS, REQUIRED)
 
 
 def columns_of(header):
     """``{column name: index}`` from the header row, or BadInput naming what is missing."""
-    columns = {}
-    for index, value in enumerate(header):
-        name = _text(value)
-        if not name:
-            continue
-        if name in columns and name in (*REQUIRED, REASONS):
-            raise BadInput(f"the header (row 1) has the column {name} twice", "file")
-        columns.setdefault(name, index)
+    columns, twice = shared_sheet.header_columns(header, (*REQUIRED, REASONS))
+    if twice:
+        raise BadInput(f"the header (row 1) has the column {twice[0]} twice", "file")
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise BadInput(f"the header (row 1) lacks the column(s) {' '.join(missing)}; it needs "
@@ -170,18 +77,6 @@ def columns_of(header):
 
 # -- one row --------------------------------------------------------------------------
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def parse_kind(value):
     """The ActivityKind from its enum name or its Chinese name, or None."""
     text = _text(value)
@@ -190,37 +85,9 @@ def parse_kind(value):
     return KIND_BY_CHINESE.get(text)
 
 
-def parse_day(value):
-    """A date from a date cell or ``YYYY-MM-DD`` text; raises ValueError
-    with what is wrong."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)):
-        raise ValueError(f"{_text(value)} is a number, not a date; format the cell as a date "
-                         "or write YYYY-MM-DD")
-    text = _text(value)
-    if not text:
-        raise ValueError("the date is empty; write it as YYYY-MM-DD")
-    if not ISO_DAY.match(text):
-        raise ValueError(f"{text!r} is not a date; write it as YYYY-MM-DD (e.g. 2017-06-03)")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text} is not a day of the calendar") from None
-
-
-def split_names(value):
-    return [part.strip() for part in SEPARATORS.split(_text(value)) if part.strip()]
-
-
 def parse_row(number, values, columns):
     """A ``Row`` and no errors, or None and the errors of every bad cell."""
-    def cell(column):
-        index = columns.get(column)
-        return values[index] if index is not None and index < len(values) else None
-
+    cell = shared_sheet.cell_of(values, columns)
     errors = []
 
     def bad(column, message):
@@ -294,7 +161,7 @@ def read_rows(content):
     columns = columns_of(table[0][1])
     rows, errors = [], []
     for number, values in table[1:]:
-        if all(_text(v) == "" for v in values):
+        if shared_sheet.is_blank(values):
             continue
         row, row_errors = parse_row(number, values, columns)
         if row is not None:

@@ -2,9 +2,10 @@
 party group) and its members: what may be created where."""
 import datetime as dt
 
-from shared.errors import BadInput, listing
+from services.organization.domain.roles import clean_roles
+from shared.errors import BadInput
 from shared.periods import parse_date
-from shared.vocabulary import BRANCH, GROUP, MEMBER_ROLES, ORG_KINDS, PARENT_KIND
+from shared.vocabulary import BRANCH, GROUP, ORG_KINDS, PARENT_KIND
 
 MAX_NAME = 100
 
@@ -46,14 +47,7 @@ def validate_member(data, branch, group, today):
                        f"{branch['kind'].lower()}", "branchId")
     if group is not None and (group["kind"] != GROUP or group["parent_id"] != branch["id"]):
         raise BadInput(f"not a party group of {branch['name']}", "groupId")
-    roles = data.get("roles") or ["member"]
-    if not isinstance(roles, list):
-        raise BadInput("roles is a list", "roles")
-    unknown = [r for r in roles if r not in MEMBER_ROLES]
-    if unknown:
-        raise BadInput(f"unknown roles {listing(unknown)}; use {', '.join(MEMBER_ROLES)}",
-                       "roles")
-    roles = sorted(set(roles) | {"member"})
+    roles = clean_roles(data.get("roles"))
     joined = data.get("joined_on")
     joined_on = parse_date(joined, "joinedOn") if joined else None
     if joined_on and joined_on > today:
