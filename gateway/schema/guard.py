@@ -82,6 +82,7 @@ CONTAINED = {
     "Compliance": "answers for an organisation checked before the service is asked",
     "ActivityImport": "the outcome for an organisation checked before the service is asked",
     "RowError": "a row of the caller's own file",
+    "Minutes": "a checked Activity's; its speakers are checked as members",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

@@ -54,3 +54,6 @@ ActivityKind = _enum("ActivityKind", [
 AttendanceStatus = _enum("AttendanceStatus", ["PRESENT", "EXCUSED", "ABSENT"])
 QuotaStatus = _enum("QuotaStatus", ["MET", "PENDING", "MISSED"])
 SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"])
+# Where a theme came from (S7): set by the superior (上级命题) or proposed by
+# members (党员点题); the activity and study sections share it.
+ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])
