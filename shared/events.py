@@ -29,8 +29,17 @@ CATALOGUE = {
                   ("member_id", "name", "branch_id", "roles")),
         EventType("member_transferred", "organization", 1,
                   ("member_id", "from_branch_id", "branch_id", "on")),
+        # also speaker_id, guest_ids (members from outside the holder who took
+        # part; not in attendance) and theme_source; absent in events recorded
+        # before them: no guests, SUPERIOR
         EventType("activity_recorded", "activity", 1,
                   ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
+        # a member's personal self-study plan (自学备案); on_time: filed by Mar 31 of
+        # the year; refiled: a later filing of the same plan (filed_on is the first's)
+        EventType("self_study_plan_filed", "study", 1,
+                  ("member_id", "branch_id", "year", "filed_on", "on_time", "refiled")),
+        EventType("self_study_logged", "study", 1,
+                  ("entry_id", "member_id", "on", "kind", "minutes", "evidence")),
         # one per activity: {"member_id", "entries": [{"rule", "category", "points"}]}
         # for each member the activity posted points to
         EventType("points_posted", "scoring", 2,
