@@ -148,38 +148,31 @@ def ledger(engine):
                             .order_by(point_entries.c.member_id, point_entries.c.year)).all()
 
 
-def test_a_self_study_plan_posts_when_filed_on_time_once(services, vhost, engine_of):
+def test_self_study_plans_and_log_entries_post_by_their_flags_and_caps_once(
+        services, vhost, engine_of, rpc):
     services(ScoringService)
-    on_time, refiled = plan_filed("m1"), plan_filed("m1", refiled=True)
-    late = plan_filed("m2", filed_on="2017-04-02", on_time=False)
-    next_year = plan_filed("m3", year=2018, filed_on="2017-12-20")
-    events = [on_time, on_time, refiled, late, next_year]  # on_time told twice
-    tell(vhost.uri, events)
-    engine = engine_of("scoring")
-    handled_all(engine, events)
-    rows = ledger(engine)
-    assert [(r.member_id, r.rule, r.year, r.points) for r in rows] == [
-        ("m1", "self-study-plan-on-time", 2017, Decimal(2)),
-        ("m3", "self-study-plan-on-time", 2018, Decimal(2))]
-    assert rows[0].source_event == on_time.id and str(rows[0].occurred_on) == "2017-03-20"
-    assert str(rows[1].occurred_on) == "2017-12-20"
-
-
-def test_self_study_log_entries_post_with_evidence_up_to_the_cap(services, vhost, engine_of,
-                                                                 rpc):
-    services(ScoringService)
+    on_time, refiled = plan_filed("p1"), plan_filed("p1", refiled=True)
+    late = plan_filed("p2", filed_on="2017-04-02", on_time=False)
+    next_year = plan_filed("p3", year=2018, filed_on="2017-12-20")
+    plans = [on_time, on_time, refiled, late, next_year]  # on_time told twice
     with_evidence = [logged("m1", on=f"2017-05-{1 + i % 28:02d}") for i in range(26)]
     without = [logged("m1", evidence=False), logged("m2", evidence=False)]
-    next_year = logged("m1", on="2018-01-03")
-    events = with_evidence + without + [with_evidence[0], next_year]
-    tell(vhost.uri, events)
+    log_next_year = logged("m1", on="2018-01-03")
+    logs = with_evidence + without + [with_evidence[0], log_next_year]
+    tell(vhost.uri, plans + logs)
     engine = engine_of("scoring")
-    handled_all(engine, events)
+    handled_all(engine, plans + logs)
     rows = ledger(engine)
-    in_2017 = [r for r in rows if r.year == 2017]
-    assert len(in_2017) == 24 and {r.member_id for r in rows} == {"m1"}
-    assert sum(r.points for r in in_2017) == Decimal(12)
-    assert {r.rule for r in rows} == {"self-study-log-entry"}
-    assert [(r.year, r.points) for r in rows if r.year == 2018] == [(2018, Decimal("0.5"))]
-    summary = rpc.scoring.points_summary("m1", 2017)
-    assert summary["total"] == 12.0
+
+    plan_rows = [r for r in rows if r.rule == "self-study-plan-on-time"]
+    assert [(r.member_id, r.year, r.points) for r in plan_rows] == [
+        ("p1", 2017, Decimal(2)), ("p3", 2018, Decimal(2))]
+    assert plan_rows[0].source_event == on_time.id
+    assert [str(r.occurred_on) for r in plan_rows] == ["2017-03-20", "2017-12-20"]
+
+    log_rows = [r for r in rows if r.rule != "self-study-plan-on-time"]
+    assert {(r.member_id, r.rule) for r in log_rows} == {("m1", "self-study-log-entry")}
+    in_2017 = [r for r in log_rows if r.year == 2017]
+    assert len(in_2017) == 24 and sum(r.points for r in in_2017) == Decimal(12)
+    assert [(r.year, r.points) for r in log_rows if r.year == 2018] == [(2018, Decimal("0.5"))]
+    assert rpc.scoring.points_summary("m1", 2017)["total"] == 12.0
