@@ -35,6 +35,8 @@ MAX_LIST_LENGTHS = {
     ("Mutation.recordActivities", "inputs"): (500, "activities", " in one call; send the rest "
                                                                  "in another"),
     ("ActivityInput", "attendance"): (500, "attendance lines", " in one activity"),
+    # the activity service checks the same bound (services/activity/domain MAX_GUESTS)
+    ("ActivityInput", "guestIds"): (100, "guests", " in one activity"),
     ("MemberInput", "roles"): (10, "roles", " for one member"),
     ("AnnualPlanInput", "items"): (200, "items", " in one plan"),
     ("Mutation.setMemberRoles", "roles"): (10, "roles", " for one member"),

@@ -35,8 +35,17 @@ CATALOGUE = {
         # 联系点: the member contacts the branch from ``on``
         EventType("contact_branch_assigned", "organization", 1,
                   ("member_id", "branch_id", "branch_path", "on")),
+        # also speaker_id, guest_ids (members from outside the holder who took
+        # part; not in attendance) and theme_source; absent in events recorded
+        # before them: no guests, SUPERIOR
         EventType("activity_recorded", "activity", 1,
                   ("activity_id", "org_id", "org_path", "kind", "theme", "held_on", "attendance")),
+        # a member's personal self-study plan (自学备案); on_time: filed by Mar 31 of
+        # the year; refiled: a later filing of the same plan (filed_on is the first's)
+        EventType("self_study_plan_filed", "study", 1,
+                  ("member_id", "branch_id", "year", "filed_on", "on_time", "refiled")),
+        EventType("self_study_logged", "study", 1,
+                  ("entry_id", "member_id", "on", "kind", "minutes", "evidence")),
         # one per activity: {"member_id", "entries": [{"rule", "category", "points"}]}
         # for each member the activity posted points to
         EventType("points_posted", "scoring", 2,
@@ -47,10 +56,6 @@ CATALOGUE = {
         EventType("annual_plan_filed", "study", 1,
                   ("plan_id", "org_id", "org_path", "year", "kind", "filed_on", "refiled",
                    "items")),
-        EventType("self_study_plan_filed", "study", 1,
-                  ("member_id", "branch_id", "year", "filed_on", "on_time", "refiled")),
-        EventType("self_study_logged", "study", 1,
-                  ("entry_id", "member_id", "on", "kind", "minutes", "evidence")),
         EventType("theme_proposed", "study", 1,
                   ("proposal_id", "org_id", "member_id", "theme", "proposed_on")),
     )

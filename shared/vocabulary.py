@@ -28,6 +28,11 @@ EXCUSED = "EXCUSED"  # 请假
 ABSENT = "ABSENT"    # 缺席 (without leave)
 ATTENDANCE_STATUSES = (PRESENT, EXCUSED, ABSENT)
 
+# Where an activity's or a plan item's theme came from (S7).
+THEME_SUPERIOR = "SUPERIOR"  # 上级命题 (set by the superior)
+THEME_MEMBER = "MEMBER"      # 党员点题 (proposed by members)
+THEME_SOURCES = (THEME_SUPERIOR, THEME_MEMBER)
+
 # Member roles: ordinary member, branch secretary (支部书记), branch committee
 # member (支委), bureau committee member (局党委委员), bureau party secretary
 # (局党委书记), leading cadre at county level (县处级领导干部).

@@ -1,9 +1,13 @@
-"""Section "activity" of the contract: what an organisation held, and who came."""
+"""Section "activity" of the contract: what an organisation held, and who
+came; with the programme's extensions (section "organisation"): the
+speaker, the guests (双重组织生活) and where the theme came from."""
+import asyncio
+
 import graphene
 
 from gateway.schema.context import names_members
 from gateway.schema.organisation import Member, Organization
-from gateway.schema.scalars import ActivityKind, AttendanceStatus, Date, value_of
+from gateway.schema.scalars import ActivityKind, AttendanceStatus, Date, ThemeSource, value_of
 
 
 class Attendance(graphene.ObjectType):
@@ -18,6 +22,13 @@ class Attendance(graphene.ObjectType):
         return await info.context.member_on(line["member_id"], line["held_on"])
 
 
+class Minutes(graphene.ObjectType):
+    """Minutes of a meeting (A10, contract section "members' practice")."""
+    topic = graphene.String(required=True)
+    speakers = graphene.List(graphene.NonNull(Member), required=True)  # in the order they spoke
+    decisions = graphene.List(graphene.NonNull(graphene.String), required=True)
+
+
 class Activity(graphene.ObjectType):
     id = graphene.ID(required=True)
     org = graphene.Field(Organization, required=True)
@@ -25,7 +36,10 @@ class Activity(graphene.ObjectType):
     theme = graphene.String(required=True)
     held_on = graphene.Field(Date, required=True)
     attendance = graphene.List(graphene.NonNull(Attendance), required=True)
-    speaker = graphene.Field(Member, description="Extra: who gave the lecture or keynote.")
+    speaker = graphene.Field(Member)
+    guests = graphene.List(graphene.NonNull(Member), required=True)
+    theme_source = graphene.Field(ThemeSource, required=True)
+    minutes = graphene.Field(Minutes)
 
     @staticmethod
     async def resolve_org(activity, info):
@@ -41,6 +55,22 @@ class Activity(graphene.ObjectType):
             return None
         return await info.context.member_on(activity["speaker_id"], activity["held_on"])
 
+    @staticmethod
+    async def resolve_guests(activity, info):
+        # as on the activity's day, like the attendees; one look-up per level
+        return await asyncio.gather(*(info.context.member_on(m, activity["held_on"])
+                                      for m in activity.get("guest_ids") or ()))
+
+    @staticmethod
+    def resolve_theme_source(activity, _info):
+        return activity.get("theme_source") or "SUPERIOR"
+
+    @staticmethod
+    def resolve_minutes(_activity, _info):
+        # No minutes can be recorded yet (recordMinutes comes with the
+        # members' practice section): every activity has none.
+        return None
+
 
 class AttendanceInput(graphene.InputObjectType):
     member_id = graphene.ID(required=True)
@@ -54,7 +84,11 @@ class ActivityInput(graphene.InputObjectType):
     theme = graphene.String(required=True)
     held_on = graphene.Field(Date, required=True)
     attendance = graphene.List(graphene.NonNull(AttendanceInput), required=True)
-    speaker_id = graphene.ID(description="Extra: the member who gave the lecture or keynote.")
+    # who gave the party lecture or the centre-group keynote; any member in scope
+    speaker_id = graphene.ID()
+    # members from outside the holding organisation who took part (双重组织生活)
+    guest_ids = graphene.List(graphene.NonNull(graphene.ID))
+    theme_source = graphene.Field(ThemeSource, default_value="SUPERIOR")
 
 
 def named_members(input, prefix=""):
@@ -67,12 +101,37 @@ def named_members(input, prefix=""):
     return out
 
 
+def named_guests(input, prefix=""):
+    """(member id, day, field) of every guest an ActivityInput names."""
+    day = input.get("held_on")
+    return [(member_id, day, f"{prefix}guestIds[{i}]")
+            for i, member_id in enumerate(input.get("guest_ids") or ())]
+
+
+async def check_input_scope(ctx, input, prefix=""):
+    """What an ActivityInput names, judged against the caller's scope in one
+    look-up (with those of the other inputs of the request): the holding
+    organisation and the speaker are FORBIDDEN outside it, a guest outside
+    it is a bad guest (BAD_INPUT). The service checks the rest."""
+    speaker = [(input["speaker_id"], input.get("held_on"), f"{prefix}speakerId")] \
+        if input.get("speaker_id") else []
+    outcomes = await asyncio.gather(
+        ctx.input_org(input["org_id"], f"{prefix}orgId"),
+        ctx.refuse_hidden_members(speaker),
+        ctx.refuse_unseen_guests(named_guests(input, prefix)), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 def activity_data(input):
     """An ActivityInput as the activity service takes it."""
     return {
         "org_id": input["org_id"], "kind": value_of(input["kind"]),
         "theme": input["theme"], "held_on": input["held_on"],
         "speaker_id": input.get("speaker_id"),
+        "guest_ids": list(input.get("guest_ids") or ()),
+        "theme_source": value_of(input.get("theme_source") or "SUPERIOR"),
         "attendance": [{"member_id": a["member_id"], "status": value_of(a["status"]),
                         "reason": a.get("reason")} for a in input["attendance"]],
     }
@@ -101,7 +160,7 @@ class RecordActivity(graphene.Mutation):
     async def mutate(_root, info, input):
         ctx = info.context
         ctx.require_writer("recording an activity")
-        await ctx.input_org(input["org_id"], "orgId")
+        await check_input_scope(ctx, input)
         return ctx.call("activity", "record_activity", activity_data(input), ctx.principal.sub,
                         ctx.request_of(info), roles=ctx.roles)
 

@@ -4,7 +4,8 @@ import asyncio
 
 import graphene
 
-from gateway.schema.activity import Activity, ActivityInput, activity_data, named_members
+from gateway.schema.activity import (Activity, ActivityInput, activity_data,
+                                     check_input_scope, named_members)
 from gateway.schema.context import names_members
 from gateway.schema.uploads import BULK_RPC_TIMEOUT, RowError, refuse_large_file
 from gateway.schema.uploads import bad_input as _bad_input
@@ -36,9 +37,10 @@ class RecordActivities(graphene.Mutation):
                              "send them in several calls", "inputs")
         if not inputs:
             return []
-        # every organisation in one look-up; the first bad input, by index, is reported
+        # every organisation, speaker and guest in one look-up each; the first
+        # bad input, by index, is reported
         checks = await asyncio.gather(
-            *(ctx.input_org(data["org_id"], f"inputs[{i}].orgId")
+            *(check_input_scope(ctx, data, f"inputs[{i}].")
               for i, data in enumerate(inputs)), return_exceptions=True)
         for outcome in checks:
             if isinstance(outcome, BaseException):

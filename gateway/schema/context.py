@@ -190,6 +190,24 @@ class RequestContext:
                     not sees_member(self.principal, member, day):
                 raise forbidden(f"{field}: member {member_id} is outside what you may see")
 
+    async def refuse_unseen_guests(self, references):
+        """``references``: (member id, day, input field) of an activity's
+        guests. The first the caller may not see on that day, or that does
+        not exist, makes the input bad (the contract's word for a bad guest),
+        in words that name no one; one look-up."""
+        if self.principal.scope == ALL or not references:
+            return
+        found = await asyncio.gather(*(self.member(m) for m, _, _ in references),
+                                     return_exceptions=True)
+        for (_member_id, day, field), member in zip(references, found):
+            if isinstance(member, GraphQLError) and not self._hidden(member):
+                raise member
+            if isinstance(member, BaseException) or \
+                    not sees_member(self.principal, member, day):
+                raise _bad_input("no member you may see on that day has this id; a guest is "
+                                 "a member within your scope, from outside the holding "
+                                 "organisation", field)
+
     def require_writer(self, what):
         if not self.principal.may_write:
             raise forbidden(f"{what} needs the admin or secretary role; viewers and "

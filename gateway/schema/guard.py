@@ -94,6 +94,7 @@ CONTAINED = {
     "RosterImport": "the outcome for an organisation checked before the service is asked",
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
+    "Minutes": "a checked Activity's; its speakers are checked as members",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

@@ -54,6 +54,8 @@ ActivityKind = _enum("ActivityKind", [
 AttendanceStatus = _enum("AttendanceStatus", ["PRESENT", "EXCUSED", "ABSENT"])
 QuotaStatus = _enum("QuotaStatus", ["MET", "PENDING", "MISSED"])
 SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"])
-ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])        # 上级命题 / 党员点题
+# Where a theme came from (S7): set by the superior (上级命题) or proposed by
+# members (党员点题); the activity and study sections share it.
+ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])
 PlanKind = _enum("PlanKind", ["STUDY", "MEETINGS"])               # 年度学习计划 / "三会一课"计划
 SelfStudyKind = _enum("SelfStudyKind", ["READING", "MICRO_LECTURE", "VIDEO", "ONSITE"])

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from services.activity import views
 from services.activity.domain import importing, sheet
 from services.activity.domain.activity import validate_against_org, validate_input
-from services.activity.models import activities, attendance
+from services.activity.models import activities, activity_guests, attendance
 from shared import backdating, clock
 from shared.errors import BadInput, Forbidden, NotFound, listing
 from shared.tree import path_of
@@ -27,8 +27,18 @@ def check_against_org(draft, answer):
             raise BadInput(f"there is no branch, party group or committee {draft.org_id}",
                            "orgId")
         raise BadInput(answer["error"]["message"], "heldOn")
-    validate_against_org(draft, answer["org"], set(answer["member_ids"]))
+    validate_against_org(draft, answer["org"], set(answer["member_ids"]),
+                         answer.get("extra_members"))
     return answer["org"]
+
+
+def describe_request(draft):
+    """What ``describe_for_activities`` is asked about a draft: its holder on
+    its day, and where its speaker and guests belonged that day."""
+    request = {"org_id": draft.org_id, "day": draft.held_on.isoformat()}
+    if draft.extra_member_ids:
+        request["extra_member_ids"] = draft.extra_member_ids
+    return request
 
 
 def check_backdating(draft, org, today, roles):
@@ -45,7 +55,7 @@ def write(uow, checked, actor):
     rows = [{"id": activity_id, "org_id": org["id"], "org_path": path_of(org["path"]),
              "bureau_id": org["bureau_id"], "kind": draft.kind, "theme": draft.theme,
              "held_on": draft.held_on, "speaker_id": draft.speaker_id,
-             "recorded_by": str(actor), "recorded_at": now}
+             "theme_source": draft.theme_source, "recorded_by": str(actor), "recorded_at": now}
             for activity_id, (draft, org) in zip(ids, checked)]
     uow.session.execute(insert(activities), rows)
     lines = [{"activity_id": activity_id, "member_id": line.member_id, "position": i,
@@ -54,17 +64,26 @@ def write(uow, checked, actor):
              for i, line in enumerate(draft.attendance)]
     if lines:
         uow.session.execute(insert(attendance), lines)
+    guests = [{"activity_id": activity_id, "member_id": member_id, "position": i}
+              for activity_id, (draft, _org) in zip(ids, checked)
+              for i, member_id in enumerate(draft.guest_ids)]
+    if guests:
+        uow.session.execute(insert(activity_guests), guests)
     for activity_id, (draft, org) in zip(ids, checked):
         uow.emit("activity_recorded", org["bureau_id"], {
             "activity_id": activity_id, "org_id": org["id"], "org_path": org["path"],
             "kind": draft.kind, "theme": draft.theme,
             "held_on": draft.held_on.isoformat(), "speaker_id": draft.speaker_id,
+            "guest_ids": list(draft.guest_ids), "theme_source": draft.theme_source,
             "attendance": [{"member_id": line.member_id, "status": line.status}
                            for line in draft.attendance]})
-    lines_of = {}
+    lines_of, guests_of = {}, {}
     for line in lines:
         lines_of.setdefault(line["activity_id"], []).append(line)
-    return [views.activity_dict(row, lines_of.get(row["id"], [])) for row in rows]
+    for guest in guests:
+        guests_of.setdefault(guest["activity_id"], []).append(guest["member_id"])
+    return [views.activity_dict(row, lines_of.get(row["id"], []), guests_of.get(row["id"], []))
+            for row in rows]
 
 
 def record_activity(db, data, actor, describe, request=None, roles=None):
@@ -72,7 +91,7 @@ def record_activity(db, data, actor, describe, request=None, roles=None):
     committed with it; ``roles`` decide whether it may be backdated."""
     today = clock.today()
     draft = validate_input(data, today)
-    answer = describe([{"org_id": draft.org_id, "day": draft.held_on.isoformat()}])[0]
+    answer = describe([describe_request(draft)])[0]
     org = check_against_org(draft, answer)
     check_backdating(draft, org, today, roles)
     with db.uow(request) as uow:
@@ -104,7 +123,7 @@ def record_activities(db, datas, actor, describe, request=None, roles=None):
             drafts.append(validate_input(data, today))
         except BadInput as err:
             raise _of_input(i, err) from None
-    answers = describe([{"org_id": d.org_id, "day": d.held_on.isoformat()} for d in drafts])
+    answers = describe([describe_request(d) for d in drafts])
     checked = []
     for i, (draft, answer) in enumerate(zip(drafts, answers)):
         try:

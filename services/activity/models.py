@@ -1,4 +1,5 @@
-"""The activity service's tables: activities and their attendance (A3)."""
+"""The activity service's tables: activities, their attendance (A3) and
+their guests (双重组织生活)."""
 from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
                         Table, Text, func)
 
@@ -19,6 +20,8 @@ activities = Table(
     Column("theme", String(200), nullable=False),
     Column("held_on", Date, nullable=False),
     Column("speaker_id", String(32), nullable=True),
+    # where the theme came from (S7): SUPERIOR (上级命题) or MEMBER (党员点题)
+    Column("theme_source", String(16), nullable=False, server_default="SUPERIOR"),
     Column("recorded_by", String(128), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # built by shared.tree.path_index in a migration (text_pattern_ops on
@@ -33,4 +36,13 @@ attendance = Table(
     Column("position", Integer, nullable=False),  # the order the secretary listed
     Column("status", String(16), nullable=False),
     Column("reason", String(500), nullable=True),
+)
+
+# Members from outside the holding organisation who took part; not attendance
+# lines (they are no member of the holder), but present all the same.
+activity_guests = Table(
+    "activity_guests", metadata,
+    Column("activity_id", String(32), ForeignKey("activities.id"), primary_key=True),
+    Column("member_id", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),  # the order the secretary listed
 )

@@ -1,19 +1,21 @@
-"""The activity service's read side: activities with their attendance, one
-by one, by a list of ids, or under an organisation in a span of days."""
+"""The activity service's read side: activities with their attendance and
+guests, one by one, by a list of ids, or under an organisation in a span of
+days."""
 from sqlalchemy import select
 
 from services.activity.domain.importing import key_of
-from services.activity.models import activities, attendance
+from services.activity.models import activities, activity_guests, attendance
 from shared.errors import NotFound
 from shared.tree import ids_of, under
 
 CHUNK = 1000
 
 
-def activity_dict(row, lines):
+def activity_dict(row, lines, guest_ids=()):
     return {"id": row["id"], "org_id": row["org_id"], "kind": row["kind"],
             "theme": row["theme"], "held_on": row["held_on"].isoformat(),
             "bureau_id": row["bureau_id"], "speaker_id": row["speaker_id"],
+            "guest_ids": list(guest_ids), "theme_source": row["theme_source"],
             # the holder's ancestors and its own id: whom the gateway shows it to
             "org_path": ids_of(row["org_path"]),
             "recorded_by": row["recorded_by"],
@@ -22,16 +24,24 @@ def activity_dict(row, lines):
 
 
 def _with_attendance(conn, rows):
-    """Activity dicts for ``rows``, their attendance read in one query per chunk."""
-    by_activity = {}
+    """Activity dicts for ``rows``, their attendance and their guests read in
+    two queries per chunk."""
+    by_activity, guests_of = {}, {}
     ids = [r["id"] for r in rows]
     for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
         for line in conn.execute(select(attendance)
-                                 .where(attendance.c.activity_id.in_(ids[start:start + CHUNK]))
+                                 .where(attendance.c.activity_id.in_(chunk))
                                  .order_by(attendance.c.activity_id, attendance.c.position)) \
                 .mappings():
             by_activity.setdefault(line["activity_id"], []).append(line)
-    return [activity_dict(r, by_activity.get(r["id"], [])) for r in rows]
+        for activity_id, member_id in conn.execute(
+                select(activity_guests.c.activity_id, activity_guests.c.member_id)
+                .where(activity_guests.c.activity_id.in_(chunk))
+                .order_by(activity_guests.c.activity_id, activity_guests.c.position)):
+            guests_of.setdefault(activity_id, []).append(member_id)
+    return [activity_dict(r, by_activity.get(r["id"], []), guests_of.get(r["id"], []))
+            for r in rows]
 
 
 def get_activity(conn, activity_id):

@@ -256,9 +256,14 @@ def members_of_orgs(conn, org_ids, day):
 
 def describe_for_activities(conn, requests):
     """For each ``{"org_id", "day"}``: the holding organisation and who
-    belonged to its scope on the day, or an error naming what was wrong."""
+    belonged to its scope on the day, or an error naming what was wrong. A
+    request may also name ``extra_member_ids`` (an activity's speaker and
+    guests): its answer's ``extra_members`` says for each where they
+    belonged on the day (``{"branch_id", "branch_path", "bureau_id"}``), or
+    None when they were no member that day or are unknown. One query for the
+    extra members of all the requests."""
     answers = [None] * len(requests)
-    wanted = []
+    wanted, extras = [], {}
     for i, request in enumerate(requests):
         try:
             if not isinstance(request, dict):
@@ -266,7 +271,13 @@ def describe_for_activities(conn, requests):
             org_id = request.get("org_id")
             if not isinstance(org_id, str) or not org_id:
                 raise BadInput("an organisation id is needed", "orgId")
-            wanted.append((i, org_id, parse_date(request.get("day"), "heldOn")))
+            day = parse_date(request.get("day"), "heldOn")
+            extra = request.get("extra_member_ids") or []
+            if not isinstance(extra, list) or not all(isinstance(m, str) for m in extra):
+                raise BadInput("extra_member_ids is a list of member ids", "extra_member_ids")
+            wanted.append((i, org_id, day))
+            if extra:
+                extras[i] = (extra, day)
         except BadInput as err:
             answers[i] = {"error": {"code": err.code, "message": err.message}}
     orgs = org_rows(conn, [org_id for _, org_id, _ in wanted])
@@ -281,9 +292,40 @@ def describe_for_activities(conn, requests):
     distinct = list(dict.fromkeys((org["id"], day) for _, org, day in pending))
     id_lists = member_ids_on(conn, [(orgs[org_id], day) for org_id, day in distinct])
     ids_of_pair = dict(zip(distinct, id_lists))
+    whereabouts = memberships_on(conn, [(m, day) for extra, day in extras.values()
+                                        for m in extra])
     for i, org, day in pending:
         answers[i] = {"org": org_dict(org), "member_ids": ids_of_pair[(org["id"], day)]}
+        if i in extras:
+            answers[i]["extra_members"] = {m: whereabouts.get((m, day)) for m in extras[i][0]}
     return answers
+
+
+def memberships_on(conn, members_and_days):
+    """``{(member id, day): {"branch_id", "branch_path", "bureau_id"}}`` for
+    each pair whose member belonged to a branch on that day (others are
+    left out): one query per chunk of members, whatever their days."""
+    if not members_and_days:
+        return {}
+    days = [day for _, day in members_and_days]
+    histories = {}
+    for chunk in _chunks(m for m, _ in members_and_days):
+        for row in conn.execute(
+                select(memberships.c.member_id, memberships.c.branch_id,
+                       memberships.c.valid_from, memberships.c.valid_to,
+                       organizations.c.path, organizations.c.bureau_id)
+                .join(organizations, organizations.c.id == memberships.c.branch_id)
+                .where(memberships.c.member_id.in_(chunk),
+                       in_force_between(min(days), max(days)))).mappings():
+            histories.setdefault(row["member_id"], []).append(row)
+    out = {}
+    for member_id, day in members_and_days:
+        for row in histories.get(member_id, ()):
+            if _in_force(row, day):
+                out[(member_id, day)] = {"branch_id": row["branch_id"],
+                                         "branch_path": domain.path_ids(row["path"]),
+                                         "bureau_id": row["bureau_id"]}
+    return out
 
 
 def directory(conn, org_id):

@@ -1,6 +1,7 @@
 """The scoring service's commands and events, each inside a unit of work.
 
-Posting an activity costs the same however long the ledger is: the members'
+Posting an activity (or a member's own event: a self-study plan filed, a
+self-study log entry) costs the same however long the ledger is: the members'
 years are locked (in member order, so replicas never deadlock), the running
 totals their caps need are read, the ledger is appended to and the postings
 added to the totals, in a fixed number of statements whatever the number of
@@ -14,6 +15,7 @@ from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 from services.scoring.domain import points, totals
 from services.scoring.models import member_year_totals, member_years, point_entries
 from shared.db import conflict_insert
+from shared.errors import PoisonMessage
 
 
 def _many(session, statement, rows):
@@ -107,27 +109,64 @@ def apply_activities(uow, envelopes):
     of statements per year the batch touches: the members' years are locked
     and their tallies read once, the caps followed in memory from one
     activity to the next, the ledger appended to and the totals moved once."""
-    session = uow.session
-    planned = []  # (envelope, year, held_on, rule set, candidates by member)
+    planned = []  # (envelope, year, occurred on, rule set, candidates by member)
     for envelope in envelopes:
         activity = envelope.payload
         held_on = dt.date.fromisoformat(activity["held_on"])
         rule_set = points.POINT_RULES.for_day(envelope.bureau_id, held_on)
+        planned.append((envelope, held_on.year, held_on, rule_set,
+                        points.candidates_for_activity(rule_set, activity)))
+    post_planned(uow, planned)
+
+
+def apply_member_event(uow, envelope):
+    """Post the points a member's own event (self_study_plan_filed,
+    self_study_logged) asks for, within the caps of its year."""
+    apply_member_events(uow, [envelope])
+
+
+def apply_member_events(uow, envelopes):
+    """``apply_member_event`` for a batch, at the cost of an activity batch:
+    each event is one candidate posting or none. The year is the plan's
+    (self_study_plan_filed.year) or the entry's day's; the rule set the one
+    in force on the day it happened."""
+    planned = []
+    for envelope in envelopes:
+        try:
+            member_id, occurred_on, year = points.member_fact(envelope.type, envelope.payload)
+        except ValueError as exc:
+            raise PoisonMessage(str(exc)) from None
+        rule_set = points.POINT_RULES.for_day(envelope.bureau_id, occurred_on)
+        planned.append((envelope, year, occurred_on, rule_set,
+                        points.candidates_for_member_event(rule_set, envelope.type,
+                                                           {**envelope.payload,
+                                                            "member_id": member_id})))
+    post_planned(uow, planned)
+
+
+def post_planned(uow, planned):
+    """Post ``[(envelope, year, occurred on, rule set, candidates)]`` in the
+    order given, within the caps, and tell each event's postings in one
+    ``points_posted``: the members' years locked and their tallies read once
+    per year, the ledger appended to and the totals moved once."""
+    session = uow.session
+    grouped = []
+    for envelope, year, occurred_on, rule_set, candidates in planned:
         by_member = {}
-        for candidate in points.candidates_for_activity(rule_set, activity):
+        for candidate in candidates:
             by_member.setdefault(candidate.member_id, []).append(candidate)
         if by_member:
-            planned.append((envelope, held_on.year, held_on, rule_set, by_member))
+            grouped.append((envelope, year, occurred_on, rule_set, by_member))
     caps = {}  # year -> member -> what the caps see
-    for year in sorted({p[1] for p in planned}):
-        in_year = [p for p in planned if p[1] == year]
+    for year in sorted({p[1] for p in grouped}):
+        in_year = [p for p in grouped if p[1] == year]
         members = sorted({m for p in in_year for m in p[4]})
         lock_member_years(session, members, year)
         names = _capped_names(c for p in in_year for group in p[4].values() for c in group)
         caps[year] = totals.caps_by_member(read_tallies(session, members, year, names)) \
             if names else {}
     entries, by_year = [], {}
-    for envelope, year, held_on, rule_set, by_member in planned:
+    for envelope, year, occurred_on, rule_set, by_member in grouped:
         postings = []
         for member_id in sorted(by_member):
             member_caps = caps[year].setdefault(member_id, points.YearTotals.empty())
@@ -140,7 +179,7 @@ def apply_activities(uow, envelopes):
         entries.extend(
             {"id": entry_id(), "member_id": p.member_id, "bureau_id": envelope.bureau_id,
              "year": year, "rule": p.rule, "category": p.category, "points": p.points,
-             "source_event": envelope.id, "occurred_on": held_on, "reason": None,
+             "source_event": envelope.id, "occurred_on": occurred_on, "reason": None,
              "posted_by": None, "rule_set_version": rule_set.version}
             for p in postings)
         by_year.setdefault(year, []).extend(postings)

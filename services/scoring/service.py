@@ -49,6 +49,16 @@ class ScoringService(BaseService):
         return consume_batch(self.db, bodies, "activity_recorded", handlers.apply_activity,
                              handlers.apply_activities)
 
+    @batch_consumer("study", "self_study_plan_filed")
+    def on_self_study_plan_filed(self, bodies):
+        return consume_batch(self.db, bodies, "self_study_plan_filed",
+                             handlers.apply_member_event, handlers.apply_member_events)
+
+    @batch_consumer("study", "self_study_logged")
+    def on_self_study_logged(self, bodies):
+        return consume_batch(self.db, bodies, "self_study_logged",
+                             handlers.apply_member_event, handlers.apply_member_events)
+
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):
         year = _year(year)

@@ -124,6 +124,87 @@ def test_viewers_and_members_cannot_record_in_bulk(client, role):
     assert stored(client, tree) == []
 
 
+# -- speakers from elsewhere in scope, guests (双重组织生活), theme sources ---------------
+
+RECORD_WITH_GUESTS = """mutation($i: [ActivityInput!]!) {
+    recordActivities(inputs: $i) { id themeSource speaker { id } guests { id }
+        minutes { topic } attendance { member { id } } } }"""
+
+
+def lecture(org, held_on, present, speaker=None, guests=None, **extra):
+    out = {**day(org, "党课 学党章", held_on, present), "kind": "PARTY_LECTURE", **extra}
+    if speaker:
+        out["speakerId"] = speaker
+    if guests is not None:
+        out["guestIds"] = guests
+    return out
+
+
+def test_a_lecture_with_a_speaker_and_guests_from_another_branch_scores_them(client):
+    tree = Tree(client, "-bulk-guests")
+    (a1, *_), (b1, b2) = tree.a, tree.b
+    bureau_secretary = token(tree.bureau1, ("secretary",))
+    recent = clock.today() - dt.timedelta(days=30)  # within the backdating limit
+    inputs = [lecture(tree.branch_a, recent.isoformat(), [a1], speaker=b1, guests=[b2],
+                      themeSource="MEMBER"),
+              lecture(tree.branch_a, (recent + dt.timedelta(days=1)).isoformat(), [a1])]
+    first, second = client.run(RECORD_WITH_GUESTS, {"i": inputs},
+                               token=bureau_secretary)["recordActivities"]
+    assert (first["speaker"], first["guests"], first["themeSource"], first["minutes"]) == \
+        ({"id": b1}, [{"id": b2}], "MEMBER", None)
+    assert first["attendance"] == [{"member": {"id": a1}}]
+    assert (second["speaker"], second["guests"], second["themeSource"]) == (None, [], "SUPERIOR")
+    read = client.run("""query($o: ID!) { activities(orgId: $o, from: "2000-01-01",
+        to: "2030-12-31") { id themeSource speaker { id } guests { id } } }""",
+                      {"o": tree.branch_a})["activities"]
+    assert {a["id"]: (a["themeSource"], a["speaker"], a["guests"]) for a in read} == {
+        first["id"]: ("MEMBER", {"id": b1}, [{"id": b2}]),
+        second["id"]: ("SUPERIOR", None, [])}
+
+    def scored():
+        assert [e["rule"] for e in points(client, b2, recent.year)["entries"]] == [
+            "attend-lecture-or-study"]
+        assert [e["rule"] for e in points(client, b1, recent.year)["entries"]] == [
+            "give-lecture"]
+        assert len(points(client, a1, recent.year)["entries"]) == 2
+    eventually(scored, what="the guest's and the speaker's points")
+
+
+def test_bad_guests_are_bad_input_naming_no_one_and_nothing_is_written(client):
+    tree = Tree(client, "-bulk-bad-guests")
+    (a1, a2, *_), (b1, b2), (c1,) = tree.a, tree.b, tree.c
+    recent = (clock.today() - dt.timedelta(days=30)).isoformat()
+    bureau_secretary = token(tree.bureau1, ("secretary",))
+    branch_secretary = token(tree.branch_a, ("secretary",))
+    cases = [  # (token, guests, the bad one's index, the words)
+        (bureau_secretary, [b1, c1], 1, "within your scope"),        # another bureau's
+        (bureau_secretary, ["no-such-member"], 0, "within your scope"),
+        (branch_secretary, [b2], 0, "within your scope"),            # outside the branch
+        (None, [c1], 0, "same bureau"),                               # the admin sees it
+        (None, [b1, b1], 1, "listed twice"),
+        (None, [b1, a1], 1, "also in the attendance"),
+        (None, [a2], 0, "belonged to 第一支部"),
+    ]
+    for bearer, guests, index, words in cases:
+        inputs = [lecture(tree.branch_a, recent, [a1]),
+                  lecture(tree.branch_a, recent, [a1], guests=guests)]
+        error = refused(client, inputs, "BAD_INPUT", bearer)
+        assert error["extensions"]["field"] == f"inputs[1].guestIds[{index}]", error
+        assert words in error["message"], error
+        assert c1 not in error["message"] and "no-such-member" not in error["message"]
+    # one recordActivity alike
+    with pytest.raises(GraphQLFailed) as err:
+        client.run("mutation($i: ActivityInput!) { recordActivity(input: $i) { id } }",
+                   {"i": lecture(tree.branch_a, recent, [a1], guests=[c1])},
+                   token=bureau_secretary)
+    assert err.value.codes == ["BAD_INPUT"] and c1 not in err.value.errors[0]["message"]
+    assert err.value.errors[0]["extensions"]["field"] == "guestIds[0]"
+    # a speaker outside the caller's scope is FORBIDDEN, as an attendee would be
+    refused(client, [lecture(tree.branch_a, recent, [a1], speaker=b1)], "FORBIDDEN",
+            branch_secretary)
+    assert stored(client, tree) == []
+
+
 # -- importActivities ------------------------------------------------------------------
 
 def xlsx_file(rows):

@@ -91,6 +91,59 @@ def test_describe_for_activities_answers_each_request(tree, rpc):
     assert len(got[5]["member_ids"]) == 6
 
 
+def test_describe_for_activities_says_where_extra_members_belonged_on_the_day(tree, rpc):
+    second, first = tree["branches"]  # 第二支部, 第一支部
+    moved, stays = tree["members"]["丙0"]["id"], tree["members"]["甲1"]["id"]
+    requests = [{"org_id": second["id"], "day": day, "extra_member_ids": [moved, stays, "nope"]}
+                for day in ("2015-12-31", "2017-06-30", "2017-07-01")]
+    got = rpc.organization.describe_for_activities(requests + [
+        {"org_id": second["id"], "day": "2017-06-30"}])
+    path = {b["id"]: b["path"] for b in tree["branches"]}
+
+    def where(branch):
+        return {"branch_id": branch["id"], "branch_path": path[branch["id"]],
+                "bureau_id": tree["bureau"]["id"]}
+    # before anyone joined; before the transfer; from its day on
+    assert got[0]["extra_members"] == {moved: None, stays: None, "nope": None}
+    assert got[1]["extra_members"] == {moved: where(second), stays: where(first), "nope": None}
+    assert got[2]["extra_members"] == {moved: where(first), stays: where(first), "nope": None}
+    assert "extra_members" not in got[3]
+    assert got[1]["member_ids"] == got[3]["member_ids"]  # the holder's members as before
+    bad = rpc.organization.describe_for_activities([{"org_id": second["id"], "day": "2017-06-30",
+                                                     "extra_member_ids": "not a list"}])
+    assert bad[0]["error"]["code"] == "BAD_INPUT"
+
+
+def test_extra_members_of_many_requests_cost_one_query_per_chunk(databases):
+    db = Database("organization", metadata, MIGRATIONS, relay=False) \
+        .open(databases.urls["organization"])
+    with db.engine.begin() as conn:
+        conn.execute(organizations.insert(), [
+            dict(id="c", name="市", kind="CITY", parent_id=None, bureau_id="c",
+                 path=path_of(["c"])),
+            dict(id="br", name="支部", kind="BRANCH", parent_id="c", bureau_id="c",
+                 path=path_of(["c", "br"]))])
+        conn.execute(members.insert(), [dict(id=f"m{i}", name=f"m{i}", roles=["member"],
+                                             bureau_id="c") for i in range(300)])
+        conn.execute(memberships.insert(), [dict(member_id=f"m{i}", branch_id="br")
+                                            for i in range(300)])
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    counts = {}
+    for n in (1, 30, 300):
+        statements.clear()
+        requests = [{"org_id": "br", "day": f"2017-06-{1 + i % 28:02d}",
+                     "extra_member_ids": [f"m{i}", f"m{(i + 7) % 300}"]} for i in range(n)]
+        with db.connect() as conn:
+            answers = views.describe_for_activities(conn, requests)
+        assert all(len(a["extra_members"]) == 2 for a in answers)
+        assert all(w is not None for a in answers for w in a["extra_members"].values())
+        counts[n] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert counts[1] == counts[30] == counts[300], counts
+    db.engine.dispose()
+
+
 def test_directory_names_the_subtree(tree, rpc):
     got = rpc.organization.directory(tree["branches"][1]["id"])  # 第一支部
     assert got["org"]["name"] == "第一支部"

@@ -14,9 +14,9 @@ from services.scoring.service import ScoringService
 from services.supervision import handlers as supervision
 from services.supervision.models import members, metadata as supervision_metadata, orgs
 from services.supervision.service import SupervisionService
+from shared import topology
 from shared.events import CATALOGUE, Envelope
 from shared.db import Database
-from shared import topology
 from shared.outbox import OutboxRelay
 from tests.integration.conftest import publish, queue_depth, wait_for
 from tests.integration.test_messaging import SCORING_QUEUE, activity_event, ledger
@@ -84,9 +84,9 @@ def test_dead_letters_say_why_and_replay_to_the_queue_they_came_from(
     with dlq.connect(vhost.uri) as conn:
         listed = dict(dlq.list_queues(conn))
     assert listed[f"dlq.{SCORING_QUEUE}"] == 2 and listed[f"dlq.{ORG_QUEUE}"] == 1
-    # one per consumer of every service, declared by any service's start
-    assert len(listed) == len(topology.consumers())
-    assert sum(listed.values()) == 2 + 1 + 2  # supervision's too
+    # every consumer's, waiting or not (supervision's too)
+    assert set(listed) == {c.dead_letter_queue for c in topology.consumers()}
+    assert sum(listed.values()) == 2 + 1 + 2
 
     # show: what each is and why it was set aside; showing takes nothing away
     letters = {letter.event_type: letter for letter in letters_in(vhost.uri, SCORING_QUEUE)}

@@ -62,15 +62,26 @@ def recorded(monkeypatch):
 class Register:
     """describe_for_activities and directory, counting the calls."""
 
-    def __init__(self, members=("m1", "m2")):
+    def __init__(self, members=("m1", "m2"), elsewhere=None):
         self.members = list(members)
+        # members of other branches on the day: {id: bureau id}
+        self.elsewhere = elsewhere or {"g1": "b", "g2": "b", "s1": "b", "x1": "other"}
         self.describe_calls = []
+
+    def _answer(self, request):
+        if request["org_id"] != "br":
+            return {"error": {"code": "NOT_FOUND", "message": f"no {request['org_id']}"}}
+        answer = {"org": BRANCH, "member_ids": self.members}
+        if "extra_member_ids" in request:
+            answer["extra_members"] = {
+                m: {"branch_id": "br2", "branch_path": ["c", "b", "k", "br2"],
+                    "bureau_id": self.elsewhere[m]} if m in self.elsewhere else None
+                for m in request["extra_member_ids"]}
+        return answer
 
     def describe(self, requests):
         self.describe_calls.append(requests)
-        return [{"org": BRANCH, "member_ids": self.members} if r["org_id"] == "br"
-                else {"error": {"code": "NOT_FOUND", "message": f"no {r['org_id']}"}}
-                for r in requests]
+        return [self._answer(r) for r in requests]
 
     def directory(self, org_id):
         return {"org": BRANCH, "orgs": [BRANCH],
@@ -94,7 +105,7 @@ def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
     assert uow.answered == recorded and recorded[1] == {
         "id": ids[1], "org_id": "br", "kind": "ACTIVITY_DAY", "theme": "第1次",
         "held_on": "2017-06-03", "bureau_id": "b", "speaker_id": None, "recorded_by": "sec",
-        "org_path": ("c", "b", "k", "br"),
+        "guest_ids": [], "theme_source": "SUPERIOR", "org_path": ("c", "b", "k", "br"),
         "attendance": [{"member_id": "m1", "status": "PRESENT", "reason": None},
                        {"member_id": "m2", "status": "ABSENT", "reason": None}]}
     assert len(uow.rows["activities"]) == 500 and len(uow.rows["attendance"]) == 1000
@@ -104,8 +115,64 @@ def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
     assert uow.events[0][2] == {
         "activity_id": ids[0], "org_id": "br", "org_path": ["c", "b", "k", "br"],
         "kind": "ACTIVITY_DAY", "theme": "第0次", "held_on": "2017-06-03", "speaker_id": None,
+        "guest_ids": [], "theme_source": "SUPERIOR",
         "attendance": [{"member_id": "m1", "status": "PRESENT"},
                        {"member_id": "m2", "status": "ABSENT"}]}
+    assert "activity_guests" not in uow.rows
+
+
+def test_speakers_and_guests_of_a_batch_cost_the_same_one_lookup():
+    db, register = FakeDb(), Register()
+    inputs = [data(f"第{i}次", kind="PARTY_LECTURE", speaker_id="s1", guest_ids=["g1", "g2"],
+                   theme_source="MEMBER") for i in range(300)]
+    recorded = handlers.record_activities(db, inputs, "sec", register.describe)
+    [call] = register.describe_calls
+    assert call[0] == {"org_id": "br", "day": "2017-06-03",
+                       "extra_member_ids": ["s1", "g1", "g2"]}
+    [uow] = db.committed
+    assert len(uow.rows["activity_guests"]) == 600
+    assert uow.rows["activity_guests"][:2] == [
+        {"activity_id": recorded[0]["id"], "member_id": "g1", "position": 0},
+        {"activity_id": recorded[0]["id"], "member_id": "g2", "position": 1}]
+    assert {r["theme_source"] for r in uow.rows["activities"]} == {"MEMBER"}
+    event = uow.events[0][2]
+    assert (event["speaker_id"], event["guest_ids"], event["theme_source"]) == \
+        ("s1", ["g1", "g2"], "MEMBER")
+    # guests are no attendance lines
+    assert [a["member_id"] for a in event["attendance"]] == ["m1", "m2"]
+    assert recorded[0]["guest_ids"] == ["g1", "g2"] and recorded[0]["theme_source"] == "MEMBER"
+
+
+@pytest.mark.parametrize("overrides, message, field", [
+    ({"guest_ids": ["g1", "m3"]}, "this guest belonged to 第一支部", "guestIds[1]"),
+    ({"guest_ids": ["nobody"]}, "this guest was not a party member on 2017-06-03",
+     "guestIds[0]"),
+    ({"guest_ids": ["x1"]}, "a guest comes from the same bureau", "guestIds[0]"),
+    ({"guest_ids": ["g1", "g1"]}, "this guest is listed twice", "guestIds[1]"),
+    ({"guest_ids": ["m2"]}, "this guest is also in the attendance", "guestIds[0]"),
+    ({"speaker_id": "nobody"}, "the speaker nobody was not a party member", "speakerId"),
+    ({"theme_source": "BOSS"}, "'BOSS' is not a theme source", "themeSource"),
+])
+def test_a_bad_guest_speaker_or_theme_source_is_named_and_nothing_is_written(
+        overrides, message, field):
+    db, register = FakeDb(), Register(members=("m1", "m2", "m3"))
+    with pytest.raises(BadInput) as err:
+        handlers.record_activities(db, [data(), data(**overrides)], "sec", register.describe)
+    assert err.value.message.startswith(f"inputs[1]: {message}"), err.value.message
+    assert err.value.field == f"inputs[1].{field}"
+    assert db.committed == []
+    with pytest.raises(BadInput) as err:
+        handlers.record_activity(db, data(**overrides), "sec", register.describe)
+    assert err.value.field == field and db.committed == []
+
+
+def test_a_speaker_from_another_branch_is_accepted():
+    db, register = FakeDb(), Register()
+    recorded = handlers.record_activity(db, data(kind="PARTY_LECTURE", speaker_id="s1"), "sec",
+                                        register.describe)
+    assert recorded["speaker_id"] == "s1" and recorded["guest_ids"] == []
+    assert register.describe_calls == [[{"org_id": "br", "day": "2017-06-03",
+                                         "extra_member_ids": ["s1"]}]]
 
 
 @pytest.mark.parametrize("bad, message, field", [

@@ -8,8 +8,8 @@ from services.activity.domain import (MAX_REASON, MAX_THEME, ActivityDraft, Atte
 from shared.errors import BadInput
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, ACTIVITY_KINDS, BRANCH, BUREAU,
                                CENTRAL_GROUP_STUDY, CITY, COMMITTEE, DEMOCRATIC_LIFE_MEETING,
-                               EXCUSED, GENERAL_MEETING, GROUP, GROUP_MEETING, PARTY_LECTURE,
-                               PRESENT, WINTER_TRAINING)
+                               EXCUSED, GENERAL_MEETING, GROUP, GROUP_MEETING, ORG_LIFE_MEETING,
+                               PARTY_LECTURE, PRESENT, WINTER_TRAINING)
 
 TODAY = dt.date(2017, 6, 30)
 
@@ -205,12 +205,70 @@ def test_attendee_not_a_member_is_named():
     assert "2017-06-03" in err.value.message
 
 
-def test_speaker_not_a_member_is_named():
+def test_speaker_who_was_no_member_that_day_is_named():
     with pytest.raises(BadInput) as err:
         validate_against_org(draft(kind=PARTY_LECTURE, speaker="s9"), org(BRANCH),
-                             {"m1", "m2"})
-    assert err.value.field == "attendance"
-    assert "s9" in err.value.message
+                             {"m1", "m2"}, {"s9": None})
+    assert err.value.field == "speakerId"
+    assert "s9" in err.value.message and "2017-06-03" in err.value.message
+
+
+def elsewhere(bureau_id="b"):
+    return {"branch_id": "o2", "branch_path": ["c", "o2"], "bureau_id": bureau_id}
+
+
+def test_speaker_from_another_branch_or_bureau_is_accepted():
+    # the gateway decides whether the caller may name them
+    for bureau_id in ("b", "other"):
+        assert validate_against_org(draft(kind=PARTY_LECTURE, speaker="s9"), org(BRANCH),
+                                    {"m1", "m2"}, {"s9": elsewhere(bureau_id)}) is None
+
+
+def guests(*ids, **overrides):
+    return ActivityDraft("o1", ORG_LIFE_MEETING, "t", dt.date(2017, 6, 3),
+                         (AttendanceLine("m1", PRESENT, None),), guest_ids=ids, **overrides)
+
+
+def test_guests_from_other_branches_of_the_bureau_are_accepted():
+    assert validate_against_org(guests("g1", "g2"), org(BRANCH), {"m1", "m2"},
+                                {"g1": elsewhere(), "g2": elsewhere()}) is None
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"g1": elsewhere(), "m2": elsewhere()}, "belonged to 第一支部"),
+    ({"g1": elsewhere(), "g2": None}, "not a party member on 2017-06-03"),
+    ({"g1": elsewhere(), "g2": elsewhere("other")}, "same bureau as 第一支部"),
+])
+def test_a_bad_guest_is_named_by_its_place_and_not_by_its_id(extra, message):
+    second = [m for m in extra if m != "g1"][0]
+    with pytest.raises(BadInput) as err:
+        validate_against_org(guests("g1", second), org(BRANCH), {"m1", "m2"}, extra)
+    assert err.value.field == "guestIds[1]"
+    assert message in err.value.message and second not in err.value.message
+
+
+def test_guests_are_checked_on_the_input_alone():
+    assert validate_input(data(guest_ids=["g1", "g2"]), TODAY).guest_ids == ("g1", "g2")
+    assert validate_input(data(guest_ids=None), TODAY).guest_ids == ()
+    assert bad(data(guest_ids="g1")).field == "guestIds"
+    assert bad(data(guest_ids=[f"g{i}" for i in range(101)])).field == "guestIds"
+    assert validate_input(data(guest_ids=[f"g{i}" for i in range(100)]), TODAY).guest_ids
+    for raw, index in ((["g1", 7], 1), (["g1", ""], 1), (["g1", "g1"], 1)):
+        err = bad(data(guest_ids=raw))
+        assert err.field == f"guestIds[{index}]" and "g1" not in err.message
+
+
+def test_an_attendee_listed_as_a_guest_too_is_refused():
+    attendee = data()["attendance"][0]["member_id"]
+    err = bad(data(guest_ids=["g1", attendee]))
+    assert err.field == "guestIds[1]" and "attendance" in err.message
+
+
+def test_theme_source_defaults_to_the_superior():
+    assert validate_input(data(), TODAY).theme_source == "SUPERIOR"
+    assert validate_input(data(theme_source=None), TODAY).theme_source == "SUPERIOR"
+    assert validate_input(data(theme_source="MEMBER"), TODAY).theme_source == "MEMBER"
+    assert bad(data(theme_source="member")).field == "themeSource"
 
 
 def test_speaker_who_is_a_member_is_accepted():

@@ -17,10 +17,6 @@ FOLDER = Path(__file__).parents[2] / "contract"
 SERVED_SECTIONS = ("organisation", "bulk", "study")
 # Types a served section uses but another section defines.
 BORROWED = {"organisation": ("Minutes",)}  # ThemeSource comes with "study"
-# TEMPORARY, for the lead to remove when i7-activity is merged: the
-# "organisation" section's extensions of ActivityInput and Activity (and the
-# types only they use) are built on the activity branch.
-AWAITING_ACTIVITY_MERGE = ("ActivityInput", "Activity", "Minutes")
 SECTION = re.compile(r"^# -{8,} (.+)$", re.M)
 
 
@@ -42,9 +38,6 @@ def contract():
         for borrowed in BORROWED.get(name, ()):
             definitions += [d for d in everything.definitions
                             if isinstance(d, TypeDefinitionNode) and d.name.value == borrowed]
-    definitions = [d for d in definitions
-                   if getattr(getattr(d, "name", None), "value", None)
-                   not in AWAITING_ACTIVITY_MERGE]
     core = build_schema((FOLDER / "core.graphql").read_text())
     return extend_schema(core, DocumentNode(definitions=tuple(definitions)))
 

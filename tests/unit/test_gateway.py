@@ -181,6 +181,89 @@ def test_roles_are_those_of_the_day_the_member_is_seen_as_of():
     assert roles_on({"roles": ["member"]}, "2017-01-01") == ["member"]
 
 
+class WithGuests(FakeServices):
+    """Each branch's activity has the next branch's first two members as guests."""
+
+    def list_activities(self, org_id, date_from, to):
+        out = super().list_activities(org_id, date_from, to)
+        for i, activity in enumerate(out):
+            other = out[(i + 1) % len(out)]["org_id"]
+            activity.update(guest_ids=[f"{other}-m0", f"{other}-m1"], theme_source="MEMBER")
+        return out
+
+
+def test_activity_guests_are_fetched_with_the_attendees_in_one_call():
+    services = WithGuests(2, 5, 6)
+    status, body = run(services, """query { activities(orgId: "city", from: "2017-01-01",
+        to: "2017-12-31") { themeSource minutes { topic } speaker { name }
+        guests { name branch { name } } attendance { member { name } } } }""")
+    assert "errors" not in body, body
+    first = body["data"]["activities"][0]
+    assert first["themeSource"] == "MEMBER" and first["minutes"] is None
+    assert [g["name"] for g in first["guests"]] == ["bureau0-branch1-m0", "bureau0-branch1-m1"]
+    assert services.calls == Counter({
+        "organization.get_organizations": 2,  # the city; the guests' branches
+        "organization.get_members": 1, "activity.list_activities": 1})
+
+
+RECORD_MANY = """mutation($i: [ActivityInput!]!) { recordActivities(inputs: $i) { id } }"""
+
+
+def lecture_input(branch, speaker, guests):
+    return {"orgId": branch, "kind": "PARTY_LECTURE", "theme": "党课", "heldOn": "2017-06-03",
+            "attendance": [{"memberId": f"{branch}-m0", "status": "PRESENT"}],
+            "speakerId": speaker, "guestIds": guests}
+
+
+def test_speakers_and_guests_of_a_batch_are_judged_in_one_lookup():
+    services = FakeServices(2, 5, 3)
+    services.record_activities = lambda datas, *a, **k: [
+        {"id": f"new{i}", "org_path": services.orgs[d["org_id"]]["path"], **d}
+        for i, d in enumerate(datas)]
+    inputs = [lecture_input(f"bureau0-branch{i}", f"bureau0-branch{(i + 1) % 5}-m1",
+                            [f"bureau0-branch{(i + 2) % 5}-m2", f"bureau0-branch{(i + 3) % 5}-m2"])
+              for i in range(5)]
+    _, body = run(services, RECORD_MANY, {"i": inputs}, scope="bureau0", roles=("secretary",))
+    assert "errors" not in body, body
+    assert services.calls == Counter({
+        "organization.get_organizations": 1, "organization.get_members": 1,
+        "activity.record_activities": 1})
+
+
+@pytest.mark.parametrize("guest", ["bureau1-branch0-m0", "no-such-member"])
+def test_a_guest_outside_the_scope_is_bad_input_naming_no_one(guest):
+    services = FakeServices(2, 2, 2)
+    inputs = [lecture_input("bureau0-branch0", None, []),
+              lecture_input("bureau0-branch0", None, ["bureau0-branch1-m0", guest])]
+    _, body = run(services, RECORD_MANY, {"i": inputs}, scope="bureau0", roles=("secretary",))
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_INPUT", "field": "inputs[1].guestIds[1]"}
+    assert guest not in error["message"]
+    assert services.calls["activity.record_activities"] == 0
+
+
+def test_a_speaker_outside_the_scope_is_forbidden():
+    services = FakeServices(2, 2, 2)
+    inputs = [lecture_input("bureau0-branch0", "bureau1-branch0-m0", [])]
+    _, body = run(services, RECORD_MANY, {"i": inputs}, scope="bureau0", roles=("secretary",))
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert services.calls["activity.record_activities"] == 0
+
+
+def test_an_admin_sends_guests_and_the_theme_source_default_to_the_service():
+    services = FakeServices(1, 2, 2)
+    sent = []
+    services.record_activities = lambda datas, *a, **k: sent.extend(datas) or [
+        {"id": "x", **d} for d in datas]
+    inputs = [lecture_input("bureau0-branch0", None, ["bureau0-branch1-m0"])]
+    _, body = run(services, RECORD_MANY, {"i": inputs})
+    assert "errors" not in body, body
+    assert sent[0]["guest_ids"] == ["bureau0-branch1-m0"]
+    assert sent[0]["theme_source"] == "SUPERIOR" and sent[0]["speaker_id"] is None
+    # an admin's guests are judged by the service alone: no look-up
+    assert services.calls["organization.get_members"] == 0
+
+
 def test_supervision_items_fetch_their_orgs_once():
     services = FakeServices(2, 5, 1)
     _, body = run(services, """query { supervisionItems(orgId: "city") { org { name

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from services.scoring.domain.points import (POINT_RULES, Candidate, Posting, YearTotals,
-                                            candidates_for_activity, parse_rule_set, post,
-                                            room)
+                                            candidates_for_activity,
+                                            candidates_for_member_event, member_fact,
+                                            parse_rule_set, post, room)
 from shared.rules import Version
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, CENTRAL_GROUP_STUDY, COMMITTEE_MEETING,
                                DEMOCRATIC_LIFE_MEETING, EXCUSED, GENERAL_MEETING,
@@ -414,3 +415,107 @@ def test_malformed_rules_are_value_errors_not_crashes(rules, fragment):
     with pytest.raises(ValueError) as err:
         custom(rules)
     assert fragment in str(err.value)
+
+
+# -- guests (双重组织生活) ----------------------------------------------------------------
+
+def test_guests_score_like_present_attendees_after_the_attendance(shipped):
+    lecture = {**activity(PARTY_LECTURE, ("m1", PRESENT), ("m2", ABSENT), speaker_id="g2"),
+               "guest_ids": ["g1", "g2"]}
+    assert keys(candidates_for_activity(shipped, lecture)) == [
+        ("m1", "attend-lecture-or-study"), ("m2", "absent-without-leave"),
+        ("g1", "attend-lecture-or-study"), ("g2", "attend-lecture-or-study"),
+        ("g2", "give-lecture")]
+
+
+def test_a_guest_at_an_org_life_meeting_takes_no_attendance_rule_of_the_shipped_set(shipped):
+    # the shipped set gives no points for attending an ORG_LIFE_MEETING; a
+    # guest is never deducted (a guest is always present)
+    meeting = {**activity(ORG_LIFE_MEETING, ("m1", ABSENT)), "guest_ids": ["g1"]}
+    assert keys(candidates_for_activity(shipped, meeting)) == [("m1", "absent-without-leave")]
+
+
+def test_an_event_recorded_before_guests_has_none(shipped):
+    assert keys(candidates_for_activity(shipped, activity(ACTIVITY_DAY, ("m1", PRESENT)))) \
+        == [("m1", "attend-activity-day")]
+
+
+# -- a member's own events, and when.if ---------------------------------------------------
+
+def plan_filed(on_time=True, refiled=False, year=2017, filed_on="2017-03-20"):
+    return {"member_id": "m1", "branch_id": "br1", "year": year, "filed_on": filed_on,
+            "on_time": on_time, "refiled": refiled}
+
+
+def logged(evidence=True, on="2017-05-02"):
+    return {"entry_id": "e1", "member_id": "m1", "on": on, "kind": "READING", "minutes": 60,
+            "evidence": evidence}
+
+
+def test_shipped_self_study_rules_require_their_flags(shipped):
+    assert shipped.rule("self-study-plan-on-time").flag == "on_time"
+    assert shipped.rule("self-study-log-entry").flag == "evidence"
+
+
+@pytest.mark.parametrize("payload, expected", [
+    (plan_filed(), [("m1", "self-study-plan-on-time")]),
+    (plan_filed(on_time=False), []),
+    (plan_filed(refiled=True), []),
+    (plan_filed(on_time="yes"), []),  # only a true flag is true
+])
+def test_a_self_study_plan_posts_when_filed_on_time_and_first(shipped, payload, expected):
+    assert keys(candidates_for_member_event(shipped, "self_study_plan_filed", payload)) == \
+        expected
+
+
+@pytest.mark.parametrize("evidence, expected", [
+    (True, [("m1", "self-study-log-entry")]), (False, []), (None, [])])
+def test_a_log_entry_posts_with_evidence_only(shipped, evidence, expected):
+    payload = logged(evidence)
+    assert keys(candidates_for_member_event(shipped, "self_study_logged", payload)) == expected
+
+
+def test_a_rule_without_if_posts_on_every_event_of_its_kind():
+    rule_set = custom([rule("log", "study", 1, event="self_study_logged")])
+    assert keys(candidates_for_member_event(rule_set, "self_study_logged", logged(False))) == [
+        ("m1", "log")]
+    assert candidates_for_member_event(rule_set, "self_study_plan_filed", plan_filed()) == []
+
+
+@pytest.mark.parametrize("flag, event", [
+    ("evidence", "self_study_plan_filed"),   # another event's flag
+    ("on-time", "self_study_plan_filed"),    # a misspelling
+    (["on_time"], "self_study_plan_filed"),  # not a name
+    (True, "self_study_logged"),
+    ("on_time", "activity_recorded"),        # an event with no flags
+])
+def test_when_if_must_name_a_flag_of_the_event(flag, event):
+    with pytest.raises(ValueError, match="when.if"):
+        custom([rule("r", "study", 1, event=event, **{"if": flag})])
+
+
+def test_member_fact_gives_member_day_and_year_of_the_cap():
+    assert member_fact("self_study_plan_filed", plan_filed(year=2018, filed_on="2017-12-20")) \
+        == ("m1", dt.date(2017, 12, 20), 2018)
+    assert member_fact("self_study_logged", logged(on="2018-01-02")) == \
+        ("m1", dt.date(2018, 1, 2), 2018)
+    for bad in ({**logged(), "on": "yesterday"}, {**plan_filed(), "year": None},
+                {**logged(), "member_id": ""}):
+        event = "self_study_logged" if "entry_id" in bad else "self_study_plan_filed"
+        with pytest.raises(ValueError):
+            member_fact(event, bad)
+
+
+def test_log_entries_post_half_points_up_to_the_cap_then_clip(shipped):
+    totals = YearTotals.empty()
+    got = post_n(shipped, totals, "self-study-log-entry", 26)
+    assert [p.points for p in got[:24]] == [Decimal("0.5")] * 24
+    assert got[24:] == [None, None]
+    assert totals.by_rule["self-study-log-entry"] == Decimal(12)
+
+
+def test_the_study_category_cap_limits_self_study_too(shipped):
+    totals = YearTotals({}, {"study": Decimal("39.75")})
+    [p] = post_n(shipped, totals, "self-study-log-entry", 1)
+    assert p.points == Decimal("0.25")
+    assert post_n(shipped, totals, "self-study-plan-on-time", 1) == [None]

@@ -2,8 +2,9 @@
 attendance (A3): every rule that decides whether a record may be stored.
 
 Pure: ``validate_input`` checks what can be judged from the input alone;
-``validate_against_org`` checks it against the organisation that held it and
-who belonged to it on the day."""
+``validate_against_org`` checks it against the organisation that held it,
+who belonged to it on the day, and where the speaker and the guests
+belonged that day."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -12,12 +13,13 @@ from shared.periods import parse_date
 from shared.vocabulary import (ACTIVITY_KINDS, ATTENDANCE_STATUSES, BRANCH, CENTRAL_GROUP_STUDY,
                                COMMITTEE, COMMITTEE_MEETING, DEMOCRATIC_LIFE_MEETING, EXCUSED,
                                GENERAL_MEETING, GROUP, GROUP_MEETING, ORG_LIFE_MEETING,
-                               PARTY_LECTURE, WINTER_TRAINING)
+                               PARTY_LECTURE, THEME_SOURCES, THEME_SUPERIOR, WINTER_TRAINING)
 
 MAX_THEME = 200
 MAX_REASON = 500
 # the gateway checks the same bound before it calls (gateway/hygiene.py)
 MAX_ATTENDANCE = 500
+MAX_GUESTS = 100
 
 # Which kind of organisation holds which kind of activity.
 COMMITTEE_KINDS = (CENTRAL_GROUP_STUDY, DEMOCRATIC_LIFE_MEETING, WINTER_TRAINING)
@@ -54,6 +56,19 @@ class ActivityDraft:
     held_on: dt.date
     attendance: tuple
     speaker_id: str | None = None
+    # Guests (双重组织生活): members from outside the holding organisation
+    # who took part, e.g. a bureau committee member at the organisational
+    # life meeting of a branch in their charge. Not attendance lines; they
+    # count as present wherever attendance counts.
+    guest_ids: tuple = ()
+    theme_source: str = THEME_SUPERIOR
+
+    @property
+    def extra_member_ids(self):
+        """The members named beside the attendance, whose membership on the
+        day the organisation service is asked about."""
+        return list(dict.fromkeys(([self.speaker_id] if self.speaker_id else [])
+                                  + list(self.guest_ids)))
 
 
 def validate_input(data, today):
@@ -110,22 +125,73 @@ def validate_input(data, today):
     speaker = data.get("speaker_id") or None
     if speaker is not None and not isinstance(speaker, str):
         raise BadInput("the speaker is a member id", "speakerId")
-    return ActivityDraft(org_id, kind, theme, held_on, tuple(lines), speaker)
+    theme_source = data.get("theme_source") or THEME_SUPERIOR
+    if theme_source not in THEME_SOURCES:
+        raise BadInput(f"{theme_source!r} is not a theme source; use one of "
+                       + ", ".join(THEME_SOURCES), "themeSource")
+    guests = _guest_ids(data.get("guest_ids"), seen)
+    return ActivityDraft(org_id, kind, theme, held_on, tuple(lines), speaker, guests,
+                         theme_source)
 
 
-def validate_against_org(draft, org, members_on_day):
+def _guest_ids(raw, attendees):
+    """The guests, checked against the input alone. The messages name no
+    member: the field says which guest, and a guest may be one the caller
+    may not see."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise BadInput("guests are a list of member ids (it may be empty)", "guestIds")
+    if len(raw) > MAX_GUESTS:
+        raise BadInput(f"{len(raw):,} guests; at most {MAX_GUESTS} in one activity",
+                       "guestIds")
+    seen = set()
+    for i, member_id in enumerate(raw):
+        field = f"guestIds[{i}]"
+        if not member_id or not isinstance(member_id, str):
+            raise BadInput("each guest is a member id", field)
+        if member_id in attendees:
+            raise BadInput("this guest is also in the attendance; a member of the holding "
+                           "organisation is listed in the attendance, anyone else as a guest, "
+                           "not both", field)
+        if member_id in seen:
+            raise BadInput("this guest is listed twice; list each guest once", field)
+        seen.add(member_id)
+    return tuple(raw)
+
+
+def validate_against_org(draft, org, members_on_day, extra_members=None):
     """``org`` is the holding organisation as the organisation service
     describes it; ``members_on_day`` the ids of members who belonged to it (or,
-    for a committee, to a branch under it) on the day the activity was held."""
+    for a committee, to a branch under it) on the day the activity was held;
+    ``extra_members`` where each of ``draft.extra_member_ids`` belonged that
+    day (``{"branch_id", "branch_path", "bureau_id"}``), or None for one
+    who was no party member that day (or is unknown)."""
     if org["kind"] not in allowed_org_kinds(draft.kind):
         allowed = " or ".join(k.lower() for k in allowed_org_kinds(draft.kind))
         raise BadInput(f"a {draft.kind} is held by a {allowed}; {org['name']} is a "
                        f"{org['kind'].lower()}", "orgId")
     strangers = [line.member_id for line in draft.attendance
                  if line.member_id not in members_on_day]
-    if draft.speaker_id and draft.speaker_id not in members_on_day:
-        strangers.append(draft.speaker_id)
     if strangers:
         raise BadInput(
             f"not members of {org['name']} on {draft.held_on}: {listing(strangers)}",
             "attendance")
+    extra_members = extra_members or {}
+    # the speaker may come from anywhere the caller sees (the gateway checks
+    # that), e.g. the bureau's party secretary lecturing at a branch
+    if draft.speaker_id and draft.speaker_id not in members_on_day \
+            and extra_members.get(draft.speaker_id) is None:
+        raise BadInput(f"the speaker {draft.speaker_id} was not a party member on "
+                       f"{draft.held_on}", "speakerId")
+    for i, guest in enumerate(draft.guest_ids):
+        field = f"guestIds[{i}]"
+        if guest in members_on_day:
+            raise BadInput(f"this guest belonged to {org['name']} on {draft.held_on}; list "
+                           "the organisation's own members in the attendance", field)
+        where = extra_members.get(guest)
+        if where is None:
+            raise BadInput(f"this guest was not a party member on {draft.held_on}", field)
+        if where["bureau_id"] != org["bureau_id"]:
+            raise BadInput(f"a guest comes from the same bureau as {org['name']}; this one "
+                           "belongs to another bureau", field)

@@ -3,13 +3,21 @@ of each posting the rule's and the category's yearly caps leave room for.
 
 Pure: no database, no broker. ``post`` is a function of (rule set, what the
 member already has this year, candidate postings)."""
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from shared.rules import RuleSets
-from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, EXCUSED
+from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, EXCUSED, PRESENT
 
 ROLES = ("speaker",)
+
+# The yes/no facts of an event that a rule's ``when.if`` may require, per
+# event (the payloads are in the common brief; shared/events.py lists them).
+FLAGS = {
+    "self_study_plan_filed": ("on_time",),  # filed by Mar 31 of the plan's year
+    "self_study_logged": ("evidence",),     # the entry comes with its evidence
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,7 @@ class PointRule:
     kinds: tuple = ()
     status: str | None = None
     role: str | None = None
+    flag: str | None = None  # when.if: the payload's flag must be true
 
 
 @dataclass(frozen=True)
@@ -107,12 +116,20 @@ def parse_rule_set(version):
         role = on.get("role")
         if role is not None and role not in ROLES:
             raise ValueError(f"rule {key}: role must be one of {ROLES}")
+        flag = on.get("if")
+        if flag is not None:
+            known = FLAGS.get(on["event"], ())
+            if not isinstance(flag, str) or flag not in known:
+                raise ValueError(
+                    f"rule {key}: when.if names a yes/no fact of {on['event']}: "
+                    + (", ".join(known) if known else f"{on['event']} has none")
+                    + f", not {flag!r}")
         cap = raw.get("cap")
         rules.append(PointRule(
             key=key, category=str(raw["category"]),
             points=_decimal(raw["points"], f"points of {key}"),
             cap=None if cap is None else _cap(cap, f"cap of {key}"),
-            event=on["event"], kinds=kinds, status=status, role=role))
+            event=on["event"], kinds=kinds, status=status, role=role, flag=flag))
     if not rules:
         raise ValueError("a point rule set needs at least one rule")
     return PointRuleSet(version.version, caps, tuple(rules))
@@ -123,9 +140,11 @@ POINT_RULES = RuleSets("points", parse_rule_set)
 
 def candidates_for_activity(rule_set, activity):
     """The postings an ``activity_recorded`` payload asks for, in attendance
-    order; the speaker's lecture posting comes last."""
+    order; then the guests', who took part (双重组织生活) and score as
+    present attendees; the speaker's lecture posting comes last."""
+    present = [{"member_id": m, "status": PRESENT} for m in activity.get("guest_ids") or ()]
     out = []
-    for attendee in activity["attendance"]:
+    for attendee in list(activity["attendance"]) + present:
         for rule in rule_set.rules:
             if (rule.event == "activity_recorded" and rule.role is None
                     and activity["kind"] in rule.kinds and attendee["status"] == rule.status):
@@ -137,6 +156,40 @@ def candidates_for_activity(rule_set, activity):
                     and activity["kind"] in rule.kinds):
                 out.append(Candidate(speaker, rule))
     return out
+
+
+# A member's own fact (自学备案, a self-study log entry): whose it is, the
+# day it happened and the year whose caps it counts against.
+MEMBER_EVENTS = {
+    "self_study_plan_filed": lambda p: (p["member_id"], dt.date.fromisoformat(p["filed_on"]),
+                                        int(p["year"])),
+    "self_study_logged": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
+                                    dt.date.fromisoformat(p["on"]).year),
+}
+
+
+def member_fact(event_type, payload):
+    """``(member id, occurred on, year)`` of a member's own event; ValueError
+    when the payload cannot say (the event is set aside)."""
+    try:
+        member_id, occurred_on, year = MEMBER_EVENTS[event_type](payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{event_type} without a usable member, day or year: {exc}") from None
+    if not isinstance(member_id, str) or not member_id:
+        raise ValueError(f"{event_type} names no member")
+    return member_id, occurred_on, year
+
+
+def candidates_for_member_event(rule_set, event_type, payload):
+    """The postings a member's own event asks for: each rule of the event
+    whose ``when.if`` flag (if any) the payload sets. A refiled plan asks for
+    nothing: it was scored, or not, when first filed (its filing day is kept)."""
+    if payload.get("refiled") is True:
+        return []
+    member_id = payload["member_id"]
+    return [Candidate(member_id, rule) for rule in rule_set.rules
+            if rule.event == event_type and rule.role is None and not rule.kinds
+            and rule.status is None and (rule.flag is None or payload.get(rule.flag) is True)]
 
 
 @dataclass
