@@ -34,7 +34,7 @@ def load(client, today=None):
         client.register_member("陈静", second["id"], ["secretary"]),
         client.register_member("赵磊", second["id"]),
     ]
-    client.register_member("孙志强", first["id"], ["bureau_secretary", "bureau_committee"])
+    leader = client.register_member("孙志强", first["id"], ["bureau_secretary", "bureau_committee"])
     day = today.replace(day=1)
     client.record_activity(first["id"], "ACTIVITY_DAY", "学习党章 对照检查", day.isoformat(), [
         {"memberId": members[0]["id"], "status": "PRESENT"},
@@ -43,6 +43,7 @@ def load(client, today=None):
         {"memberId": members[3]["id"], "status": "ABSENT"},
     ])
     study(client, first["id"], members[2]["id"], today)
+    lecture(client, leader["id"], second["id"], [members[4]["id"], members[5]["id"]], today)
     return (f"city {city['id']}, bureau {bureau['id']}, branches {first['id']} and "
             f"{second['id']}")
 
@@ -97,3 +98,18 @@ def study(client, branch_id, member_id, today):
         client.run(LOG_SELF_STUDY, {"i": {"memberId": member_id, "on": on.isoformat(),
                                           "kind": kind, "title": title, "minutes": minutes,
                                           "evidence": evidence}})
+
+
+CONTACT = """mutation($m: ID!, $b: ID!) { assignContactBranch(memberId: $m, branchId: $b) {
+    id } }"""
+
+
+def lecture(client, leader_id, branch_id, attendees, day):
+    """The bureau secretary contacts the second branch (联系点) from today and
+    gives it a party lecture today (S5-SEC, S5-COM: a contact counts from the
+    day it is assigned)."""
+    client.run(CONTACT, {"m": leader_id, "b": branch_id})
+    client.record_activity(branch_id, "PARTY_LECTURE", "书记讲党课：守初心 担使命",
+                           day.isoformat(),
+                           [{"memberId": m, "status": "PRESENT"} for m in attendees],
+                           speakerId=leader_id)

@@ -11,9 +11,12 @@
   study plan late, which does not count; the Jan 31 and Mar 31 deadlines
   have passed, so every unmet plan quota is MISSED and its branch has one
   supervision item, while the yearly quotas stay PENDING."""
+import datetime as dt
+
 import pytest
 
 from tests.e2e.conftest import _platform, admin, eventually
+from tools import demo
 from tools.client import GraphQLFailed
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-01-20", "2026-04-01", 2026
@@ -84,6 +87,27 @@ def city(platform):
     w["other_leader"] = client.register_member("钱委员", a, ["bureau_committee"])["id"]
     w["secretary"] = client.register_member("孙书记", a)["id"]
     return w
+
+
+def test_the_demo_bureau_shows_its_plans_self_study_and_lecture(platform, city):
+    client = city["client"]
+    demo.load(client, dt.date.fromisoformat(FIRST_DAY))
+    cities = client.run("""{ organizations { name children { children { id
+        children { id name } } } } }""")["organizations"]
+    committee = next(c for c in cities if c["name"] == "淄博市")["children"][0]["children"][0]
+    first = next(b for b in committee["children"] if b["name"] == "机关第一党支部")
+
+    def shown():
+        seen = results(client, committee["id"])
+        statuses = {rule: status for (rule, _), (_, status) in seen.items()
+                    if rule in ("S5-SEC", "S5-COM")}
+        assert statuses == {"S5-SEC": "MET", "S5-COM": "MET"}, seen
+        assert seen[("S1", first["id"])] == (1, "MET")
+        assert seen[("A2-PLAN", first["id"])] == (1, "MET")
+    eventually(shown, what="the demo's quotas")
+    plan = client.run("""query($o: ID!) { annualPlan(orgId: $o, year: 2026, kind: STUDY) {
+        items { month held } } }""", {"o": first["id"]})["annualPlan"]
+    assert [i["month"] for i in plan["items"] if i["held"]] == [1]
 
 
 def test_on_time_filings_lectures_and_guests_meet_their_quotas(city):
