@@ -13,8 +13,9 @@ on. The modules: bench_broker (kombu and bare RPC baselines), bench_http
 (bare gunicorn), bench_freshness, bench_pipeline (single and bulk writes end
 to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
 bench_supervision (timer work), bench_scoring (the scoring handler alone),
-bench_retention (the retention sweep's cost) and bench_roster (a 5,000-row
-roster import).
+bench_retention (the retention sweep's cost), bench_roster (a 5,000-row
+roster import) and bench_member_quotas (compliance and the S4 deadline close
+with a quota for every member, in supervision alone).
 """
 import argparse
 import datetime as dt
@@ -30,8 +31,9 @@ import warnings
 from pathlib import Path
 
 from shared.config import REPO_ROOT
-from tools import (bench_broker, bench_compliance, bench_freshness, bench_http, bench_pipeline,
-                   bench_retention, bench_roster, bench_supervision, bench_tree)
+from tools import (bench_broker, bench_compliance, bench_freshness, bench_http,
+                   bench_member_quotas, bench_pipeline, bench_retention, bench_roster,
+                   bench_supervision, bench_tree)
 from tools.bench_common import BenchPlatform, Report, Stats
 from tools.broker import VirtualHost
 
@@ -40,15 +42,17 @@ PROFILES = {
               "small_bureaus": 2, "single_n": 20, "bulk_n": 520, "grow_seconds": 60,
               "timer_interval": 1, "timer_window": 3, "tree_seconds": 1.5,
               "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000,
-              "roster_rows": 5000},
+              "roster_rows": 5000, "quota_members": 6000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
              "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
              "timer_interval": 10, "timer_window": 30, "tree_seconds": 5.0,
              "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000,
-             "roster_rows": 5000},
+             "roster_rows": 5000, "quota_members": 60000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
-           "scoring", "retention", "roster")
+           "scoring", "retention", "roster", "member-quotas")
+PLATFORM_FIGURES = {"freshness", "single", "bulk", "tree", "compliance", "supervision",
+                    "roster"}
 
 
 def measure_baselines(report, args, work):
@@ -103,6 +107,12 @@ def run_scoring(report, backend, repeats, activities):
 
 def run_backend(report, args, profile, backend, baselines, port):
     env = {"XF_AUTO_CLOSE_INTERVAL": str(profile["timer_interval"])}
+    if args.only & PLATFORM_FIGURES:
+        run_on_platform(report, args, profile, backend, baselines, port, env)
+    run_apart(report, args, profile, backend)
+
+
+def run_on_platform(report, args, profile, backend, baselines, port, env):
     with BenchPlatform(backend, port, extra_env=env) as bp:
         if "freshness" in args.only:
             report.run("freshness", backend, bench_freshness.run, bp, report, backend,
@@ -127,6 +137,13 @@ def run_backend(report, args, profile, backend, baselines, port):
         if "roster" in args.only:
             report.run("roster import", backend, bench_roster.run, bp, report, backend,
                        args.repeats, profile["roster_rows"])
+
+
+def run_apart(report, args, profile, backend):
+    """The figures measured on the service's own tables, without a platform."""
+    if "member-quotas" in args.only:
+        report.run("member quotas", backend, bench_member_quotas.run, report, backend,
+                   profile["quota_members"])
 
 
 def main(argv=None):

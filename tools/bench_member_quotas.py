@@ -84,32 +84,54 @@ def timed(fn, n=3):
     return statistics.median(samples), out
 
 
-def main(backend="sqlite", n_members=60000):
+def measure(backend="sqlite", n_members=60000, out=print):
+    """{"orgs", "members", "city", "bureau": (seconds, results), "close": (seconds,
+    judged)}, printing each figure as it comes."""
+    figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         dbs = Databases(backend, Path(tmp), prefix="xf_bench")
         url = dbs.create(["supervision"])["supervision"]
         try:
             db = Database("supervision", metadata, "services/supervision/migrations",
                           relay=False).open(url)
-            n_orgs, n_members = load(db, int(n_members))
-            print(f"{backend}: {n_orgs:,} organisations, {n_members:,} members", flush=True)
+            figures["orgs"], figures["members"] = load(db, int(n_members))
+            out(f"{backend}: {figures['orgs']:,} organisations, {figures['members']:,} members")
             for org_id, label in (("city", "city"), ("bu0", "bureau")):
                 with db.read() as session:
                     seconds, results = timed(lambda: views.compliance(session, org_id,
                                                                       YEAR_2018))
                 s4 = sum(1 for r, _ in results if r.rule == "S4")
-                print(f"  {label}-year compliance: {seconds:.2f} s median of 3, "
-                      f"{len(results):,} results ({s4:,} S4)", flush=True)
+                figures[label] = (seconds, len(results))
+                out(f"  {label}-year compliance: {seconds:.2f} s median of 3, "
+                    f"{len(results):,} results ({s4:,} S4)")
             started = time.perf_counter()
             with db.uow() as uow:
                 judged = handlers.close(uow, "/city/", YEAR_2018, "bench", automatic=True,
                                         created_by=dt.date(2018, 3, 31),
                                         only={(f"bu{b}", "S4") for b in range(BUREAUS)})
-            print(f"  S4 deadline close of the city: {time.perf_counter() - started:.2f} s, "
-                  f"{judged:,} quotas judged", flush=True)
+            figures["close"] = (time.perf_counter() - started, judged)
+            out(f"  S4 deadline close of the city: {figures['close'][0]:.2f} s, "
+                f"{judged:,} quotas judged")
             db.engine.dispose()
         finally:
             dbs.drop()
+    return figures
+
+
+def run(report, backend, n_members):
+    """The figures for tools/bench.py's table."""
+    f = measure(backend, n_members, out=lambda line: None)
+    for label in ("city", "bureau"):
+        seconds, results = f[label]
+        report.add(f"member quotas: {label}-year compliance in supervision alone, "
+                   f"{results:,} results (S4 for each of {f['members']:,} members)", backend,
+                   f"{seconds * 1000:,.0f} ms")
+    report.add(f"member quotas: the S4 deadline close of the city, once a year "
+               f"({f['close'][1]:,} judged)", backend, f"{f['close'][0]:.2f} s")
+
+
+def main(backend="sqlite", n_members=60000):
+    measure(backend, n_members, out=lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
