@@ -58,6 +58,20 @@ CATALOGUE = {
                    "items")),
         EventType("theme_proposed", "study", 1,
                   ("proposal_id", "org_id", "member_id", "theme", "proposed_on")),
+        # -- members' practice: talks, minutes and wishes (activity) --
+        # 谈心谈话; participant_ids: [initiator, other]
+        EventType("talk_recorded", "activity", 1,
+                  ("talk_id", "org_id", "org_path", "kind", "held_on", "participant_ids")),
+        # 议事规则: the minutes of an activity, recorded or recorded again (replaced)
+        EventType("minutes_recorded", "activity", 1,
+                  ("activity_id", "org_id", "topic", "speaker_ids", "decisions")),
+        # 微心愿 / 双代
+        EventType("wish_posted", "activity", 1, ("wish_id", "branch_id", "kind", "posted_on")),
+        EventType("wish_claimed", "activity", 1, ("wish_id", "branch_id", "member_id", "on")),
+        # member_id: the member who claimed it and earns "micro-wish fulfilled"
+        EventType("micro_wish_fulfilled", "activity", 1,
+                  ("wish_id", "branch_id", "member_id", "kind", "on")),
+        EventType("wish_cancelled", "activity", 1, ("wish_id", "branch_id", "on", "reason")),
     )
 }
 

@@ -1,13 +1,18 @@
 """The activity service: records meetings, activity days, lectures and the
-rest with their attendance, and tells the platform (activity_recorded).
-Entrypoints only: the commands are in ``handlers``, the reads in ``views``."""
+rest with their attendance, and tells the platform (activity_recorded); and
+the members' practice: talks, minutes and wishes (talk_recorded,
+minutes_recorded, wish_posted, wish_claimed, micro_wish_fulfilled,
+wish_cancelled). Entrypoints only: the commands are in ``handlers`` (and
+``<feature>_handlers``), the reads in ``views`` (and ``<feature>_views``)."""
 from pathlib import Path
 
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
-from services.activity import handlers, views
+from services.activity import (handlers, minutes_handlers, talks_handlers, talks_views, views,
+                               wishes_handlers, wishes_views)
+from services.activity.domain import wishes as wish_rules
 from services.activity.models import metadata
 from shared.backdating import RECORD_RULES
 from shared.db import Database
@@ -101,3 +106,76 @@ class ActivityService(BaseService):
             return []
         with self.db.connect() as conn:
             return views.list_activities(conn, path_of(org["path"]), start, end)
+
+    # -- talks (谈心谈话) ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_talk(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor], lambda req: talks_handlers.record_talk(
+            self.db, data, actor, self._describe, req, roles))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def list_talks(self, org_id, year):
+        """Talks filed under the organisation or below it, held in ``year``."""
+        if isinstance(year, bool) or not isinstance(year, int) or not 1921 <= year <= 9999:
+            raise BadInput(f"{year!r} is not a year", "year")
+        try:
+            org = self._ask("get_organization", org_id)
+        except (NotFound, BadInput):
+            return []
+        with self.db.connect() as conn:
+            return talks_views.list_talks(conn, path_of(org["path"]), year)
+
+    # -- minutes (议事规则) -------------------------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_minutes(self, activity_id, data, actor="unknown", request=None, roles=None):
+        def roles_of(member_ids, day):
+            return self._ask("roles_of_members", member_ids, day)
+
+        def names_of(member_ids):
+            return {m["id"]: m["name"] for m in self._ask("get_members", member_ids)}
+        return once(self.db, request, [activity_id, data, actor],
+                    lambda req: minutes_handlers.record_minutes(
+                        self.db, activity_id, data, actor, roles_of, names_of, req))
+
+    # -- wishes (微心愿 / 双代) --------------------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def post_wish(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor], lambda req: wishes_handlers.post_wish(
+            self.db, data, actor, lambda org_id: self._ask("get_organization", org_id), req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def claim_wish(self, wish_id, member_id, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [wish_id, member_id, actor],
+                    lambda req: wishes_handlers.claim_wish(
+                        self.db, wish_id, member_id, actor, self._describe, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def fulfil_wish(self, wish_id, on, note=None, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [wish_id, on, note, actor],
+                    lambda req: wishes_handlers.fulfil_wish(self.db, wish_id, on, note, actor,
+                                                            req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def cancel_wish(self, wish_id, reason, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [wish_id, reason, actor],
+                    lambda req: wishes_handlers.cancel_wish(self.db, wish_id, reason, actor,
+                                                            req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_wish(self, wish_id):
+        with self.db.connect() as conn:
+            return wishes_views.get_wish(conn, wish_id)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def list_wishes(self, org_id, state=None):
+        """Wishes of the branches at or below the organisation, oldest first."""
+        state = wish_rules.check_state_filter(state)
+        try:
+            org = self._ask("get_organization", org_id)
+        except (NotFound, BadInput):
+            return []
+        with self.db.connect() as conn:
+            return wishes_views.list_wishes(conn, path_of(org["path"]), state)

@@ -1,17 +1,25 @@
-"""The activity service's read side: activities with their attendance and
-guests, one by one, by a list of ids, or under an organisation in a span of
-days."""
+"""The activity service's read side: activities with their attendance,
+guests and minutes, one by one, by a list of ids, or under an organisation
+in a span of days."""
 from sqlalchemy import select
 
 from services.activity.domain.importing import key_of
-from services.activity.models import activities, activity_guests, attendance
+from services.activity.models import activities, activity_guests, attendance, minutes
 from shared.errors import NotFound
 from shared.tree import ids_of, under
 
 CHUNK = 1000
 
 
-def activity_dict(row, lines, guest_ids=()):
+def minutes_dict(row):
+    """The minutes (议事规则) of an activity, as recorded; None for none."""
+    if row is None:
+        return None
+    return {"topic": row["topic"], "speaker_ids": list(row["speaker_ids"]),
+            "decisions": list(row["decisions"])}
+
+
+def activity_dict(row, lines, guest_ids=(), minutes_row=None):
     return {"id": row["id"], "org_id": row["org_id"], "kind": row["kind"],
             "theme": row["theme"], "held_on": row["held_on"].isoformat(),
             "bureau_id": row["bureau_id"], "speaker_id": row["speaker_id"],
@@ -20,13 +28,14 @@ def activity_dict(row, lines, guest_ids=()):
             "org_path": ids_of(row["org_path"]),
             "recorded_by": row["recorded_by"],
             "attendance": [{"member_id": a["member_id"], "status": a["status"],
-                            "reason": a["reason"]} for a in lines]}
+                            "reason": a["reason"]} for a in lines],
+            "minutes": minutes_dict(minutes_row)}
 
 
 def _with_attendance(conn, rows):
-    """Activity dicts for ``rows``, their attendance and their guests read in
-    two queries per chunk."""
-    by_activity, guests_of = {}, {}
+    """Activity dicts for ``rows``, their attendance, guests and minutes read
+    in three queries per chunk."""
+    by_activity, guests_of, minutes_of = {}, {}, {}
     ids = [r["id"] for r in rows]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
@@ -40,8 +49,11 @@ def _with_attendance(conn, rows):
                 .where(activity_guests.c.activity_id.in_(chunk))
                 .order_by(activity_guests.c.activity_id, activity_guests.c.position)):
             guests_of.setdefault(activity_id, []).append(member_id)
-    return [activity_dict(r, by_activity.get(r["id"], []), guests_of.get(r["id"], []))
-            for r in rows]
+        for found in conn.execute(select(minutes).where(minutes.c.activity_id.in_(chunk))) \
+                .mappings():
+            minutes_of[found["activity_id"]] = found
+    return [activity_dict(r, by_activity.get(r["id"], []), guests_of.get(r["id"], []),
+                          minutes_of.get(r["id"])) for r in rows]
 
 
 def get_activity(conn, activity_id):

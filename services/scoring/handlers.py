@@ -121,7 +121,8 @@ def apply_activities(uow, envelopes):
 
 def apply_member_event(uow, envelope):
     """Post the points a member's own event (self_study_plan_filed,
-    self_study_logged) asks for, within the caps of its year."""
+    self_study_logged, micro_wish_fulfilled) asks for, within the caps of its
+    year."""
     apply_member_events(uow, [envelope])
 
 

@@ -59,6 +59,11 @@ class ScoringService(BaseService):
         return consume_batch(self.db, bodies, "self_study_logged",
                              handlers.apply_member_event, handlers.apply_member_events)
 
+    @batch_consumer("activity", "micro_wish_fulfilled")
+    def on_micro_wish_fulfilled(self, bodies):
+        return consume_batch(self.db, bodies, "micro_wish_fulfilled",
+                             handlers.apply_member_event, handlers.apply_member_events)
+
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):
         year = _year(year)

@@ -107,7 +107,8 @@ def test_a_batch_of_500_costs_one_lookup_and_one_transaction():
         "held_on": "2017-06-03", "bureau_id": "b", "speaker_id": None, "recorded_by": "sec",
         "guest_ids": [], "theme_source": "SUPERIOR", "org_path": ("c", "b", "k", "br"),
         "attendance": [{"member_id": "m1", "status": "PRESENT", "reason": None},
-                       {"member_id": "m2", "status": "ABSENT", "reason": None}]}
+                       {"member_id": "m2", "status": "ABSENT", "reason": None}],
+        "minutes": None}
     assert len(uow.rows["activities"]) == 500 and len(uow.rows["attendance"]) == 1000
     assert [r["id"] for r in uow.rows["activities"]] == ids
     assert [r["theme"] for r in uow.rows["activities"]] == [f"第{i}次" for i in range(500)]

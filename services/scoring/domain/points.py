@@ -158,13 +158,16 @@ def candidates_for_activity(rule_set, activity):
     return out
 
 
-# A member's own fact (自学备案, a self-study log entry): whose it is, the
-# day it happened and the year whose caps it counts against.
+# A member's own fact (自学备案, a self-study log entry, a wish fulfilled):
+# whose it is, the day it happened and the year whose caps it counts against.
 MEMBER_EVENTS = {
     "self_study_plan_filed": lambda p: (p["member_id"], dt.date.fromisoformat(p["filed_on"]),
                                         int(p["year"])),
     "self_study_logged": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
                                     dt.date.fromisoformat(p["on"]).year),
+    # the member who claimed the wish (微心愿 / 双代), on the day it was fulfilled
+    "micro_wish_fulfilled": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
+                                       dt.date.fromisoformat(p["on"]).year),
 }
 
 
