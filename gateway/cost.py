@@ -49,6 +49,10 @@ LIST_SIZES = {
     ("AnnualPlan", "items"): 30,
     ("Query", "themeProposals"): 100,
     ("Query", "selfStudyLog"): 100,
+    ("Query", "talks"): 200,
+    ("Talk", "participants"): 2,
+    ("Minutes", "speakers"): 10,
+    ("Query", "wishes"): 100,
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

@@ -40,6 +40,11 @@ MAX_LIST_LENGTHS = {
     ("MemberInput", "roles"): (10, "roles", " for one member"),
     ("AnnualPlanInput", "items"): (200, "items", " in one plan"),
     ("Mutation.setMemberRoles", "roles"): (10, "roles", " for one member"),
+    # a talk has exactly two; the service says so for 0, 1 or 3
+    ("TalkInput", "participantIds"): (10, "participants", " in one talk"),
+    # the activity service checks the same bounds (services/activity/domain/minutes.py)
+    ("MinutesInput", "speakerIds"): (100, "speakers", " in one set of minutes"),
+    ("MinutesInput", "decisions"): (50, "decisions", " in one set of minutes"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")

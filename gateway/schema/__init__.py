@@ -1,22 +1,23 @@
-"""The GraphQL schema: contract/core.graphql and the sections "bulk" and
-"study" of contract/programme.graphql, served exactly, plus a few optional extras
+"""The GraphQL schema: contract/core.graphql and the sections "bulk",
+"study" and "members' practice" of contract/programme.graphql, served exactly, plus a few optional extras
 (marked). One module per contract section; resolvers only translate to RPC
 calls and check the caller's scope; the services decide everything else.
 Look-ups go through the request's loaders, so a query costs one RPC per
 level, not per node."""
 import graphene
 
-from gateway.schema import activity, bulk, guard, organisation, study, supervision
+from gateway.schema import (activity, bulk, guard, organisation, practice_talks, study,
+                            supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
-            graphene.ObjectType):
+            practice_talks.Queries, graphene.ObjectType):
     pass
 
 
 class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
-               bulk.Mutations, study.Mutations, graphene.ObjectType):
+               bulk.Mutations, study.Mutations, practice_talks.Mutations, graphene.ObjectType):
     pass
 
 

@@ -28,6 +28,12 @@ class Minutes(graphene.ObjectType):
     speakers = graphene.List(graphene.NonNull(Member), required=True)  # in the order they spoke
     decisions = graphene.List(graphene.NonNull(graphene.String), required=True)
 
+    @staticmethod
+    async def resolve_speakers(minutes, info):
+        # in the order they spoke, each seen as on the meeting's day
+        return await asyncio.gather(*(info.context.member_on(m, minutes["held_on"])
+                                      for m in minutes["speaker_ids"]))
+
 
 class Activity(graphene.ObjectType):
     id = graphene.ID(required=True)
@@ -66,10 +72,11 @@ class Activity(graphene.ObjectType):
         return activity.get("theme_source") or "SUPERIOR"
 
     @staticmethod
-    def resolve_minutes(_activity, _info):
-        # No minutes can be recorded yet (recordMinutes comes with the
-        # members' practice section): every activity has none.
-        return None
+    def resolve_minutes(activity, _info):
+        # recorded by recordMinutes (gateway/schema/practice_talks.py)
+        if not activity.get("minutes"):
+            return None
+        return {**activity["minutes"], "held_on": activity["held_on"]}
 
 
 class AttendanceInput(graphene.InputObjectType):

@@ -84,6 +84,9 @@ CHECKS = {
     "ThemeProposal": lambda p, t: p.sees(t["org_path"]) or is_own(p, t["member_id"]),
     "SelfStudyPlan": lambda p, plan: p.sees(plan["branch_path"]) or is_own(p, plan["member_id"]),
     "SelfStudyEntry": lambda p, e: p.sees(e["branch_path"]) or is_own(p, e["member_id"]),
+    "Talk": lambda p, talk: p.sees(talk["org_path"]),
+    # a member sees the wish they claimed, whichever branch of the bureau posted it
+    "Wish": lambda p, wish: p.sees(wish["branch_path"]) or is_own(p, wish.get("claimed_by")),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -100,7 +103,7 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
-         "SelfStudyEntry": "self-study entry"}
+         "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish"}
 
 
 def _seen(principal, check, value):

@@ -59,3 +59,7 @@ SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", 
 ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])
 PlanKind = _enum("PlanKind", ["STUDY", "MEETINGS"])               # 年度学习计划 / "三会一课"计划
 SelfStudyKind = _enum("SelfStudyKind", ["READING", "MICRO_LECTURE", "VIDEO", "ONSITE"])
+# Members' practice (contract section "members' practice")
+TalkKind = _enum("TalkKind", ["INDIVIDUAL", "INITIATED", "REQUESTED"])  # 个别谈话/主动约谈/应约接谈
+WishKind = _enum("WishKind", ["MICRO_WISH", "PROXY_SERVICE"])           # 微心愿 / 双代 (代办)
+WishState = _enum("WishState", ["OPEN", "CLAIMED", "FULFILLED", "CANCELLED"])

@@ -173,6 +173,45 @@ class Recording(FakeServices):
         self._keep("log_self_study", request)
         return {"id": "e1", **data}
 
+    # -- members' practice: talks, minutes and wishes --
+
+    WISH = {"id": "w1", "kind": "MICRO_WISH", "branch_id": "bureau0-branch0",
+            "branch_path": ["city", "bureau0", "bureau0-branch0"], "bureau_id": "bureau0",
+            "title": "修水管", "requester": "王阿姨", "posted_on": "2017-06-01", "state": "OPEN",
+            "claimed_by": None, "claimed_on": None, "fulfilled_on": None, "note": None}
+
+    def record_talk(self, data, actor, request, roles=None):
+        self._keep("record_talk", request)
+        return {"id": "t1", "org_path": ["city", "bureau0", data["org_id"]], **data}
+
+    def get_activity(self, activity_id):
+        return {"id": activity_id, "org_id": "bureau0-branch0", "kind": "GENERAL_MEETING",
+                "theme": "学", "held_on": "2017-06-03", "attendance": [], "guest_ids": [],
+                "org_path": ["city", "bureau0", "bureau0-branch0"]}
+
+    def record_minutes(self, activity_id, data, actor, request, roles=None):
+        self._keep("record_minutes", request)
+        return {**self.get_activity(activity_id), "minutes": data}
+
+    def get_wish(self, wish_id):
+        return {**self.WISH, "id": wish_id}
+
+    def post_wish(self, data, actor, request, roles=None):
+        self._keep("post_wish", request)
+        return self.WISH
+
+    def claim_wish(self, wish_id, member_id, actor, request, roles=None):
+        self._keep("claim_wish", request)
+        return {**self.WISH, "state": "CLAIMED", "claimed_by": member_id}
+
+    def fulfil_wish(self, wish_id, on, note, actor, request, roles=None):
+        self._keep("fulfil_wish", request)
+        return {**self.WISH, "state": "FULFILLED", "fulfilled_on": on}
+
+    def cancel_wish(self, wish_id, reason, actor, request, roles=None):
+        self._keep("cancel_wish", request)
+        return {**self.WISH, "state": "CANCELLED", "note": reason}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -207,6 +246,15 @@ MUTATIONS = {
         safeguards: "x"}}) {{ year }}"""),
     "logSelfStudy": ("log_self_study", f"""logSelfStudy(input: {{memberId: "{BRANCH}-m0",
         on: "2017-06-03", kind: READING, title: "读", minutes: 30}}) {{ id }}"""),
+    "recordTalk": ("record_talk", f"""recordTalk(input: {{orgId: "{BRANCH}", kind: INDIVIDUAL,
+        heldOn: "2017-06-03", participantIds: ["{BRANCH}-m0", "{BRANCH}-m1"]}}) {{ id }}"""),
+    "recordMinutes": ("record_minutes", f"""recordMinutes(activityId: "a1", input: {{
+        topic: "议", speakerIds: ["{BRANCH}-m0"], decisions: []}}) {{ id }}"""),
+    "postWish": ("post_wish", f"""postWish(input: {{branchId: "{BRANCH}", kind: MICRO_WISH,
+        title: "修水管", requester: "王阿姨"}}) {{ id }}"""),
+    "claimWish": ("claim_wish", f'claimWish(id: "w1", memberId: "{BRANCH}-m0") {{ id }}'),
+    "fulfilWish": ("fulfil_wish", 'fulfilWish(id: "w1", on: "2017-06-03") { id }'),
+    "cancelWish": ("cancel_wish", 'cancelWish(id: "w1", reason: "已解决") { id }'),
 }
 
 
