@@ -519,3 +519,12 @@ def test_the_study_category_cap_limits_self_study_too(shipped):
     [p] = post_n(shipped, totals, "self-study-log-entry", 1)
     assert p.points == Decimal("0.25")
     assert post_n(shipped, totals, "self-study-plan-on-time", 1) == [None]
+
+
+def test_a_fulfilled_wish_posts_micro_wish_fulfilled_to_the_claimer_in_the_days_year(shipped):
+    payload = {"wish_id": "w1", "branch_id": "br", "member_id": "m1", "kind": "PROXY_SERVICE",
+               "on": "2018-01-02"}
+    assert member_fact("micro_wish_fulfilled", payload) == ("m1", dt.date(2018, 1, 2), 2018)
+    [candidate] = candidates_for_member_event(shipped, "micro_wish_fulfilled", payload)
+    assert (candidate.member_id, candidate.rule.key, candidate.rule.points) == \
+        ("m1", "micro-wish-fulfilled", Decimal(2))
