@@ -1,5 +1,7 @@
 """The activity service: records meetings, activity days, lectures and the
-rest with their attendance, and tells the platform (activity_recorded).
+rest with their attendance, and tells the platform (activity_recorded);
+and members' practice: the households they contact with their visits, and
+their pledges (household_*, pledge_* events).
 Entrypoints only: the commands are in ``handlers``, the reads in ``views``."""
 from pathlib import Path
 
@@ -7,15 +9,19 @@ import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
-from services.activity import handlers, views
+from services.activity import (handlers, handlers_households, handlers_pledges, views,
+                               views_households, views_pledges)
 from services.activity.models import metadata
 from shared.backdating import RECORD_RULES
+from shared import clock
+from shared.config import env_float
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.idempotency import once
 from shared.periods import parse_date
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
+from shared.sweep import sweep
 from shared.tree import path_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,6 +30,14 @@ LOOKUP_TIMEOUT = 5
 # A batch lookup (500 activities, or an import's directory) may wait longer
 # behind other work of the organisation service, and take longer to answer.
 BATCH_TIMEOUT = 30
+# how often an OPEN pledge past its due day is looked for (seconds)
+PLEDGE_INTERVAL = env_float("XF_PLEDGE_INTERVAL", 60)
+
+
+def _year(year):
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise BadInput(f"{year!r} is not a year", "year")
+    return year
 
 
 class ActivityService(BaseService):
@@ -101,3 +115,79 @@ class ActivityService(BaseService):
             return []
         with self.db.connect() as conn:
             return views.list_activities(conn, path_of(org["path"]), start, end)
+
+    def _members(self, member_ids):
+        return self._ask("get_members", list(member_ids))
+
+    def _roles_of(self, member_ids, day):
+        return self._ask("roles_of_members", list(member_ids), day)
+
+    # -- households (联户) and pairing (结对帮扶) ------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def register_household(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers_households.register_household(
+                        self.db, data, actor, self._members, self._roles_of, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def log_household_visit(self, household_id, on, note, actor="unknown", request=None,
+                            roles=None):
+        return once(self.db, request, [household_id, on, note, actor],
+                    lambda req: handlers_households.log_household_visit(
+                        self.db, household_id, on, note, actor, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def households_of(self, member_id):
+        with self.db.connect() as conn:
+            return views_households.households_of(conn, member_id)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_households(self, household_ids):
+        """Households in the order asked; unknown ids are skipped."""
+        with self.db.connect() as conn:
+            return views_households.get_households(conn, list(household_ids))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def household_visits(self, member_id, year):
+        with self.db.connect() as conn:
+            return views_households.visits_of(conn, member_id, _year(year))
+
+    # -- pledges (亮身份亮承诺) ------------------------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def make_pledge(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: handlers_pledges.make_pledge(self.db, data, actor,
+                                                             self._members, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def settle_pledge(self, pledge_id, fulfilled, on, note=None, actor="unknown",
+                      request=None, roles=None):
+        return once(self.db, request, [pledge_id, fulfilled, on, note, actor],
+                    lambda req: handlers_pledges.settle_pledge(
+                        self.db, pledge_id, fulfilled, on, note, actor, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_pledges(self, pledge_ids):
+        """Pledges in the order asked, as of today; unknown ids are skipped."""
+        with self.db.connect() as conn:
+            return views_pledges.get_pledges(conn, list(pledge_ids), clock.today())
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def list_pledges(self, org_id, year):
+        """The pledges for ``year`` of members of the organisation's subtree."""
+        year = _year(year)
+        try:
+            org = self._ask("get_organization", org_id)
+        except (NotFound, BadInput):
+            return []
+        with self.db.connect() as conn:
+            return views_pledges.pledges_under(conn, path_of(org["path"]), year,
+                                               clock.today())
+
+    @sweep("pledges_overdue", PLEDGE_INTERVAL, eager=True)
+    def pledges_overdue(self):
+        """Turn OPEN pledges past their due day OVERDUE (one replica at a
+        time, shared/sweep.py; only what is due is read)."""
+        return handlers_pledges.turn_overdue(self.db, clock.today())
