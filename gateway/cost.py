@@ -49,6 +49,9 @@ LIST_SIZES = {
     ("AnnualPlan", "items"): 30,
     ("Query", "themeProposals"): 100,
     ("Query", "selfStudyLog"): 100,
+    ("Query", "households"): 5,             # a member contacts at most 5
+    ("Query", "householdVisits"): 50,
+    ("Query", "pledges"): 100,
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

@@ -84,6 +84,10 @@ CHECKS = {
     "ThemeProposal": lambda p, t: p.sees(t["org_path"]) or is_own(p, t["member_id"]),
     "SelfStudyPlan": lambda p, plan: p.sees(plan["branch_path"]) or is_own(p, plan["member_id"]),
     "SelfStudyEntry": lambda p, e: p.sees(e["branch_path"]) or is_own(p, e["member_id"]),
+    # members' practice: through the member's branch (when registered, made)
+    "Household": lambda p, h: p.sees(h["branch_path"]) or is_own(p, h["member_id"]),
+    "HouseholdVisit": lambda p, v: p.sees(v["branch_path"]) or is_own(p, v["member_id"]),
+    "Pledge": lambda p, pledge: p.sees(pledge["branch_path"]) or is_own(p, pledge["member_id"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -100,7 +104,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
-         "SelfStudyEntry": "self-study entry"}
+         "SelfStudyEntry": "self-study entry", "Household": "household",
+         "HouseholdVisit": "household visit", "Pledge": "pledge"}
 
 
 def _seen(principal, check, value):

@@ -59,3 +59,6 @@ SupervisionState = _enum("SupervisionState", ["ASSIGNED", "REPORTED", "CLOSED", 
 ThemeSource = _enum("ThemeSource", ["SUPERIOR", "MEMBER"])
 PlanKind = _enum("PlanKind", ["STUDY", "MEETINGS"])               # 年度学习计划 / "三会一课"计划
 SelfStudyKind = _enum("SelfStudyKind", ["READING", "MICRO_LECTURE", "VIDEO", "ONSITE"])
+# Members' practice: a pledge's area (促进发展 / 服务群众 / 维护和谐) and state
+PledgeArea = _enum("PledgeArea", ["DEVELOPMENT", "SERVICE", "HARMONY"])
+PledgeState = _enum("PledgeState", ["OPEN", "FULFILLED", "UNFULFILLED", "OVERDUE"])
