@@ -32,7 +32,8 @@ def upgrade():
         sa.Column('paired_cadre_id', sa.String(length=32), nullable=True),
         sa.Column('registered_on', sa.Date(), nullable=False),
         sa.Column('registered_by', sa.String(length=128), nullable=False),
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'),
+        sa.Column('created_at', sa.DateTime(timezone=True),
+                  server_default=sa.text('(CURRENT_TIMESTAMP)'),
                   nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('member_id', 'slot', name='uq_households_member_slot'))
@@ -44,7 +45,8 @@ def upgrade():
         sa.Column('on', sa.Date(), nullable=False),
         sa.Column('note', sa.Text(), nullable=False),
         sa.Column('logged_by', sa.String(length=128), nullable=False),
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'),
+        sa.Column('created_at', sa.DateTime(timezone=True),
+                  server_default=sa.text('(CURRENT_TIMESTAMP)'),
                   nullable=False),
         sa.ForeignKeyConstraint(['household_id'], ['households.id']),
         sa.PrimaryKeyConstraint('id'))
@@ -67,7 +69,8 @@ def upgrade():
         sa.Column('note', sa.Text(), nullable=True),
         sa.Column('made_by', sa.String(length=128), nullable=False),
         sa.Column('settled_by', sa.String(length=128), nullable=True),
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'),
+        sa.Column('created_at', sa.DateTime(timezone=True),
+                  server_default=sa.text('(CURRENT_TIMESTAMP)'),
                   nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('member_id', 'year', 'slot', name='uq_pledges_member_year_slot'))
