@@ -53,6 +53,9 @@ LIST_SIZES = {
     ("Talk", "participants"): 2,
     ("Minutes", "speakers"): 10,
     ("Query", "wishes"): 100,
+    ("Query", "households"): 5,             # a member contacts at most 5
+    ("Query", "householdVisits"): 50,
+    ("Query", "pledges"): 100,
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

@@ -72,6 +72,22 @@ CATALOGUE = {
         EventType("micro_wish_fulfilled", "activity", 1,
                   ("wish_id", "branch_id", "member_id", "kind", "on")),
         EventType("wish_cancelled", "activity", 1, ("wish_id", "branch_id", "on", "reason")),
+        # households (联户) and pairing (结对帮扶); paired_cadre_id may be None
+        EventType("household_registered", "activity", 1,
+                  ("household_id", "member_id", "branch_id", "in_difficulty",
+                   "paired_cadre_id", "registered_on")),
+        EventType("household_visited", "activity", 1,
+                  ("visit_id", "household_id", "member_id", "on", "in_difficulty",
+                   "paired_cadre_id")),
+        # pledges (亮身份亮承诺); on_time: fulfilled on or before due
+        EventType("pledge_made", "activity", 1,
+                  ("pledge_id", "member_id", "branch_id", "year", "area", "due", "made_on")),
+        EventType("pledge_fulfilled", "activity", 1,
+                  ("pledge_id", "member_id", "year", "on", "due", "on_time")),
+        EventType("pledge_unfulfilled", "activity", 1,
+                  ("pledge_id", "member_id", "year", "on", "due")),
+        EventType("pledge_overdue", "activity", 1,
+                  ("pledge_id", "member_id", "year", "due")),
     )
 }
 

@@ -87,6 +87,10 @@ CHECKS = {
     "Talk": lambda p, talk: p.sees(talk["org_path"]),
     # a member sees the wish they claimed, whichever branch of the bureau posted it
     "Wish": lambda p, wish: p.sees(wish["branch_path"]) or is_own(p, wish.get("claimed_by")),
+    # members' practice: through the member's branch (when registered, made)
+    "Household": lambda p, h: p.sees(h["branch_path"]) or is_own(p, h["member_id"]),
+    "HouseholdVisit": lambda p, v: p.sees(v["branch_path"]) or is_own(p, v["member_id"]),
+    "Pledge": lambda p, pledge: p.sees(pledge["branch_path"]) or is_own(p, pledge["member_id"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -104,6 +108,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish"}
+         "SelfStudyEntry": "self-study entry", "Household": "household",
+         "HouseholdVisit": "household visit", "Pledge": "pledge"}
 
 
 def _seen(principal, check, value):

@@ -63,3 +63,6 @@ SelfStudyKind = _enum("SelfStudyKind", ["READING", "MICRO_LECTURE", "VIDEO", "ON
 TalkKind = _enum("TalkKind", ["INDIVIDUAL", "INITIATED", "REQUESTED"])  # 个别谈话/主动约谈/应约接谈
 WishKind = _enum("WishKind", ["MICRO_WISH", "PROXY_SERVICE"])           # 微心愿 / 双代 (代办)
 WishState = _enum("WishState", ["OPEN", "CLAIMED", "FULFILLED", "CANCELLED"])
+# Members' practice: a pledge's area (促进发展 / 服务群众 / 维护和谐) and state
+PledgeArea = _enum("PledgeArea", ["DEVELOPMENT", "SERVICE", "HARMONY"])
+PledgeState = _enum("PledgeState", ["OPEN", "FULFILLED", "UNFULFILLED", "OVERDUE"])

@@ -1,8 +1,8 @@
 """The activity service's tables: activities, their attendance (A3) and
 their guests (双重组织生活); the members' practice: talks (A6), minutes
-(A10) and wishes (A9)."""
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, func)
+(A10) and wishes (A9); households (A5) and pledges (A8)."""
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, func)
 
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
@@ -102,4 +102,67 @@ wishes = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # built by shared.tree.path_index in the migration
     Index("ix_wishes_branch_path_posted_on", "branch_path", "posted_on"),
+# -- households (联户) and pairing (结对帮扶) -------------------------------------------
+
+# The households a member contacts: ``slot`` 1..5 is unique per member, so two
+# registrations at once cannot make a sixth. ``branch_path`` is the member's
+# branch when registered: whom the household (and its phone) is shown to.
+households = Table(
+    "households", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", String(32), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("branch_id", String(32), nullable=False),
+    Column("branch_path", Text, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("phone", String(32), nullable=True),
+    Column("in_difficulty", Boolean, nullable=False),
+    Column("paired_cadre_id", String(32), nullable=True),
+    Column("registered_on", Date, nullable=False),
+    Column("registered_by", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("member_id", "slot", name="uq_households_member_slot"),
+)
+
+household_visits = Table(
+    "household_visits", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("household_id", String(32), ForeignKey("households.id"), nullable=False),
+    Column("member_id", String(32), nullable=False),
+    Column("on", Date, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("logged_by", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_household_visits_member_on", "member_id", "on"),
+)
+
+# -- pledges (亮身份亮承诺) -------------------------------------------------------------
+
+# ``slot`` 1..2 unique per member and year: two pledges at once cannot make a
+# third. The sweep finds what turned OVERDUE through (state, due) alone.
+pledges = Table(
+    "pledges", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("branch_id", String(32), nullable=False),
+    Column("branch_path", Text, nullable=False),
+    Column("area", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("made_on", Date, nullable=False),
+    Column("settled_on", Date, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("made_by", String(128), nullable=False),
+    Column("settled_by", String(128), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("member_id", "year", "slot", name="uq_pledges_member_year_slot"),
+    Index("ix_pledges_state_due", "state", "due"),
+    # built by shared.tree.path_index in the migration, like the activities'
+    Index("ix_pledges_branch_path_year", "branch_path", "year"),
 )

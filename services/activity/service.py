@@ -1,26 +1,32 @@
 """The activity service: records meetings, activity days, lectures and the
 rest with their attendance, and tells the platform (activity_recorded); and
 the members' practice: talks, minutes and wishes (talk_recorded,
-minutes_recorded, wish_posted, wish_claimed, micro_wish_fulfilled,
-wish_cancelled). Entrypoints only: the commands are in ``handlers`` (and
-``<feature>_handlers``), the reads in ``views`` (and ``<feature>_views``)."""
+minutes_recorded, wish_*, micro_wish_fulfilled), the households members
+contact with their visits, and their pledges (household_*, pledge_*).
+Entrypoints only: the commands are in ``handlers`` (and ``<feature>_handlers``),
+the reads in ``views`` (and ``<feature>_views``)."""
 from pathlib import Path
 
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
-from services.activity import (handlers, minutes_handlers, talks_handlers, talks_views, views,
-                               wishes_handlers, wishes_views)
+from services.activity import (handlers, households_handlers, households_views,
+                               minutes_handlers, pledges_handlers, pledges_views,
+                               talks_handlers, talks_views, views, wishes_handlers,
+                               wishes_views)
 from services.activity.domain import wishes as wish_rules
 from services.activity.models import metadata
 from shared.backdating import RECORD_RULES
+from shared import clock
+from shared.config import env_float
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.idempotency import once
 from shared.periods import parse_date
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
+from shared.sweep import sweep
 from shared.tree import path_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +35,14 @@ LOOKUP_TIMEOUT = 5
 # A batch lookup (500 activities, or an import's directory) may wait longer
 # behind other work of the organisation service, and take longer to answer.
 BATCH_TIMEOUT = 30
+# how often an OPEN pledge past its due day is looked for (seconds)
+PLEDGE_INTERVAL = env_float("XF_PLEDGE_INTERVAL", 60)
+
+
+def _year(year):
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise BadInput(f"{year!r} is not a year", "year")
+    return year
 
 
 class ActivityService(BaseService):
@@ -179,3 +193,79 @@ class ActivityService(BaseService):
             return []
         with self.db.connect() as conn:
             return wishes_views.list_wishes(conn, path_of(org["path"]), state)
+
+    def _members(self, member_ids):
+        return self._ask("get_members", list(member_ids))
+
+    def _roles_of(self, member_ids, day):
+        return self._ask("roles_of_members", list(member_ids), day)
+
+    # -- households (联户) and pairing (结对帮扶) ------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def register_household(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: households_handlers.register_household(
+                        self.db, data, actor, self._members, self._roles_of, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def log_household_visit(self, household_id, on, note, actor="unknown", request=None,
+                            roles=None):
+        return once(self.db, request, [household_id, on, note, actor],
+                    lambda req: households_handlers.log_household_visit(
+                        self.db, household_id, on, note, actor, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def households_of(self, member_id):
+        with self.db.connect() as conn:
+            return households_views.households_of(conn, member_id)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_households(self, household_ids):
+        """Households in the order asked; unknown ids are skipped."""
+        with self.db.connect() as conn:
+            return households_views.get_households(conn, list(household_ids))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def household_visits(self, member_id, year):
+        with self.db.connect() as conn:
+            return households_views.visits_of(conn, member_id, _year(year))
+
+    # -- pledges (亮身份亮承诺) ------------------------------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def make_pledge(self, data, actor="unknown", request=None, roles=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: pledges_handlers.make_pledge(self.db, data, actor,
+                                                             self._members, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def settle_pledge(self, pledge_id, fulfilled, on, note=None, actor="unknown",
+                      request=None, roles=None):
+        return once(self.db, request, [pledge_id, fulfilled, on, note, actor],
+                    lambda req: pledges_handlers.settle_pledge(
+                        self.db, pledge_id, fulfilled, on, note, actor, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_pledges(self, pledge_ids):
+        """Pledges in the order asked, as of today; unknown ids are skipped."""
+        with self.db.connect() as conn:
+            return pledges_views.get_pledges(conn, list(pledge_ids), clock.today())
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def list_pledges(self, org_id, year):
+        """The pledges for ``year`` of members of the organisation's subtree."""
+        year = _year(year)
+        try:
+            org = self._ask("get_organization", org_id)
+        except (NotFound, BadInput):
+            return []
+        with self.db.connect() as conn:
+            return pledges_views.pledges_under(conn, path_of(org["path"]), year,
+                                               clock.today())
+
+    @sweep("pledges_overdue", PLEDGE_INTERVAL, eager=True)
+    def pledges_overdue(self):
+        """Turn OPEN pledges past their due day OVERDUE (one replica at a
+        time, shared/sweep.py; only what is due is read)."""
+        return pledges_handlers.turn_overdue(self.db, clock.today())

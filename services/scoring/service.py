@@ -64,6 +64,16 @@ class ScoringService(BaseService):
         return consume_batch(self.db, bodies, "micro_wish_fulfilled",
                              handlers.apply_member_event, handlers.apply_member_events)
 
+    @batch_consumer("activity", "household_visited")
+    def on_household_visited(self, bodies):
+        return consume_batch(self.db, bodies, "household_visited",
+                             handlers.apply_member_event, handlers.apply_member_events)
+
+    @batch_consumer("activity", "pledge_fulfilled")
+    def on_pledge_fulfilled(self, bodies):
+        return consume_batch(self.db, bodies, "pledge_fulfilled",
+                             handlers.apply_member_event, handlers.apply_member_events)
+
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):
         year = _year(year)

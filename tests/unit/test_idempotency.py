@@ -212,6 +212,33 @@ class Recording(FakeServices):
         self._keep("cancel_wish", request)
         return {**self.WISH, "state": "CANCELLED", "note": reason}
 
+    HOUSEHOLD = {"id": "h1", "member_id": "bureau0-branch0-m0", "branch_id": "bureau0-branch0",
+                 "branch_path": ["city", "bureau0", "bureau0-branch0"]}
+    PLEDGE = {"id": "p1", "member_id": "bureau0-branch0-m0", "state": "OPEN",
+              "branch_path": ["city", "bureau0", "bureau0-branch0"]}
+
+    def get_households(self, ids):
+        return [self.HOUSEHOLD]
+
+    def get_pledges(self, ids):
+        return [self.PLEDGE]
+
+    def register_household(self, data, actor, request, roles=None):
+        self._keep("register_household", request)
+        return {**self.HOUSEHOLD, **data}
+
+    def log_household_visit(self, household_id, on, note, actor, request, roles=None):
+        self._keep("log_household_visit", request)
+        return {"id": "v1", "household_id": household_id, "on": on, "note": note}
+
+    def make_pledge(self, data, actor, request, roles=None):
+        self._keep("make_pledge", request)
+        return {**self.PLEDGE, **data}
+
+    def settle_pledge(self, pledge_id, fulfilled, on, note, actor, request, roles=None):
+        self._keep("settle_pledge", request)
+        return {**self.PLEDGE, "state": "FULFILLED" if fulfilled else "UNFULFILLED"}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -255,6 +282,14 @@ MUTATIONS = {
     "claimWish": ("claim_wish", f'claimWish(id: "w1", memberId: "{BRANCH}-m0") {{ id }}'),
     "fulfilWish": ("fulfil_wish", 'fulfilWish(id: "w1", on: "2017-06-03") { id }'),
     "cancelWish": ("cancel_wish", 'cancelWish(id: "w1", reason: "已解决") { id }'),
+    "registerHousehold": ("register_household", f"""registerHousehold(input: {{
+        memberId: "{BRANCH}-m0", name: "张家", address: "一路1号"}}) {{ id }}"""),
+    "logHouseholdVisit": ("log_household_visit", """logHouseholdVisit(householdId: "h1",
+        on: "2017-06-03", note: "走访") { id }"""),
+    "makePledge": ("make_pledge", f"""makePledge(input: {{memberId: "{BRANCH}-m0", year: 2017,
+        area: SERVICE, content: "帮", due: "2017-12-31"}}) {{ id }}"""),
+    "settlePledge": ("settle_pledge", """settlePledge(id: "p1", fulfilled: true,
+        on: "2017-06-03") { id }"""),
 }
 
 

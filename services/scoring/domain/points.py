@@ -17,6 +17,7 @@ ROLES = ("speaker",)
 FLAGS = {
     "self_study_plan_filed": ("on_time",),  # filed by Mar 31 of the plan's year
     "self_study_logged": ("evidence",),     # the entry comes with its evidence
+    "pledge_fulfilled": ("on_time",),       # fulfilled on or before its due day
 }
 
 
@@ -168,6 +169,12 @@ MEMBER_EVENTS = {
     # the member who claimed the wish (微心愿 / 双代), on the day it was fulfilled
     "micro_wish_fulfilled": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
                                        dt.date.fromisoformat(p["on"]).year),
+    # 联户: a visit to a household the member contacts
+    "household_visited": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
+                                    dt.date.fromisoformat(p["on"]).year),
+    # 亮身份亮承诺: counts in the pledge's year, whenever it was settled
+    "pledge_fulfilled": lambda p: (p["member_id"], dt.date.fromisoformat(p["on"]),
+                                   int(p["year"])),
 }
 
 
