@@ -107,9 +107,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
-         "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish"}
-         "SelfStudyEntry": "self-study entry", "Household": "household",
-         "HouseholdVisit": "household visit", "Pledge": "pledge"}
+         "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
+         "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge"}
 
 
 def _seen(principal, check, value):

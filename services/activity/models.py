@@ -102,6 +102,8 @@ wishes = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # built by shared.tree.path_index in the migration
     Index("ix_wishes_branch_path_posted_on", "branch_path", "posted_on"),
+)
+
 # -- households (联户) and pairing (结对帮扶) -------------------------------------------
 
 # The households a member contacts: ``slot`` 1..5 is unique per member, so two
