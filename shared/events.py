@@ -58,6 +58,17 @@ CATALOGUE = {
                    "items")),
         EventType("theme_proposed", "study", 1,
                   ("proposal_id", "org_id", "member_id", "theme", "proposed_on")),
+        # members' practice (issue 8): participant_ids are [initiator, other]
+        EventType("talk_recorded", "activity", 1,
+                  ("talk_id", "org_id", "org_path", "kind", "held_on", "participant_ids")),
+        EventType("household_registered", "activity", 1,
+                  ("household_id", "member_id", "branch_id", "in_difficulty",
+                   "paired_cadre_id", "registered_on")),
+        EventType("household_visited", "activity", 1,
+                  ("visit_id", "household_id", "member_id", "on", "in_difficulty",
+                   "paired_cadre_id")),
+        EventType("pledge_made", "activity", 1,
+                  ("pledge_id", "member_id", "branch_id", "year", "area", "due", "made_on")),
     )
 }
 

@@ -5,7 +5,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from services.supervision import domain
-from services.supervision.quota_state import fingerprint, judged_subjects, stored_counts
+from services.supervision.quota_state import (fingerprint, judged_required, judged_subjects,
+                                              stored_counts)
 from services.supervision.models import (member_roles, members, orgs, quota_state,
                                          supervision_items)
 from shared import clock
@@ -28,10 +29,12 @@ def compliance(session, org_id, period):
         return []
     stored = stored_counts(session, path, period)
     results = []
-    for _bureau, rule, subject_id, spath in judged_subjects(session, path, period):
-        actual, closed = stored.get((rule.key, subject_id), (0, False))
-        results.append((domain.QuotaResult(rule.key, subject_id, period.label, rule.minimum,
-                                           actual, domain.status(rule.minimum, actual, closed)),
+    for _bureau, rule, subject_id, spath, required in judged_subjects(session, path, period):
+        found = stored.get((rule.key, subject_id))
+        actual, closed, _ = found or (0, False, None)
+        required = judged_required(rule, required, found)
+        results.append((domain.QuotaResult(rule.key, subject_id, period.label, required,
+                                           actual, domain.status(required, actual, closed)),
                         spath))
     results.sort(key=lambda pair: (pair[0].subject_id, pair[0].rule))
     return results

@@ -8,12 +8,13 @@ from services.supervision.domain.quota_rules import (LEADING_ROLES, MEMBER_SUBJE
                                                      ORG_SUBJECTS, QUOTA_RULES, ROLE_SUBJECTS,
                                                      SUBJECTS, QuotaRule, QuotaRuleSet,
                                                      parse_rule_set)
+from services.supervision.domain import practice
 from services.supervision.domain.quotas import (ActivityFact, Increment, Org, PlanFact,
                                                 QuotaResult, SelfStudyFact, count, counts_for,
                                                 evaluate, increments, status, subjects,
                                                 touched_subjects)
 
-__all__ = ["LEADING_ROLES", "MEMBER_SUBJECTS", "ORG_SUBJECTS", "QUOTA_RULES", "ROLE_SUBJECTS",
+__all__ = ["practice", "LEADING_ROLES", "MEMBER_SUBJECTS", "ORG_SUBJECTS", "QUOTA_RULES", "ROLE_SUBJECTS",
            "SINCE_EVER", "SUBJECTS", "ActivityFact", "Increment", "Member", "Org", "PlanFact",
            "QuotaResult", "QuotaRule", "QuotaRuleSet", "SelfStudyFact", "count", "counts_for",
            "current_periods", "due_deadlines", "due_for_auto_close", "evaluate", "increments",

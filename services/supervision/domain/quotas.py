@@ -283,6 +283,8 @@ def evaluate(rule_set, orgs, facts, period, closed=frozenset(), members=(), toda
     on."""
     results = []
     for rule in rule_set.active(period.kind):
+        if rule.practice:
+            continue  # counted things, not facts: practice.tally
         day = rule.judging_day(period, today or period.end)
         for subject in subjects(rule, orgs, members, day):
             actual = count(rule, subject, period, facts)
