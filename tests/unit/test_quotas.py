@@ -282,8 +282,14 @@ def test_year_evaluation_lists_every_yearly_subject(rules):
         ("A7-DL", "committee"), ("S6", "bureau"),
         ("S1", "branch"), ("S1", "lone"), ("S1", "committee"),
         ("A2-PLAN", "branch"), ("A2-PLAN", "lone"),
+        ("A6", "branch"), ("A6", "lone"), ("A6-SEC", "branch"), ("A6-SEC", "lone"),
+        ("A6-COM", "committee"),
     ])  # no members given: no member or role subjects
-    assert all(r.period == "2017" and r.status == PENDING for r in results)
+    assert all(r.period == "2017" for r in results)
+    # nobody to talk with: A6 and A6-COM require nothing, and are met
+    assert {(r.rule, r.required, r.status) for r in results if r.rule in ("A6", "A6-COM")} \
+        == {("A6", 0, MET), ("A6-COM", 0, MET)}
+    assert all(r.status == PENDING for r in results if r.rule not in ("A6", "A6-COM"))
 
 
 def test_results_sorted_by_subject_then_rule(rules):
@@ -370,8 +376,8 @@ def test_disabled_rules_never_appear(rules):
     for text in ("2017-06", "2017-Q2", "2017"):
         seen |= {r.rule for r in evaluate(rules, TREE, [], parse_period(text))}
     assert seen == {"A1", "A2-GM", "A2-CM", "A2-GR", "A2-PL", "A4", "A7-OL", "A7-DL",
-                    "S2", "S6", "S1", "A2-PLAN"}
-    assert not seen & {"A6", "P5", "U3"}
+                    "S2", "S6", "S1", "A2-PLAN", "A6", "A6-SEC", "A6-COM"}
+    assert not seen & {"P5", "U3"}
 
 
 # -- custom rule sets -------------------------------------------------------------------------

@@ -185,6 +185,10 @@ def marks(rule_sets, fact, people=None):
     return out
 
 
+def is_practice(fact):
+    return isinstance(fact, (TalkFact, HouseholdFact, PledgeFact))
+
+
 def people_of(fact):
     """The members whose roles and branch the marks of ``fact`` depend on."""
     if isinstance(fact, TalkFact):
@@ -225,6 +229,13 @@ def every_pair_required(leaders, day):
     (bureau_committee or bureau_secretary) on ``day``."""
     n = sum(1 for m in leaders if m.holds(COMMITTEE_LEADERS, day))
     return n * (n - 1) // 2
+
+
+def members_of(org, members):
+    """The members placed under the organisation ``org`` (a branch's own, a
+    committee's in its branches)."""
+    depth = len(org.path)
+    return [m for m in members if tuple(m.branch_path[:depth]) == tuple(org.path)]
 
 
 def required(rule, members=(), day=None):
