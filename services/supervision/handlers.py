@@ -14,8 +14,8 @@ from services.supervision.models import (activity_facts, household_contacts, mem
                                          quota_state, self_study_filings, supervision_items,
                                          talk_facts)
 from services.supervision.quota_state import (CHUNK, apply_facts, apply_practice,
-                                              judged_subjects, recount_member, state_row,
-                                              stored_counts)
+                                              derive_practice_again, judged_subjects,
+                                              recount_member, state_row, stored_counts)
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -104,6 +104,7 @@ def apply_member_roles_set(uow, envelope):
                     .values(roles=sorted(set(p["roles"]))))
     if _has_facts(session, p["member_id"]):
         recount_member(session, p["member_id"])
+    derive_practice_again(session, p["member_id"])
 
 
 def apply_contact_branch_assigned(uow, envelope):
@@ -141,6 +142,7 @@ def apply_member_transferred(uow, envelope):
         subject_path=branch_path + p["member_id"] + "/", bureau_id=envelope.bureau_id))
     if _has_facts(session, p["member_id"]):
         recount_member(session, p["member_id"])  # a lecture counts in their bureau
+    derive_practice_again(session, p["member_id"])  # whose branch's A6 they count in
 
 
 def fact_from_payload(p):

@@ -109,8 +109,8 @@ talk_facts = Table(
     Column("org_path", Text, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("held_on", Date, nullable=False),
-    Column("initiator_id", String(32), nullable=False),
-    Column("other_id", String(32), nullable=False),
+    Column("initiator_id", String(32), nullable=False, index=True),
+    Column("other_id", String(32), nullable=False, index=True),
 )
 
 # a household's registration (contact_id "registered-<household>") or a visit
@@ -123,7 +123,7 @@ household_contacts = Table(
     Column("branch_path", Text, nullable=False),  # the member's branch when told
     Column("on", Date, nullable=False),
     Column("in_difficulty", Boolean, nullable=False, server_default=false()),
-    Column("paired_cadre_id", String(32), nullable=True),
+    Column("paired_cadre_id", String(32), nullable=True, index=True),
 )
 
 pledge_facts = Table(

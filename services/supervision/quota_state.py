@@ -352,6 +352,32 @@ def apply_practice(session, bureau_id, fact):
     return [i for i, _ in incs]
 
 
+def practice_depends_on(session, member_id):
+    """The bureaus whose practice counts depend on the member's roles or
+    branch: those of the talks they took part in and of the households
+    paired with them (indexed lookups)."""
+    bureaus = set(session.execute(select(talk_facts.c.bureau_id).distinct().where(
+        talk_facts.c.initiator_id == member_id)).scalars())
+    bureaus |= set(session.execute(select(talk_facts.c.bureau_id).distinct().where(
+        talk_facts.c.other_id == member_id)).scalars())
+    bureaus |= set(session.execute(select(household_contacts.c.bureau_id).distinct().where(
+        household_contacts.c.paired_cadre_id == member_id)).scalars())
+    return bureaus
+
+
+def derive_practice_again(session, member_id):
+    """After a member's roles or branch changed (perhaps backdated), the
+    practice counts that depend on them (A6, A6-SEC, A6-COM judge both
+    talkers' roles and branches; A5-PAIR the cadre's role) are derived again
+    by the next closing round: their bureau is marked stale, as if its rule
+    set had changed. A role change is rare; a fact is not re-read per event."""
+    bureaus = practice_depends_on(session, member_id)
+    if bureaus:
+        session.execute(delete(quota_derivations)
+                        .where(quota_derivations.c.bureau_id.in_(sorted(bureaus))))
+    return bureaus
+
+
 def practice_facts(session, bureau_id):
     """Every practice fact of the bureau, as the pure rules take them."""
     for r in session.execute(select(talk_facts).where(talk_facts.c.bureau_id == bureau_id)

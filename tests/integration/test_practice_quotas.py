@@ -5,9 +5,11 @@ A6 and A6-COM judged against who is there on the judging day (a branch with
 nobody but its secretary requires nothing: MET), the same counts derived
 again from scratch, and a close judging each quota once, a member's missed
 A5 or A8 being their branch's item once per rule, the closed period keeping
-the minimum it was judged against."""
+the minimum it was judged against; a backdated role derived again by the
+closing round."""
 import uuid
 
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 
 from services.supervision.models import (household_contacts, members, pledge_facts,
@@ -65,7 +67,7 @@ def marks(db):
 def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
         services, rpc, vhost, engine_of, monkeypatch):
     monkeypatch.setenv("XF_TODAY", "2018-06-30")
-    services(SupervisionService)
+    container = services(SupervisionService)
     city = PracticeCity(vhost.uri)
     bureau = city.org("BUREAU", city.city)
     committee = city.org("COMMITTEE", bureau)
@@ -91,6 +93,9 @@ def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
     # A6-COM: the one pair of leaders talks twice, once each way round
     city.talk(committee, boss, com, "2018-02-10")
     pair_again = city.talk(committee, com, boss, "2018-04-10")
+    # the cadre talks with the bureau secretary twice: not (yet) a committee member
+    city.talk(committee, cadre, boss, "2018-02-11")
+    city.talk(committee, boss, cadre, "2018-02-12")
     # A5: one household registered and visited (once), one in difficulty paired
     h1 = city.household(ann, branch, "2018-02-01")
     seen = city.visit(h1, ann, branch, "2018-03-01")
@@ -101,7 +106,7 @@ def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
     city.again(seen)
     city.again(made)
     city.again(pair_again)
-    wait_for(lambda: count_of(db, talk_facts) == 8 and count_of(db, household_contacts) == 4
+    wait_for(lambda: count_of(db, talk_facts) == 10 and count_of(db, household_contacts) == 4
              and count_of(db, pledge_facts) == 1, what="the practice facts")
 
     year = "2018"
@@ -121,11 +126,21 @@ def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
     assert judged(rpc, branch, year, "A5", ann) == (2, 3, "PENDING")
     assert result(rpc, organ, year, "A5", ann) is None
 
+    # backdated: the cadre was on the committee since January; the next
+    # closing round derives the bureau's practice counts again
+    city.roles(cadre, organ, ["county_cadre", "bureau_committee"], "2018-01-01")
+    wait_for(lambda: judged(rpc, bureau, year, "A6-COM", committee) == (1, 3, "PENDING"),
+             what="three leaders on the judging day")
+    with entrypoint_hook(container, "auto_close") as run:
+        run()
+    assert judged(rpc, bureau, year, "A6-COM", committee) == (2, 3, "PENDING")
+    assert judged(rpc, bureau, year, "A5-PAIR", cadre) == (1, 1, "MET")
+
     # incremental == derived again from the facts (the marks too)
     before, marked = state(db), marks(db)
     assert rpc.supervision.rederive_quotas(bureau)["bureaus"] == [bureau]
     assert state(db) == before and marks(db) == marked
-    assert before[("A6-COM", committee, year)][0] == 1   # two talks, one pair
+    assert before[("A6-COM", committee, year)][0] == 2   # two talks a pair, two pairs
     assert before[("A5", ann, year)][0] == 2              # registered and visited: once
 
     # closing: each quota once; a member's missed A5 or A8 is their branch's item
@@ -134,7 +149,7 @@ def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
               for r in closed["results"]}
     assert status[("A6", branch)] == (2, "MISSED") and status[("A6", lone)] == (0, "MET")
     assert status[("A5", ann)] == (3, "MISSED") and status[("A8", ann)] == (1, "MET")
-    assert status[("A6-COM", committee)] == (1, "MET")
+    assert status[("A6-COM", committee)] == (3, "MISSED")
 
     def items():
         with db.connect() as conn:
@@ -146,7 +161,7 @@ def test_practice_facts_count_each_thing_once_derive_again_alike_and_close_once(
 
     assert items() == sorted([("A5", branch), ("A5", organ), ("A5", lone), ("A8", branch),
                               ("A8", organ), ("A8", lone), ("A6", branch), ("A6", organ),
-                              ("A6-SEC", organ), ("A6-SEC", lone)])
+                              ("A6-SEC", organ), ("A6-SEC", lone), ("A6-COM", committee)])
     with db.connect() as conn:
         a6 = dict(conn.execute(select(quota_closures.c.subject_id, quota_closures.c.required)
                                .where(quota_closures.c.rule == "A6")).all())

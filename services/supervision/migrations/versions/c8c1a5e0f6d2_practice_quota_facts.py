@@ -32,6 +32,8 @@ def upgrade():
         sa.Column('other_id', sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint('talk_id'))
     op.create_index('ix_talk_facts_bureau_id', 'talk_facts', ['bureau_id'])
+    op.create_index('ix_talk_facts_initiator_id', 'talk_facts', ['initiator_id'])
+    op.create_index('ix_talk_facts_other_id', 'talk_facts', ['other_id'])
     op.create_table(
         'household_contacts',
         sa.Column('contact_id', sa.String(length=48), nullable=False),
@@ -44,6 +46,8 @@ def upgrade():
         sa.Column('paired_cadre_id', sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint('contact_id'))
     op.create_index('ix_household_contacts_bureau_id', 'household_contacts', ['bureau_id'])
+    op.create_index('ix_household_contacts_paired_cadre_id', 'household_contacts',
+                    ['paired_cadre_id'])
     op.create_table(
         'pledge_facts',
         sa.Column('pledge_id', sa.String(length=32), nullable=False),
@@ -80,6 +84,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_household_contacts_paired_cadre_id', table_name='household_contacts')
+    op.drop_index('ix_talk_facts_other_id', table_name='talk_facts')
+    op.drop_index('ix_talk_facts_initiator_id', table_name='talk_facts')
     for table in ('quota_marks', 'pledge_facts', 'household_contacts', 'talk_facts'):
         op.drop_index(f'ix_{table}_bureau_id', table_name=table)
         op.drop_table(table)
