@@ -16,7 +16,6 @@ from services.supervision.models import (household_contacts, members, pledge_fac
                                          quota_closures, quota_marks, supervision_items,
                                          talk_facts)
 from services.supervision.service import SupervisionService
-from shared.events import Envelope
 from tests.integration.conftest import publish, wait_for
 from tests.integration.test_quota_state import count_of, known, result
 from tests.integration.test_study_quotas import StudyCity, state

@@ -196,8 +196,9 @@ def _times(key, fact, raw, enabled):
     if raw is None or not enabled:
         return 1
     if fact not in REPEATABLE:
+        what = fact or "an activity rule"
         raise ValueError(f"rule {key}: only {', '.join(REPEATABLE)} take 'times' (how often "
-                         f"a thing is told before it counts); {fact} counts each once")
+                         f"a thing is told before it counts); {what} counts each fact once")
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
         raise ValueError(f"rule {key}: times must be a whole number of at least 1, "
                          "e.g. 'times: 2' for a pair that talked twice")
