@@ -1,7 +1,9 @@
-"""City-year compliance with the member and role quotas (S4 for every
-member; S5-SEC, S5-COM, A7-LEAD for the bureau leaders) at city scale:
-2,000 branches and 60,000 members written straight into supervision's
-tables (its migrations, each backend), half the members with S4 met. Then
+"""City-year compliance with the member and role quotas (S4, A5 and A8 for
+every member; S5-SEC, S5-COM, A7-LEAD for the bureau leaders, A5-PAIR for
+a county-level cadre per bureau; A6 with every branch's members and
+secretary, A6-COM with the committee's pairs) at city scale: 2,000 branches
+and 60,000 members written straight into supervision's tables (its
+migrations, each backend), half the members with S4, A5 and A8 met. Then
 ``views.compliance`` for the city and a bureau, and the S4 deadline's close
 for the whole tree (judging 60,000 members, opening the branches' items).
 
@@ -55,6 +57,10 @@ def load(db, n_members):
                     roles = ["bureau_secretary"]
                 elif k < 6 and m == 0:
                     roles = ["bureau_committee"]
+                elif k == 6 and m == 0:
+                    roles = ["county_cadre"]
+                elif m == 1:
+                    roles = ["secretary"]
                 member_rows.append({"id": member, "bureau_id": bureau, "branch_id": branch,
                                     "branch_path": path_of(path), "roles": roles})
                 role_rows.append({"member_id": member, "valid_from": dt.date(1, 1, 1),
@@ -62,11 +68,12 @@ def load(db, n_members):
                 if m % 2 == 0:
                     filing_rows.append({"member_id": member, "year": 2018, "bureau_id": bureau,
                                         "filed_on": dt.date(2018, 3, 1)})
-                    state_rows.append({
-                        "rule": "S4", "subject_id": member, "period": "2018", "member": True,
+                    state_rows.extend({
+                        "rule": rule, "subject_id": member, "period": "2018", "member": True,
                         "bureau_id": bureau, "subject_path": path_of(path) + member + "/",
-                        "period_end": dt.date(2018, 12, 31), "required": 1, "actual": 1,
-                        "status": "MET", "closed": False})
+                        "period_end": dt.date(2018, 12, 31), "required": required,
+                        "actual": required, "status": "MET", "closed": False}
+                        for rule, required in (("S4", 1), ("A5", 3), ("A8", 1)))
     with db.engine.begin() as conn:
         for table, rows in ((orgs, org_rows), (members, member_rows), (member_roles, role_rows),
                             (self_study_filings, filing_rows), (quota_state, state_rows)):
@@ -101,9 +108,10 @@ def measure(backend="sqlite", n_members=60000, out=print):
                     seconds, results = timed(lambda: views.compliance(session, org_id,
                                                                       YEAR_2018))
                 s4 = sum(1 for r, _ in results if r.rule == "S4")
+                a6 = sum(1 for r, _ in results if r.rule == "A6")
                 figures[label] = (seconds, len(results))
                 out(f"  {label}-year compliance: {seconds:.2f} s median of 3, "
-                    f"{len(results):,} results ({s4:,} S4)")
+                    f"{len(results):,} results ({s4:,} S4, as many A5 and A8; {a6:,} A6)")
             started = time.perf_counter()
             with db.uow() as uow:
                 judged = handlers.close(uow, "/city/", YEAR_2018, "bench", automatic=True,
@@ -124,7 +132,8 @@ def run(report, backend, n_members):
     for label in ("city", "bureau"):
         seconds, results = f[label]
         report.add(f"member quotas: {label}-year compliance in supervision alone, "
-                   f"{results:,} results (S4 for each of {f['members']:,} members)", backend,
+                   f"{results:,} results (S4, A5, A8 for each of {f['members']:,} members)",
+                   backend,
                    f"{seconds * 1000:,.0f} ms")
     report.add(f"member quotas: the S4 deadline close of the city, once a year "
                f"({f['close'][1]:,} judged)", backend, f"{f['close'][0]:.2f} s")

@@ -7,11 +7,14 @@ import uuid
 from sqlalchemy import case, insert, select, update
 
 from services.supervision import domain
-from services.supervision.models import (activity_facts, member_activities, member_contacts,
-                                         member_roles, members, orgs, plan_filings,
-                                         quota_closures, quota_state, self_study_filings,
-                                         supervision_items)
-from services.supervision.quota_state import (CHUNK, apply_facts, judged_subjects,
+from services.supervision.domain import practice
+from services.supervision.models import (activity_facts, household_contacts, member_activities,
+                                         member_contacts, member_roles, members, orgs,
+                                         plan_filings, pledge_facts, quota_closures,
+                                         quota_state, self_study_filings, supervision_items,
+                                         talk_facts)
+from services.supervision.quota_state import (CHUNK, apply_facts, apply_practice,
+                                              derive_practice_again, judged_subjects,
                                               recount_member, state_row, stored_counts)
 from shared import clock
 from shared.db import conflict_insert
@@ -101,6 +104,7 @@ def apply_member_roles_set(uow, envelope):
                     .values(roles=sorted(set(p["roles"]))))
     if _has_facts(session, p["member_id"]):
         recount_member(session, p["member_id"])
+    derive_practice_again(session, p["member_id"])
 
 
 def apply_contact_branch_assigned(uow, envelope):
@@ -138,6 +142,7 @@ def apply_member_transferred(uow, envelope):
         subject_path=branch_path + p["member_id"] + "/", bureau_id=envelope.bureau_id))
     if _has_facts(session, p["member_id"]):
         recount_member(session, p["member_id"])  # a lecture counts in their bureau
+    derive_practice_again(session, p["member_id"])  # whose branch's A6 they count in
 
 
 def fact_from_payload(p):
@@ -216,6 +221,77 @@ def apply_self_study_plan_filed(uow, envelope):
         apply_facts(session, [(envelope.bureau_id, fact)])
 
 
+# -- members' practice (issue 8): talks, households, pledges ---------------------------
+#
+# Each fact is kept once (its id, however often told) and then moves the
+# practice quotas it marks (quota_state.apply_practice).
+
+def _member_place(session, member_id, branch_id):
+    """The member's branch path as this copy knows it (their current branch),
+    or the branch the event names if the member is not known yet."""
+    place = session.execute(select(members.c.branch_path)
+                            .where(members.c.id == member_id)).scalar()
+    return place or _branch_path(session, branch_id)
+
+
+def apply_talk_recorded(uow, envelope):
+    p = envelope.payload
+    session = uow.session
+    initiator, other = p["participant_ids"]
+    fact = practice.TalkFact(p["talk_id"], tuple(p["org_path"]), p["kind"],
+                             dt.date.fromisoformat(p["held_on"]), (initiator, other))
+    if _first_filing(session, talk_facts, {"talk_id": fact.talk_id},
+                     {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
+                      "kind": fact.kind, "held_on": fact.held_on, "initiator_id": initiator,
+                      "other_id": other}):
+        apply_practice(session, envelope.bureau_id, fact)
+
+
+def _apply_household_contact(uow, envelope, contact_id, on):
+    p = envelope.payload
+    session = uow.session
+    branch_id = p.get("branch_id")
+    if branch_id is None:  # a visit names the member only
+        place = session.execute(select(members.c.branch_path)
+                                .where(members.c.id == p["member_id"])).scalar()
+        if place is None:
+            raise Unavailable(f"member {p['member_id']} is not known here yet")
+    else:
+        place = _member_place(session, p["member_id"], branch_id)
+    fact = practice.HouseholdFact(contact_id, p["household_id"], p["member_id"], ids_of(place),
+                                  dt.date.fromisoformat(on), bool(p.get("in_difficulty")),
+                                  p.get("paired_cadre_id") or None)
+    if _first_filing(session, household_contacts, {"contact_id": contact_id},
+                     {"household_id": fact.household_id, "member_id": fact.member_id,
+                      "bureau_id": envelope.bureau_id, "branch_path": place, "on": fact.on,
+                      "in_difficulty": fact.in_difficulty,
+                      "paired_cadre_id": fact.paired_cadre_id}):
+        apply_practice(session, envelope.bureau_id, fact)
+
+
+def apply_household_registered(uow, envelope):
+    p = envelope.payload
+    _apply_household_contact(uow, envelope, f"registered-{p['household_id']}",
+                             p["registered_on"])
+
+
+def apply_household_visited(uow, envelope):
+    p = envelope.payload
+    _apply_household_contact(uow, envelope, p["visit_id"], p["on"])
+
+
+def apply_pledge_made(uow, envelope):
+    p = envelope.payload
+    session = uow.session
+    place = _member_place(session, p["member_id"], p["branch_id"])
+    fact = practice.PledgeFact(p["pledge_id"], p["member_id"], ids_of(place), int(p["year"]),
+                               dt.date.fromisoformat(p["made_on"]))
+    if _first_filing(session, pledge_facts, {"pledge_id": fact.pledge_id},
+                     {"member_id": fact.member_id, "bureau_id": envelope.bureau_id,
+                      "branch_path": place, "year": fact.year, "made_on": fact.made_on}):
+        apply_practice(session, envelope.bureau_id, fact)
+
+
 # -- closing ----------------------------------------------------------------------
 
 def _not_yet_opened(session, items, period):
@@ -238,21 +314,24 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
     session = uow.session
     stored = stored_counts(session, path, period)
     closures, new_rows, judged, items = [], [], {}, []
-    for bureau_id, rule, subject_id, spath in judged_subjects(session, path, period, created_by):
+    for bureau_id, rule, subject_id, spath, required in judged_subjects(
+            session, path, period, created_by):
         if only is not None and (bureau_id, rule.key) not in only:
             continue
-        actual, closed = stored.get((rule.key, subject_id), (0, False))
+        actual, closed, _ = stored.get((rule.key, subject_id), (0, False, None))
         if closed:
             continue
         closures.append({"rule": rule.key, "subject_id": subject_id, "period": period.label,
-                         "bureau_id": bureau_id, "required": rule.minimum, "actual": actual,
+                         "bureau_id": bureau_id, "required": required, "actual": actual,
                          "automatic": automatic, "closed_by": actor})
         if (rule.key, subject_id) in stored:
-            judged.setdefault(rule.key, []).append(subject_id)
+            # a dynamic minimum is stored as judged (so a closed period shows it)
+            judged.setdefault((rule.key, required if rule.dynamic else None),
+                              []).append(subject_id)
         else:
-            inc = domain.Increment(rule.key, subject_id, rule.per_member, period, rule.minimum)
+            inc = domain.Increment(rule.key, subject_id, rule.per_member, period, required)
             new_rows.append(state_row(inc, bureau_id, spath, actual=0, closed=True))
-        if actual < rule.minimum:
+        if actual < required:
             # a member's missed quota is the branch's to follow up, once per rule
             holder = ids_of(spath)[-2] if rule.per_member else subject_id
             items.append((bureau_id, rule.key, holder))
@@ -266,14 +345,18 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
     # judged on the count as it stands in the database, not as read above: one
     # statement per rule and chunk of subjects (a row at a time took 35 s for
     # 60,000 members' S4 on PostgreSQL)
-    for rule_key, subject_ids in sorted(judged.items()):
+    # (a dynamic minimum: one statement per rule and value, a few dozen at most)
+    for (rule_key, required), subject_ids in sorted(judged.items(), key=lambda kv: (
+            kv[0][0], -1 if kv[0][1] is None else kv[0][1])):
+        against = quota_state.c.required if required is None else required
+        values = {} if required is None else {"required": required}
         for i in range(0, len(subject_ids), CHUNK):
             session.execute(
                 update(quota_state)
                 .where(quota_state.c.rule == rule_key, quota_state.c.period == period.label,
                        quota_state.c.subject_id.in_(subject_ids[i:i + CHUNK]))
-                .values(closed=True, status=case(
-                    (quota_state.c.actual >= quota_state.c.required, MET), else_=MISSED)))
+                .values(closed=True, status=case((quota_state.c.actual >= against, MET),
+                                                 else_=MISSED), **values))
     opened_at = clock.now()
     item_rows = [{"id": uuid.uuid4().hex, "org_id": subject_id, "bureau_id": bureau_id,
                   "rule": rule, "period": period.label, "state": ASSIGNED,

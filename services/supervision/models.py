@@ -59,8 +59,9 @@ member_activities = Table(
 
 # The roles a member holds from ``valid_from`` until the next row (the
 # registration's roles from SINCE_EVER). ``leading`` marks the rows holding
-# a role a role quota judges (bureau_committee, bureau_secretary), so the
-# few members who ever held one are found without reading everyone's.
+# a role some quota judges on the day (bureau_committee, bureau_secretary,
+# county_cadre, secretary: domain.LEADING_ROLES), so the few members who ever
+# held one are found without reading everyone's.
 member_roles = Table(
     "member_roles", metadata,
     Column("member_id", String(32), primary_key=True),
@@ -96,6 +97,57 @@ self_study_filings = Table(
     Column("year", Integer, primary_key=True),
     Column("bureau_id", String(32), nullable=False, index=True),
     Column("filed_on", Date, nullable=False),
+)
+
+# Members' practice (issue 8), each fact once (a redelivery, or the same
+# talk told twice, is not a second): what the practice quotas are derived
+# again from.
+talk_facts = Table(
+    "talk_facts", metadata,
+    Column("talk_id", String(32), primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("org_path", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("initiator_id", String(32), nullable=False, index=True),
+    Column("other_id", String(32), nullable=False, index=True),
+)
+
+# a household's registration (contact_id "registered-<household>") or a visit
+household_contacts = Table(
+    "household_contacts", metadata,
+    Column("contact_id", String(48), primary_key=True),
+    Column("household_id", String(32), nullable=False),
+    Column("member_id", String(32), nullable=False),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("branch_path", Text, nullable=False),  # the member's branch when told
+    Column("on", Date, nullable=False),
+    Column("in_difficulty", Boolean, nullable=False, server_default=false()),
+    Column("paired_cadre_id", String(32), nullable=True, index=True),
+)
+
+pledge_facts = Table(
+    "pledge_facts", metadata,
+    Column("pledge_id", String(32), primary_key=True),
+    Column("member_id", String(32), nullable=False),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("branch_path", Text, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("made_on", Date, nullable=False),
+)
+
+# The things a practice quota counts (domain/practice.py), each once per
+# (rule, subject, period): a household, a member talked with, a talk, a pair
+# of committee members ("a b", ids in order), a pledge; ``times`` is how
+# often it was marked (a pair counts at its second talk, and only then).
+quota_marks = Table(
+    "quota_marks", metadata,
+    Column("rule", String(32), primary_key=True),
+    Column("subject_id", String(32), primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("thing", String(80), primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("times", Integer, nullable=False),
 )
 
 # One row per (rule, subject, period) that a fact has counted toward or that

@@ -4,16 +4,21 @@ prefix, and derived again from the facts when a bureau's rule set changes.
 The rules themselves are pure (domain/quotas.py); this is where they meet
 the tables."""
 import hashlib
+from collections import Counter
 
-from sqlalchemy import case, delete, insert, select, text
+from sqlalchemy import case, delete, func, insert, select, text
 
 from services.supervision import domain
-from services.supervision.models import (activity_facts, member_activities, member_contacts,
-                                         member_roles, members, orgs, plan_filings,
-                                         quota_closures, quota_derivations, quota_state,
-                                         self_study_filings)
+from services.supervision.domain import practice
+from services.supervision.domain.quota_rules import EVERY_MEMBER, EVERY_PAIR, SECRETARY
+from services.supervision.models import (activity_facts, household_contacts, member_activities,
+                                         member_contacts, member_roles, members, orgs,
+                                         plan_filings, pledge_facts, quota_closures,
+                                         quota_derivations, quota_marks, quota_state,
+                                         self_study_filings, talk_facts)
 from shared import clock
 from shared.db import conflict_insert
+from shared.errors import Unavailable
 from shared.periods import KINDS as PERIOD_KINDS, Period, parse_period
 from shared.rules import NoValidRuleSet
 from shared.tree import ids_of, path_of, under
@@ -65,8 +70,11 @@ def people(session, member_ids=None, of_bureau_facts=None):
         rows = session.execute(select(members.c.id, members.c.bureau_id, members.c.branch_path)
                                .where(members.c.id.in_(ids))).all()
     elif member_ids:
-        rows = session.execute(select(members.c.id, members.c.bureau_id, members.c.branch_path)
-                               .where(members.c.id.in_(sorted(member_ids)))).all()
+        ids, rows = sorted(member_ids), []
+        for i in range(0, len(ids), CHUNK):
+            rows += session.execute(select(members.c.id, members.c.bureau_id,
+                                           members.c.branch_path)
+                                    .where(members.c.id.in_(ids[i:i + CHUNK]))).all()
     else:
         return {}
     return _with_history(session, rows)
@@ -186,7 +194,10 @@ def _role_rule_keys(bureau_ids):
             versions = domain.QUOTA_RULES.versions(bureau_id)
         except NoValidRuleSet:
             continue
-        keys |= {r.key for _, parsed in versions for r in parsed.rules if r.by_role}
+        # the role quotas counted from activities (a practice quota's marks
+        # stay as counted: rederive counts them again)
+        keys |= {r.key for _, parsed in versions for r in parsed.rules
+                 if r.by_role and not r.practice}
     return keys
 
 
@@ -247,6 +258,186 @@ def recount_member(session, member_id):
     return len(rows)
 
 
+# -- members' practice (issue 8) -------------------------------------------------------
+
+def dynamic_required(session, path, rules_days, leaders=None):
+    """{(rule key, subject id): required} of the rules with a dynamic minimum
+    among ``rules_days`` ((rule, judging day) pairs) for every branch or
+    committee in the subtree at ``path``: one GROUP BY of the members per
+    branch, and the members who ever held a judged role (``leaders``, read
+    by index if not given). A subject missing from it requires 0."""
+    rules_days = [(r, d) for r, d in rules_days if r.dynamic]
+    if not rules_days:
+        return {}
+    sizes = {}
+    if any(r.dynamic == EVERY_MEMBER for r, _ in rules_days):
+        sizes = dict(session.execute(
+            select(members.c.branch_id, func.count())
+            .where(under(members.c.branch_path, path)).group_by(members.c.branch_id)).all())
+    if leaders is None:
+        leaders = scope_leaders(session, path)
+    out = {}
+    for rule, day in rules_days:
+        if rule.dynamic == EVERY_MEMBER:
+            heads = Counter(m.branch_path[-1] for m in leaders if m.holds({SECRETARY}, day))
+            for branch, n in sizes.items():
+                out[(rule.key, branch)] = max(0, n - heads[branch])
+        elif rule.dynamic == EVERY_PAIR:
+            by_committee = {}
+            for m in leaders:
+                if len(m.branch_path) >= practice.COMMITTEE_DEPTH:
+                    by_committee.setdefault(m.branch_path[practice.COMMITTEE_DEPTH - 1],
+                                            []).append(m)
+            for committee, those in by_committee.items():
+                out[(rule.key, committee)] = practice.every_pair_required(those, day)
+    return out
+
+
+def _rule_of(rule_sets, mark):
+    return next(r for r in rule_sets[mark.period.kind].rules if r.key == mark.rule)
+
+
+def _mark_increments(session, bureau_id, rule_sets, marked, today):
+    """The Increment of each (mark, times) whose thing now counts: marked
+    exactly as often as its rule says. A dynamic minimum is counted for its
+    subject on the judging day (today while the period runs)."""
+    incs = []
+    for mark, times in marked:
+        rule = _rule_of(rule_sets, mark)
+        if times != rule.times:
+            continue
+        required = rule.minimum
+        if rule.dynamic:
+            day = rule.judging_day(mark.period, today)
+            required = dynamic_required(session, path_of(mark.place), [(rule, day)]).get(
+                (rule.key, mark.subject_id), 0)
+        incs.append((domain.Increment(rule.key, mark.subject_id, mark.member, mark.period,
+                                      required), path_of(mark.place)))
+    return incs
+
+
+def apply_practice(session, bureau_id, fact):
+    """Move the counts a practice fact (a talk, a household contacted, a
+    pledge), told for the first time, adds to: each thing it marks once per
+    subject and period, by an upsert of its mark; a thing counts when marked
+    ``times`` times. A fixed number of indexed statements per fact."""
+    rule_sets = rule_sets_for(bureau_id, fact.period_day)
+    if not any(r.practice for rs in rule_sets.values() for r in rs.active()):
+        return []
+    wanted = practice.people_of(fact)
+    known = people(session, wanted)
+    missing = sorted(wanted - set(known))
+    if missing:
+        # the member's own event is on its way (another queue): try again
+        raise Unavailable(f"member {missing[0]} is not known here yet")
+    found = practice.marks(rule_sets, fact, known)
+    if not found:
+        return []
+    _bureau_lock(session, bureau_id)
+    rows = sorted({(m.rule, m.subject_id, m.period.label, m.thing): m for m in found}.items())
+    stmt = conflict_insert(session, quota_marks)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[quota_marks.c.rule, quota_marks.c.subject_id, quota_marks.c.period,
+                        quota_marks.c.thing],
+        set_={"times": quota_marks.c.times + 1})
+    returned = session.execute(
+        stmt.returning(quota_marks.c.rule, quota_marks.c.subject_id, quota_marks.c.period,
+                       quota_marks.c.thing, quota_marks.c.times),
+        [{"rule": r, "subject_id": s, "period": p, "thing": t, "bureau_id": bureau_id,
+          "times": 1} for (r, s, p, t), _ in rows]).all()
+    times = {(r, s, p, t): n for r, s, p, t, n in returned}
+    marked = [(m, times[k]) for k, m in rows]
+    incs = _mark_increments(session, bureau_id, rule_sets, marked, clock.today())
+    upsert_counts(session, [state_row(i, bureau_id, place) for i, place in incs])
+    return [i for i, _ in incs]
+
+
+def practice_depends_on(session, member_id):
+    """The bureaus whose practice counts depend on the member's roles or
+    branch: those of the talks they took part in and of the households
+    paired with them (indexed lookups)."""
+    bureaus = set(session.execute(select(talk_facts.c.bureau_id).distinct().where(
+        talk_facts.c.initiator_id == member_id)).scalars())
+    bureaus |= set(session.execute(select(talk_facts.c.bureau_id).distinct().where(
+        talk_facts.c.other_id == member_id)).scalars())
+    bureaus |= set(session.execute(select(household_contacts.c.bureau_id).distinct().where(
+        household_contacts.c.paired_cadre_id == member_id)).scalars())
+    return bureaus
+
+
+def derive_practice_again(session, member_id):
+    """After a member's roles or branch changed (perhaps backdated), the
+    practice counts that depend on them (A6, A6-SEC, A6-COM judge both
+    talkers' roles and branches; A5-PAIR the cadre's role) are derived again
+    by the next closing round: their bureau is marked stale, as if its rule
+    set had changed. A role change is rare; a fact is not re-read per event."""
+    bureaus = practice_depends_on(session, member_id)
+    if bureaus:
+        session.execute(delete(quota_derivations)
+                        .where(quota_derivations.c.bureau_id.in_(sorted(bureaus))))
+    return bureaus
+
+
+def practice_facts(session, bureau_id):
+    """Every practice fact of the bureau, as the pure rules take them."""
+    for r in session.execute(select(talk_facts).where(talk_facts.c.bureau_id == bureau_id)
+                             .execution_options(yield_per=CHUNK)).mappings():
+        yield practice.TalkFact(r["talk_id"], ids_of(r["org_path"]), r["kind"], r["held_on"],
+                                (r["initiator_id"], r["other_id"]))
+    for r in session.execute(select(household_contacts)
+                             .where(household_contacts.c.bureau_id == bureau_id)
+                             .execution_options(yield_per=CHUNK)).mappings():
+        yield practice.HouseholdFact(r["contact_id"], r["household_id"], r["member_id"],
+                                     ids_of(r["branch_path"]), r["on"], bool(r["in_difficulty"]),
+                                     r["paired_cadre_id"])
+    for r in session.execute(select(pledge_facts).where(pledge_facts.c.bureau_id == bureau_id)
+                             .execution_options(yield_per=CHUNK)).mappings():
+        yield practice.PledgeFact(r["pledge_id"], r["member_id"], ids_of(r["branch_path"]),
+                                  r["year"], r["made_on"])
+
+
+def _rederive_practice(session, bureau_id, closures, member_paths):
+    """The bureau's practice counts and marks from its facts, from scratch:
+    {(rule, subject, period label): [Increment, actual, path]}; the marks are
+    written again. A member subject is placed at their branch now (as a
+    transfer moves their open quotas)."""
+    session.execute(delete(quota_marks).where(quota_marks.c.bureau_id == bureau_id))
+    facts = list(practice_facts(session, bureau_id))
+    if not facts:
+        return {}
+    known = people(session, set().union(*(practice.people_of(f) for f in facts)))
+    cached = {}
+
+    def rule_sets_of(fact):
+        key = (fact.period_day.year, fact.period_day.month)
+        if key not in cached:
+            cached[key] = rule_sets_for(bureau_id, fact.period_day)
+        return cached[key]
+
+    counts, times = practice.tally(rule_sets_of, facts, known)
+    rows = [{"rule": r, "subject_id": s, "period": p, "thing": t, "bureau_id": bureau_id,
+             "times": n} for (r, s, p, t), n in sorted(times.items())]
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(quota_marks), rows[i:i + CHUNK])
+    out, today = {}, clock.today()
+    for (rule_key, subject_id, label), (actual, mark, rule) in counts.items():
+        if not actual:
+            continue  # marked, not yet counting: no row, as when applied fact by fact
+        required = rule.minimum
+        if rule.dynamic:
+            closed = closures.get((rule_key, subject_id, label))
+            required = closed if closed is not None else dynamic_required(
+                session, path_of(mark.place), [(rule, rule.judging_day(mark.period, today))]
+            ).get((rule_key, subject_id), 0)
+        place = path_of(mark.place)
+        if mark.member and subject_id in member_paths:
+            place = member_paths[subject_id] + subject_id + "/"
+        out[(rule_key, subject_id, label)] = [
+            domain.Increment(rule_key, subject_id, mark.member, mark.period, required), actual,
+            place]
+    return out
+
+
 # -- deriving the state again -----------------------------------------------------
 
 def fingerprint(bureau_id):
@@ -303,6 +494,8 @@ def rederive(session, bureau_id):
                                     quota_closures.c.period, quota_closures.c.required)
                              .where(quota_closures.c.bureau_id == bureau_id)).all()
     closed_keys = {(r, s, p) for r, s, p, _ in closed}
+    counts.update(_rederive_practice(session, bureau_id,
+                                     {(r, s, p): n for r, s, p, n in closed}, member_paths))
     paths = dict(session.execute(select(orgs.c.id, orgs.c.path)
                                  .where(orgs.c.bureau_id == bureau_id)).all())
     rows = [state_row(inc, bureau_id, path, actual, k in closed_keys)
@@ -376,14 +569,16 @@ def scope_leaders(session, path):
 
 
 def judged_subjects(session, path, period, created_by=None, today=None):
-    """(bureau, rule, subject, subject path) for every quota of ``period``'s
-    kind in the subtree at ``path``, each bureau by its own rule set: its
-    organisations, the members whose branch lies in it, and those holding a
-    role a rule judges on the rule's judging day (the deadline or the
-    period's end; today for one not reached). A committee's members belong
-    to branches under it, so the same prefix holds them. A bureau with no
-    valid rule set has no quotas to judge until it has one (the loader has
-    said which file and why); the others are judged."""
+    """(bureau, rule, subject, subject path, required) for every quota of
+    ``period``'s kind in the subtree at ``path``, each bureau by its own rule
+    set: its organisations, the members whose branch lies in it, and those
+    holding a role a rule judges on the rule's judging day (the deadline or
+    the period's end; today for one not reached). A committee's members
+    belong to branches under it, so the same prefix holds them. A dynamic
+    minimum (A6, A6-COM) is counted for the whole subtree at once on the
+    judging day. A bureau with no valid rule set has no quotas to judge
+    until it has one (the loader has said which file and why); the others
+    are judged."""
     today = today or clock.today()
     scope = scope_orgs(session, path, created_by)
     by_bureau = {}
@@ -396,13 +591,17 @@ def judged_subjects(session, path, period, created_by=None, today=None):
         except NoValidRuleSet:
             del by_bureau[bureau_id]
     active = [r for rs in rule_sets.values() for r in rs.active(period.kind)]
-    members_by_bureau, leaders_by_bureau = {}, {}
+    members_by_bureau, leaders_by_bureau, leaders = {}, {}, None
     if any(r.subject == "member" for r in active):
         for m in scope_members(session, path):
             members_by_bureau.setdefault(m.bureau_id, []).append(m)
-    if any(r.by_role for r in active):
-        for m in scope_leaders(session, path):
+    if any(r.by_role or r.dynamic for r in active):
+        leaders = scope_leaders(session, path)
+        for m in leaders:
             leaders_by_bureau.setdefault(m.bureau_id, []).append(m)
+    dynamic = dynamic_required(
+        session, path, list({(r.key, r.dynamic): (r, r.judging_day(period, today))
+                             for r in active if r.dynamic}.values()), leaders)
     out = []
     for bureau_id in sorted(by_bureau):
         for rule in rule_sets[bureau_id].active(period.kind):
@@ -411,13 +610,24 @@ def judged_subjects(session, path, period, created_by=None, today=None):
                                            rule.judging_day(period, today)):
                 spath = (path_of(subject.branch_path) + subject.id + "/"
                          if rule.per_member else path_of(subject.path))
-                out.append((bureau_id, rule, subject.id, spath))
+                required = (dynamic.get((rule.key, subject.id), 0) if rule.dynamic
+                            else rule.minimum)
+                out.append((bureau_id, rule, subject.id, spath, required))
     return out
 
 
 def stored_counts(session, path, period):
+    """{(rule, subject): (actual, closed, required)} stored for the subtree."""
     rows = session.execute(
         select(quota_state.c.rule, quota_state.c.subject_id, quota_state.c.actual,
-               quota_state.c.closed)
+               quota_state.c.closed, quota_state.c.required)
         .where(quota_state.c.period == period.label, under(quota_state.c.subject_path, path)))
-    return {(r, s): (a, c) for r, s, a, c in rows}
+    return {(r, s): (a, c, q) for r, s, a, c, q in rows}
+
+
+def judged_required(rule, required, stored):
+    """What a quota is judged against: a closed quota with a dynamic minimum
+    keeps the one it was closed with."""
+    if rule.dynamic and stored is not None and stored[1]:
+        return stored[2]
+    return required

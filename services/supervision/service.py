@@ -62,6 +62,24 @@ class SupervisionService(BaseService):
     def on_self_study_plan_filed(self, body):
         consume(self.db, body, "self_study_plan_filed", handlers.apply_self_study_plan_filed)
 
+    # -- members' practice (issue 8): the practice quotas A5, A5-PAIR, A6,
+    # A6-SEC, A6-COM, A8
+    @event_consumer("activity", "talk_recorded")
+    def on_talk_recorded(self, body):
+        consume(self.db, body, "talk_recorded", handlers.apply_talk_recorded)
+
+    @event_consumer("activity", "household_registered")
+    def on_household_registered(self, body):
+        consume(self.db, body, "household_registered", handlers.apply_household_registered)
+
+    @event_consumer("activity", "household_visited")
+    def on_household_visited(self, body):
+        consume(self.db, body, "household_visited", handlers.apply_household_visited)
+
+    @event_consumer("activity", "pledge_made")
+    def on_pledge_made(self, body):
+        consume(self.db, body, "pledge_made", handlers.apply_pledge_made)
+
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
         return consume_batch(self.db, bodies, "activity_recorded", handlers.apply_activity,

@@ -5,7 +5,8 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from services.supervision import domain
-from services.supervision.quota_state import fingerprint, judged_subjects, stored_counts
+from services.supervision.quota_state import (fingerprint, judged_required, judged_subjects,
+                                              stored_counts)
 from services.supervision.models import (member_roles, members, orgs, quota_state,
                                          supervision_items)
 from shared import clock
@@ -28,10 +29,12 @@ def compliance(session, org_id, period):
         return []
     stored = stored_counts(session, path, period)
     results = []
-    for _bureau, rule, subject_id, spath in judged_subjects(session, path, period):
-        actual, closed = stored.get((rule.key, subject_id), (0, False))
-        results.append((domain.QuotaResult(rule.key, subject_id, period.label, rule.minimum,
-                                           actual, domain.status(rule.minimum, actual, closed)),
+    for _bureau, rule, subject_id, spath, required in judged_subjects(session, path, period):
+        found = stored.get((rule.key, subject_id))
+        actual, closed, _ = found or (0, False, None)
+        required = judged_required(rule, required, found)
+        results.append((domain.QuotaResult(rule.key, subject_id, period.label, required,
+                                           actual, domain.status(required, actual, closed)),
                         spath))
     results.sort(key=lambda pair: (pair[0].subject_id, pair[0].rule))
     return results
@@ -74,8 +77,9 @@ class QuotaGauge:
 
     Stored rows are counted with one indexed GROUP BY over those six
     periods; quotas with no row yet are PENDING, found as the number of
-    subjects less the rows. The subject count is derived from the tree and
-    kept until the tree or a rule set changes."""
+    subjects less the rows, except those requiring nothing (a branch with
+    no member but its secretary, A6): MET. The subject count is derived
+    from the tree and kept until the tree or a rule set changes."""
 
     def __init__(self):
         self._subjects = {}
@@ -90,15 +94,32 @@ class QuotaGauge:
         bureaus = session.execute(select(orgs.c.bureau_id).distinct()).scalars().all()
         key = key + tuple(fingerprint(b) for b in sorted(bureaus))
         if key not in self._subjects:
-            expected = {}
+            expected, free = {}, {}
             for top in session.execute(select(orgs.c.path)
                                        .where(orgs.c.parent_id.is_(None))).scalars():
                 for period in domain.current_periods(today):
-                    for bureau_id, *_ in judged_subjects(session, top, period, today=today):
+                    for bureau_id, rule, subject_id, _, required in judged_subjects(
+                            session, top, period, today=today):
                         k = (bureau_id, period.label)
                         expected[k] = expected.get(k, 0) + 1
-            self._subjects = {key: expected}
+                        if required <= 0:
+                            free.setdefault(k, set()).add((rule.key, subject_id))
+            self._subjects = {key: (expected, free)}
         return self._subjects[key]
+
+    @staticmethod
+    def _stored(session, free):
+        """Which of the quotas requiring nothing have a row (it says MET)."""
+        found = set()
+        wanted = sorted({(label, rule, subject) for (_, label), keys in free.items()
+                         for rule, subject in keys})
+        for i in range(0, len(wanted), 2000):
+            chunk = wanted[i:i + 2000]
+            found |= set(session.execute(
+                select(quota_state.c.period, quota_state.c.rule, quota_state.c.subject_id)
+                .where(quota_state.c.period.in_(sorted({c[0] for c in chunk})),
+                       quota_state.c.subject_id.in_(sorted({c[2] for c in chunk})))).all())
+        return found
 
     def counts(self, session, today):
         current = [p.label for p in domain.current_periods(today)]
@@ -119,8 +140,14 @@ class QuotaGauge:
                     stored[(bureau_id, label)] = stored.get((bureau_id, label), 0) + n
             elif status == MISSED:
                 counts[(bureau_id, MISSED)] = counts.get((bureau_id, MISSED), 0) + n
-        for (bureau_id, label), n in self._expected(session, today).items():
-            pending = max(0, n - stored.get((bureau_id, label), 0))
+        expected, free = self._expected(session, today)
+        with_rows = self._stored(session, free) if free else set()
+        for (bureau_id, label), n in expected.items():
+            met = sum(1 for rule, subject in free.get((bureau_id, label), ())
+                      if (label, rule, subject) not in with_rows)
+            if met:
+                counts[(bureau_id, MET)] = counts.get((bureau_id, MET), 0) + met
+            pending = max(0, n - stored.get((bureau_id, label), 0) - met)
             counts[(bureau_id, PENDING)] = counts.get((bureau_id, PENDING), 0) + pending
         return counts
 

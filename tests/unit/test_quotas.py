@@ -80,8 +80,24 @@ def test_shipped_rule_set_matches_the_spec(rules):
         ("S5-SEC", "bureau_secretary", "year", (), 1),
         ("S5-COM", "committee_member", "year", (), 1),
         ("A7-LEAD", "bureau_leader", "year", (ORG_LIFE_MEETING,), 1),
+        ("A5", "member", "year", (), 3),
+        ("A5-PAIR", "county_cadre", "year", (), 1),
+        ("A6", "branch", "year", (), None),
+        ("A6-SEC", "branch", "year", (), 2),
+        ("A6-COM", "committee", "year", (), None),
+        ("A8", "member", "year", (), 1),
     }
-    facts = {r.key: (r.fact, r.plan, r.at, r.due) for r in rules.active() if r.fact}
+    practice = {r.key: (r.fact, r.times, r.dynamic) for r in rules.active() if r.practice}
+    assert practice == {
+        "A5": ("household_contacted", 1, None),
+        "A5-PAIR": ("paired_household_contacted", 1, None),
+        "A6": ("secretary_talked_with_member", 1, "every_member"),
+        "A6-SEC": ("secretary_talks_with_bureau_secretary", 1, None),
+        "A6-COM": ("committee_pair_talked", 2, "every_pair"),
+        "A8": ("pledge_made", 1, None),
+    }
+    facts = {r.key: (r.fact, r.plan, r.at, r.due) for r in rules.active()
+             if r.fact and not r.practice}
     assert facts == {
         "S1": ("plan_filed", "STUDY", None, (1, 31)),
         "A2-PLAN": ("plan_filed", "MEETINGS", None, (1, 31)),
@@ -91,15 +107,15 @@ def test_shipped_rule_set_matches_the_spec(rules):
         "A7-LEAD": ("guest_at", None, "contact_branch", None),
     }
     disabled = {r.key for r in rules.rules if not r.enabled}
-    assert disabled == {"A6", "P5", "U3"}
+    assert disabled == {"P5", "U3"}
 
 
 def test_active_filters_by_period_kind(rules):
     assert sorted(r.key for r in rules.active("month")) == ["A1", "A2-CM", "A2-GR", "S2"]
     assert sorted(r.key for r in rules.active("quarter")) == ["A2-GM"]
     assert sorted(r.key for r in rules.active("year")) == [
-        "A2-PL", "A2-PLAN", "A4", "A7-DL", "A7-LEAD", "A7-OL", "S1", "S4", "S5-COM", "S5-SEC",
-        "S6"]
+        "A2-PL", "A2-PLAN", "A4", "A5", "A5-PAIR", "A6", "A6-COM", "A6-SEC", "A7-DL",
+        "A7-LEAD", "A7-OL", "A8", "S1", "S4", "S5-COM", "S5-SEC", "S6"]
 
 
 # -- A1: activity days per branch per month ------------------------------------------
@@ -266,8 +282,14 @@ def test_year_evaluation_lists_every_yearly_subject(rules):
         ("A7-DL", "committee"), ("S6", "bureau"),
         ("S1", "branch"), ("S1", "lone"), ("S1", "committee"),
         ("A2-PLAN", "branch"), ("A2-PLAN", "lone"),
+        ("A6", "branch"), ("A6", "lone"), ("A6-SEC", "branch"), ("A6-SEC", "lone"),
+        ("A6-COM", "committee"),
     ])  # no members given: no member or role subjects
-    assert all(r.period == "2017" and r.status == PENDING for r in results)
+    assert all(r.period == "2017" for r in results)
+    # nobody to talk with: A6 and A6-COM require nothing, and are met
+    assert {(r.rule, r.required, r.status) for r in results if r.rule in ("A6", "A6-COM")} \
+        == {("A6", 0, MET), ("A6-COM", 0, MET)}
+    assert all(r.status == PENDING for r in results if r.rule not in ("A6", "A6-COM"))
 
 
 def test_results_sorted_by_subject_then_rule(rules):
@@ -354,8 +376,8 @@ def test_disabled_rules_never_appear(rules):
     for text in ("2017-06", "2017-Q2", "2017"):
         seen |= {r.rule for r in evaluate(rules, TREE, [], parse_period(text))}
     assert seen == {"A1", "A2-GM", "A2-CM", "A2-GR", "A2-PL", "A4", "A7-OL", "A7-DL",
-                    "S2", "S6", "S1", "A2-PLAN"}
-    assert not seen & {"A6", "P5", "U3"}
+                    "S2", "S6", "S1", "A2-PLAN", "A6", "A6-SEC", "A6-COM"}
+    assert not seen & {"P5", "U3"}
 
 
 # -- custom rule sets -------------------------------------------------------------------------

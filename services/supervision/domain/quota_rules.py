@@ -11,17 +11,25 @@ from shared.vocabulary import ACTIVITY_KINDS, BRANCH, BUREAU, COMMITTEE
 
 # An organisation subject counts what it (or an organisation inside it) did;
 # a member subject counts what the member did; a role subject is a member
-# judged by the role they hold on the day (局党委书记, 局党委委员, either).
+# judged by the role they hold on the day (局党委书记, 局党委委员, either;
+# 县处级领导干部 county-level cadre).
 ORG_SUBJECTS = ("branch", "group_or_branch", "committee", "committee_or_branch", "bureau")
-ROLE_SUBJECTS = ("bureau_secretary", "committee_member", "bureau_leader")
+ROLE_SUBJECTS = ("bureau_secretary", "committee_member", "bureau_leader", "county_cadre")
 MEMBER_SUBJECTS = ("member",) + ROLE_SUBJECTS
 SUBJECTS = ORG_SUBJECTS + MEMBER_SUBJECTS
 SUBJECT_ORG_KINDS = {"branch": (BRANCH,), "committee": (COMMITTEE,),
                      "committee_or_branch": (COMMITTEE, BRANCH), "bureau": (BUREAU,)}
 SUBJECT_ROLES = {"bureau_secretary": frozenset({"bureau_secretary"}),
                  "committee_member": frozenset({"bureau_committee"}),
-                 "bureau_leader": frozenset({"bureau_committee", "bureau_secretary"})}
-LEADING_ROLES = frozenset().union(*SUBJECT_ROLES.values())
+                 "bureau_leader": frozenset({"bureau_committee", "bureau_secretary"}),
+                 "county_cadre": frozenset({"county_cadre"})}
+SECRETARY = "secretary"                          # 支部书记, of the member's branch
+BUREAU_SECRETARY = "bureau_secretary"            # 局党委书记
+COMMITTEE_LEADERS = SUBJECT_ROLES["bureau_leader"]
+# The roles some quota judges by the day they are held on: the few members
+# who ever held one are found by index (member_roles.leading), whatever the
+# number of members.
+LEADING_ROLES = frozenset().union(*SUBJECT_ROLES.values()) | {SECRETARY}
 
 # The facts besides activities held that a rule may count, with the subjects
 # each can count for.
@@ -29,12 +37,37 @@ PLAN_FILED = "plan_filed"                        # 年度计划备案 (annual pl
 SELF_STUDY_PLAN_FILED = "self_study_plan_filed"  # 自学备案
 LECTURE_GIVEN = "lecture_given"                  # 讲党课: a PARTY_LECTURE by the subject
 GUEST_AT = "guest_at"                            # attended as a guest (双重组织生活)
+# members' practice (issue 8): each counts distinct things (a household, a
+# member talked with, a pair, a talk, a pledge) once per subject and period
+HOUSEHOLD_CONTACTED = "household_contacted"      # 党员联户: registered or visited
+PAIRED_HOUSEHOLD_CONTACTED = "paired_household_contacted"  # 结对帮扶: in difficulty, paired
+SECRETARY_TALKED_WITH_MEMBER = "secretary_talked_with_member"  # 谈心谈话, branch head
+SECRETARY_TALKS_WITH_BUREAU_SECRETARY = "secretary_talks_with_bureau_secretary"
+COMMITTEE_PAIR_TALKED = "committee_pair_talked"  # 局党委成员之间
+PLEDGE_MADE = "pledge_made"                      # 亮诺
 FACT_SUBJECTS = {
     PLAN_FILED: ("branch", "committee", "committee_or_branch"),
     SELF_STUDY_PLAN_FILED: ("member",),
-    LECTURE_GIVEN: ROLE_SUBJECTS,
-    GUEST_AT: ROLE_SUBJECTS,
+    LECTURE_GIVEN: ROLE_SUBJECTS[:3],
+    GUEST_AT: ROLE_SUBJECTS[:3],
+    HOUSEHOLD_CONTACTED: ("member",),
+    PAIRED_HOUSEHOLD_CONTACTED: ("county_cadre",),
+    SECRETARY_TALKED_WITH_MEMBER: ("branch",),
+    SECRETARY_TALKS_WITH_BUREAU_SECRETARY: ("branch",),
+    COMMITTEE_PAIR_TALKED: ("committee",),
+    PLEDGE_MADE: ("member",),
 }
+PRACTICE_FACTS = (HOUSEHOLD_CONTACTED, PAIRED_HOUSEHOLD_CONTACTED,
+                  SECRETARY_TALKED_WITH_MEMBER, SECRETARY_TALKS_WITH_BUREAU_SECRETARY,
+                  COMMITTEE_PAIR_TALKED, PLEDGE_MADE)
+# the facts whose things may be counted more than once before they count
+# ('times'): the others are one thing per fact
+REPEATABLE = (HOUSEHOLD_CONTACTED, PAIRED_HOUSEHOLD_CONTACTED, SECRETARY_TALKED_WITH_MEMBER,
+              COMMITTEE_PAIR_TALKED)
+# a minimum that depends on who is there on the judging day
+EVERY_MEMBER = "every_member"  # the branch's members other than its secretary
+EVERY_PAIR = "every_pair"      # the pairs of the committee's leaders
+DYNAMIC = {EVERY_MEMBER: SECRETARY_TALKED_WITH_MEMBER, EVERY_PAIR: COMMITTEE_PAIR_TALKED}
 PLAN_KINDS = ("STUDY", "MEETINGS")               # 年度学习计划 / 年度"三会一课"计划
 # where a lecture or a guest's attendance counts: at a branch of the subject's
 # bureau, or at a branch the subject contacts on the day (联系点)
@@ -55,6 +88,12 @@ class QuotaRule:
     plan: str | None = None      # for plan_filed: which plan
     at: str | None = None        # for lecture_given / guest_at: where
     due: tuple | None = None     # (month, day): counts what was told by then
+    times: int = 1               # a thing counts once told this often (a pair's 2 talks)
+    dynamic: str | None = None   # every_member | every_pair: minimum from the judging day
+
+    @property
+    def practice(self):
+        return self.fact in PRACTICE_FACTS
 
     @property
     def per_member(self):
@@ -153,6 +192,37 @@ def _counts(key, subject, counts, enabled):
     return kinds, fact, plan, at
 
 
+def _times(key, fact, raw, enabled):
+    if raw is None or not enabled:
+        return 1
+    if fact not in REPEATABLE:
+        what = fact or "an activity rule"
+        raise ValueError(f"rule {key}: only {', '.join(REPEATABLE)} take 'times' (how often "
+                         f"a thing is told before it counts); {what} counts each fact once")
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ValueError(f"rule {key}: times must be a whole number of at least 1, "
+                         "e.g. 'times: 2' for a pair that talked twice")
+    return raw
+
+
+def _minimum(key, fact, subject, raw, enabled):
+    """(minimum, dynamic): a whole number, or a name of a minimum that
+    depends on who is there on the judging day."""
+    if not enabled:
+        return (raw if isinstance(raw, int) and not isinstance(raw, bool) else None), None
+    if isinstance(raw, str):
+        if raw not in DYNAMIC:
+            raise ValueError(f"rule {key}: minimum {raw!r} is neither a whole number nor "
+                             f"one of {', '.join(DYNAMIC)}")
+        if fact != DYNAMIC[raw]:
+            raise ValueError(f"rule {key}: minimum {raw} goes with "
+                             f"'counts: {{fact: {DYNAMIC[raw]}}}' only, not {fact or 'activities'}")
+        return None, raw
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ValueError(f"rule {key}: minimum must be a whole number of at least 1")
+    return raw, None
+
+
 def parse_rule_set(version):
     rules, seen = [], set()
     for i, raw in enumerate(version.body.get("rules") or []):
@@ -173,13 +243,10 @@ def parse_rule_set(version):
         if fact in (PLAN_FILED, SELF_STUDY_PLAN_FILED) and period != YEAR and enabled:
             raise ValueError(f"rule {key}: a plan is filed for a year: use 'period: year'")
         due = _due(key, raw.get("due"), period)
-        minimum = raw.get("minimum")
-        if enabled and (isinstance(minimum, bool) or not isinstance(minimum, int)
-                        or minimum < 1):
-            raise ValueError(f"rule {key}: minimum must be a whole number of at least 1")
+        minimum, dynamic = _minimum(key, fact, subject, raw.get("minimum"), enabled)
+        times = _times(key, fact, (raw.get("counts") or {}).get("times"), enabled)
         rules.append(QuotaRule(key, str(raw.get("title", key)), subject, period, kinds,
-                               minimum if isinstance(minimum, int) else None, bool(enabled),
-                               fact, plan, at, due))
+                               minimum, bool(enabled), fact, plan, at, due, times, dynamic))
     return QuotaRuleSet(version.version, tuple(rules))
 
 

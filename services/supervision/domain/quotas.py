@@ -23,6 +23,7 @@ in periods (``period_day``) and which day is held against a rule's deadline
 import datetime as dt
 from dataclasses import dataclass
 
+from services.supervision.domain import practice
 from services.supervision.domain.people import Member
 from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN, PLAN_FILED,
                                                      SELF_STUDY_PLAN_FILED, SUBJECT_ORG_KINDS,
@@ -209,8 +210,8 @@ def counts_for(rule, subject, fact):
 
 
 def count(rule, subject, period, facts):
-    return sum(1 for f in facts if period.contains(f.period_day) and _on_time(rule, f, period)
-               and counts_for(rule, subject, f))
+    return sum(1 for f in facts if not practice.is_practice(f) and period.contains(f.period_day)
+               and _on_time(rule, f, period) and counts_for(rule, subject, f))
 
 
 def touched_subjects(rule, fact, ancestors, branch_has_groups, people=None):
@@ -280,14 +281,26 @@ def evaluate(rule_set, orgs, facts, period, closed=frozenset(), members=(), toda
     (and ``members``), counted from scratch. ``closed`` holds the (rule,
     subject id, period label) triples closed; ``today`` (the period's end
     if not given) says which day the roles of a period not over are judged
-    on."""
+    on. The practice quotas count the things their facts mark
+    (practice.tally), against a minimum that may depend on the members
+    there on the judging day."""
     results = []
+    members = list(members)
+    marked, _ = practice.tally(lambda f: {k: rule_set for k in PERIOD_KINDS},
+                               [f for f in facts if practice.is_practice(f)],
+                               {m.id: m for m in members})
     for rule in rule_set.active(period.kind):
         day = rule.judging_day(period, today or period.end)
         for subject in subjects(rule, orgs, members, day):
-            actual = count(rule, subject, period, facts)
+            if rule.practice:
+                actual = marked.get((rule.key, subject.id, period.label), (0,))[0]
+                those = practice.members_of(subject, members) if rule.dynamic else ()
+                required = practice.required(rule, those, day)
+            else:
+                actual = count(rule, subject, period, facts)
+                required = rule.minimum
             is_closed = (rule.key, subject.id, period.label) in closed
-            results.append(QuotaResult(rule.key, subject.id, period.label, rule.minimum,
-                                       actual, status(rule.minimum, actual, is_closed)))
+            results.append(QuotaResult(rule.key, subject.id, period.label, required,
+                                       actual, status(required, actual, is_closed)))
     results.sort(key=lambda r: (r.subject_id, r.rule))
     return results
