@@ -30,6 +30,12 @@ PROPOSALS = """query($o: ID!, $y: Int!) { themeProposals(orgId: $o, year: $y) {
     id theme adopted org { id } proposer { id } } }"""
 
 
+def refused(client, query, variables, token):
+    with pytest.raises(GraphQLFailed) as err:
+        client.run(query, variables, token=token)
+    return err.value.codes
+
+
 @pytest.fixture(scope="module")
 def world(platform):
     client = admin(platform)
