@@ -7,7 +7,8 @@ import graphene
 from gateway.schema.activity import (Activity, ActivityInput, activity_data,
                                      check_input_scope, named_members)
 from gateway.schema.context import names_members
-from gateway.schema.uploads import BULK_RPC_TIMEOUT, RowError, refuse_large_file
+from gateway.schema.uploads import (BULK_RPC_TIMEOUT, FileImportArguments, RowError,
+                                    import_file)
 from gateway.schema.uploads import bad_input as _bad_input
 
 MAX_INPUTS = 500
@@ -51,21 +52,14 @@ class RecordActivities(graphene.Mutation):
 
 
 class ImportActivities(graphene.Mutation):
-    class Arguments:
-        org_id = graphene.ID(required=True)
-        file = graphene.String(required=True)
-        dry_run = graphene.Boolean(default_value=False)
-
+    Arguments = FileImportArguments
     Output = graphene.NonNull(ActivityImport)
 
     @staticmethod
     async def mutate(_root, info, org_id, file, dry_run=False):
-        ctx = info.context
-        ctx.require_writer("importing activities")
-        await ctx.input_org(org_id, "orgId")
-        refuse_large_file(file, "split it, e.g. by half-year")
-        return ctx.call_patiently(BULK_RPC_TIMEOUT, "activity", "import_activities", org_id,
-                                  file, bool(dry_run), ctx.principal.sub, ctx.request_of(info), roles=ctx.roles)
+        return await import_file(info, org_id, file, dry_run, "importing activities",
+                                 "split it, e.g. by half-year", "activity", "import_activities",
+                                 with_roles=True)
 
 
 class Mutations:

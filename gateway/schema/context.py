@@ -69,35 +69,29 @@ class RequestContext:
         found = {m["id"]: m for m in self.call("organization", "get_members", list(member_ids))}
         return [found.get(i) or _not_found(f"there is no member {i}", "id") for i in member_ids]
 
+    def _grouped(self, method, keys, primed):
+        """``method`` of the organisation service answers {key: [objects]}:
+        each object found is kept by ``primed`` (the orgs or members loader),
+        so that looking it up again costs nothing."""
+        by_key = self.call("organization", method, list(keys))
+        for objects in by_key.values():
+            for obj in objects:
+                primed.prime(obj["id"], obj)
+        return [by_key.get(k, []) for k in keys]
+
     def _children(self, org_ids):
-        by_parent = self.call("organization", "children_of", list(org_ids))
-        for children in by_parent.values():
-            for org in children:
-                self.orgs.prime(org["id"], org)
-        return [by_parent.get(i, []) for i in org_ids]
+        return self._grouped("children_of", org_ids, self.orgs)
 
     def _org_members(self, org_ids):
-        by_org = self.call("organization", "members_of_orgs", list(org_ids))
-        for members in by_org.values():
-            for member in members:
-                self.members.prime(member["id"], member)
-        return [by_org.get(i, []) for i in org_ids]
+        return self._grouped("members_of_orgs", org_ids, self.members)
 
     def _contact_branches(self, member_ids):
         """The branches each member contacts (联系点)."""
-        by_member = self.call("organization", "contact_branches_of", list(member_ids))
-        for branches in by_member.values():
-            for org in branches:
-                self.orgs.prime(org["id"], org)
-        return [by_member.get(i, []) for i in member_ids]
+        return self._grouped("contact_branches_of", member_ids, self.orgs)
 
     def _contacts(self, org_ids):
         """The members who contact each branch (联系点)."""
-        by_branch = self.call("organization", "contacts_of", list(org_ids))
-        for members in by_branch.values():
-            for member in members:
-                self.members.prime(member["id"], member)
-        return [by_branch.get(i, []) for i in org_ids]
+        return self._grouped("contacts_of", org_ids, self.members)
 
     def _points(self, keys):
         """``keys``: (member id, year); one call per year asked for."""
@@ -122,14 +116,19 @@ class RequestContext:
     def _hidden(self, exc):
         return self.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND"
 
-    async def visible_org(self, org_id):
-        message = f"organisation {org_id} is outside what you may see"
+    async def _look_up(self, lookup, key, message):
+        """``lookup(key)``; one that does not exist, where the caller may not
+        be told so, is FORBIDDEN in ``message``'s words."""
         try:
-            org = await self.org(org_id)
+            return await lookup(key)
         except GraphQLError as exc:
             if self._hidden(exc):
                 raise forbidden(message) from None
             raise
+
+    async def visible_org(self, org_id):
+        message = f"organisation {org_id} is outside what you may see"
+        org = await self._look_up(self.org, org_id, message)
         if not self.principal.sees(org["path"]):
             raise forbidden(message)
         return org
@@ -143,12 +142,7 @@ class RequestContext:
 
     async def visible_member(self, member_id):
         message = f"member {member_id} is outside what you may see"
-        try:
-            member = await self.member(member_id)
-        except GraphQLError as exc:
-            if self._hidden(exc):
-                raise forbidden(message) from None
-            raise
+        member = await self._look_up(self.member, member_id, message)
         if not sees_member(self.principal, member):
             raise forbidden(message)
         return member
@@ -175,12 +169,12 @@ class RequestContext:
         await asyncio.gather(*(self.input_org(org_id, field)
                                for field, org_id in fields.items() if org_id))
 
-    async def refuse_hidden_members(self, references):
-        """``references``: (member id, day, input field) named in an input. The
-        first member the caller may not see on that day (or that does not
-        exist) is FORBIDDEN, in the same words either way; one look-up."""
+    async def _first_unseen(self, references):
+        """``references``: (member id, day, input field) named in an input.
+        The (member id, field) of the first member the caller may not see on
+        that day or that does not exist, or None; one look-up."""
         if self.principal.scope == ALL or not references:
-            return
+            return None
         found = await asyncio.gather(*(self.member(m) for m, _, _ in references),
                                      return_exceptions=True)
         for (member_id, day, field), member in zip(references, found):
@@ -188,25 +182,28 @@ class RequestContext:
                 raise member
             if isinstance(member, BaseException) or \
                     not sees_member(self.principal, member, day):
-                raise forbidden(f"{field}: member {member_id} is outside what you may see")
+                return member_id, field
+        return None
+
+    async def refuse_hidden_members(self, references):
+        """The first member of ``references`` the caller may not see on that
+        day (or that does not exist) is FORBIDDEN, in the same words either
+        way."""
+        unseen = await self._first_unseen(references)
+        if unseen:
+            member_id, field = unseen
+            raise forbidden(f"{field}: member {member_id} is outside what you may see")
 
     async def refuse_unseen_guests(self, references):
         """``references``: (member id, day, input field) of an activity's
         guests. The first the caller may not see on that day, or that does
         not exist, makes the input bad (the contract's word for a bad guest),
-        in words that name no one; one look-up."""
-        if self.principal.scope == ALL or not references:
-            return
-        found = await asyncio.gather(*(self.member(m) for m, _, _ in references),
-                                     return_exceptions=True)
-        for (_member_id, day, field), member in zip(references, found):
-            if isinstance(member, GraphQLError) and not self._hidden(member):
-                raise member
-            if isinstance(member, BaseException) or \
-                    not sees_member(self.principal, member, day):
-                raise _bad_input("no member you may see on that day has this id; a guest is "
-                                 "a member within your scope, from outside the holding "
-                                 "organisation", field)
+        in words that name no one."""
+        unseen = await self._first_unseen(references)
+        if unseen:
+            raise _bad_input("no member you may see on that day has this id; a guest is "
+                             "a member within your scope, from outside the holding "
+                             "organisation", unseen[1])
 
     def require_writer(self, what):
         if not self.principal.may_write:
@@ -251,12 +248,7 @@ class RequestContext:
         they propose a theme to). Any other is FORBIDDEN in visible_org's
         words, whether or not it exists."""
         message = f"organisation {org_id} is outside what you may see"
-        try:
-            org = await self.org(org_id)
-        except GraphQLError as exc:
-            if self._hidden(exc):
-                raise forbidden(message) from None
-            raise
+        org = await self._look_up(self.org, org_id, message)
         branch_path = membership_on(member)["branch_path"]
         if self.principal.sees(org["path"]) or \
                 list(branch_path[:len(org["path"])]) == list(org["path"]):

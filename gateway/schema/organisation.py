@@ -8,7 +8,7 @@ from gateway.auth import ALL, forbidden
 from gateway.schema.guard import AS_OF, ON_DAY, membership_on, sees_member, sees_membership
 from gateway.schema.scalars import Date, OrgKind, value_of
 from gateway.schema.scoring import PointsSummary
-from gateway.schema.uploads import BULK_RPC_TIMEOUT, RowError, refuse_large_file
+from gateway.schema.uploads import FileImportArguments, RowError, import_file
 
 
 class Organization(graphene.ObjectType):
@@ -266,21 +266,13 @@ class RosterImport(graphene.ObjectType):
 class ImportRoster(graphene.Mutation):
     """A roster (花名册) as a base64 .xlsx or UTF-8 .csv; all or nothing."""
 
-    class Arguments:
-        org_id = graphene.ID(required=True)
-        file = graphene.String(required=True)
-        dry_run = graphene.Boolean(default_value=False)
-
+    Arguments = FileImportArguments
     Output = graphene.NonNull(RosterImport)
 
     @staticmethod
     async def mutate(_root, info, org_id, file, dry_run=False):
-        ctx = info.context
-        ctx.require_writer("importing a roster")
-        await ctx.input_org(org_id, "orgId")
-        refuse_large_file(file, "split the roster by branch")
-        return ctx.call_patiently(BULK_RPC_TIMEOUT, "organization", "import_roster", org_id,
-                                  file, bool(dry_run), ctx.principal.sub, ctx.request_of(info))
+        return await import_file(info, org_id, file, dry_run, "importing a roster",
+                                 "split the roster by branch", "organization", "import_roster")
 
 
 class Mutations:

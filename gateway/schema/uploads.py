@@ -1,5 +1,6 @@
-"""What the import mutations (importActivities, importRoster) share: the
-file's size limit, their patience, and the rows they report."""
+"""What the import mutations (importActivities, importRoster) share: their
+arguments, the checks before the file goes to a service, the file's size
+limit, their patience, and the rows they report."""
 import graphene
 from graphql import GraphQLError
 
@@ -26,3 +27,25 @@ class RowError(graphene.ObjectType):
     row = graphene.Int(required=True)
     column = graphene.String()
     message = graphene.String(required=True)
+
+
+class FileImportArguments:
+    """An import mutation's arguments: where, the base64 file, and whether
+    only to check it."""
+    org_id = graphene.ID(required=True)
+    file = graphene.String(required=True)
+    dry_run = graphene.Boolean(default_value=False)
+
+
+async def import_file(info, org_id, file, dry_run, what, advice, service, method,
+                      with_roles=False):
+    """An import mutation: a writer, the organisation in scope and a file not
+    too large (``what`` and ``advice`` for the refusals), then ``service``'s
+    ``method`` with patience (``with_roles``: the caller's roles too)."""
+    ctx = info.context
+    ctx.require_writer(what)
+    await ctx.input_org(org_id, "orgId")
+    refuse_large_file(file, advice)
+    roles = {"roles": ctx.roles} if with_roles else {}
+    return ctx.call_patiently(BULK_RPC_TIMEOUT, service, method, org_id, file, bool(dry_run),
+                              ctx.principal.sub, ctx.request_of(info), **roles)

@@ -16,50 +16,19 @@ from services.study.models import (annual_plans, held_months, members, orgs, pla
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import BadInput, Unavailable
-from shared.tree import ids_of, path_of
+from shared.read_models import TreeReadModel
+from shared.tree import ids_of
 
 
 # -- read models ------------------------------------------------------------------
 #
-# A fact may come more than once under different event ids (tools/republish.py)
-# and two workers may hold it at once: each is an upsert, never a second row.
+# The tree and the members as shared/read_models.py keeps them; a fact told
+# again (tools/republish.py) changes nothing.
 
-def apply_org_created(uow, envelope):
-    """An organisation's place never changes: the first telling stays."""
-    p = envelope.payload
-    uow.session.execute(conflict_insert(uow.session, orgs).values(
-        id=p["org_id"], kind=p["kind"], bureau_id=envelope.bureau_id, path=path_of(p["path"]))
-        .on_conflict_do_nothing(index_elements=[orgs.c.id]))
-
-
-def _branch_path(session, branch_id):
-    path = session.execute(select(orgs.c.path).where(orgs.c.id == branch_id)).scalar()
-    if path is None:
-        # the branch's own event is still on its way (another queue): try again
-        raise Unavailable(f"branch {branch_id} is not known here yet")
-    return path
-
-
-def apply_member_registered(uow, envelope):
-    """The branch only for a member new here: a transfer (another queue) may
-    have come first and be newer."""
-    p = envelope.payload
-    session = uow.session
-    session.execute(conflict_insert(session, members).values(
-        id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-        branch_path=_branch_path(session, p["branch_id"]))
-        .on_conflict_do_nothing(index_elements=[members.c.id]))
-
-
-def apply_member_transferred(uow, envelope):
-    p = envelope.payload
-    session = uow.session
-    statement = conflict_insert(session, members).values(
-        id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-        branch_path=_branch_path(session, p["branch_id"]))
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[members.c.id],
-        set_={c: statement.excluded[c] for c in ("branch_id", "branch_path", "bureau_id")}))
+tree = TreeReadModel(orgs, members)
+apply_org_created = tree.apply_org_created
+apply_member_registered = tree.apply_member_registered
+apply_member_transferred = tree.apply_member_transferred
 
 
 def held_rows(payload):

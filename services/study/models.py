@@ -7,6 +7,7 @@ from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, Meta
 
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
+from shared.read_models import tree_tables
 
 metadata = MetaData()
 outbox, processed_events = messaging_tables(metadata)
@@ -14,21 +15,7 @@ idempotency_keys = idempotency_table(metadata)  # the commands carried out (a da
 
 # -- read models ------------------------------------------------------------------
 
-orgs = Table(
-    "orgs", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("bureau_id", String(32), nullable=False, index=True),
-    Column("path", Text, nullable=False),  # indexed for prefix LIKE (shared/tree.py)
-)
-
-members = Table(
-    "members", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("bureau_id", String(32), nullable=False, index=True),
-    Column("branch_id", String(32), nullable=False),
-    Column("branch_path", Text, nullable=False),
-)
+orgs, members = tree_tables(metadata)  # shared/read_models.py
 
 # (organisation, year, month, activity kind) held by the organisation or an
 # organisation below it: what PlanItem.held reads. A fact told again adds

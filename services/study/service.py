@@ -11,10 +11,11 @@ from nameko.rpc import rpc
 from services.study import handlers, views
 from services.study.domain import self_study
 from services.study.models import metadata
-from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
+from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput
 from shared.idempotency import once
+from shared.read_models import tree_consumers
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,21 +27,9 @@ def _year(year):
     return year
 
 
-class StudyService(BaseService):
+class StudyService(tree_consumers(handlers), BaseService):
     name = "study"
     db = Database("study", metadata, MIGRATIONS)
-
-    @event_consumer("organization", "organization_created")
-    def on_organization_created(self, body):
-        consume(self.db, body, "organization_created", handlers.apply_org_created)
-
-    @event_consumer("organization", "member_registered")
-    def on_member_registered(self, body):
-        consume(self.db, body, "member_registered", handlers.apply_member_registered)
-
-    @event_consumer("organization", "member_transferred")
-    def on_member_transferred(self, body):
-        consume(self.db, body, "member_transferred", handlers.apply_member_transferred)
 
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):

@@ -18,7 +18,7 @@ from services.supervision.quota_state import (CHUNK, apply_facts, apply_practice
                                               recount_member, state_row, stored_counts)
 from shared import clock
 from shared.db import conflict_insert
-from shared.errors import Unavailable
+from shared.read_models import MOVED, TreeReadModel
 from shared.tree import ids_of, path_of
 from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
 
@@ -30,22 +30,15 @@ from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
 # two workers may hold the same fact at once: each is an upsert, never a
 # second row, never an IntegrityError.
 
+tree = TreeReadModel(orgs, members)  # shared/read_models.py
+
+
 def apply_org_created(uow, envelope):
     """An organisation's place and name never change: the first telling stays."""
     p = envelope.payload
     created_on = dt.date.fromisoformat(p.get("created_on") or envelope.occurred_at[:10])
-    uow.session.execute(conflict_insert(uow.session, orgs).values(
-        id=p["org_id"], name=p["name"], kind=p["kind"], parent_id=p["parent_id"],
-        bureau_id=envelope.bureau_id, path=path_of(p["path"]), created_on=created_on)
-        .on_conflict_do_nothing(index_elements=[orgs.c.id]))
-
-
-def _branch_path(session, branch_id):
-    path = session.execute(select(orgs.c.path).where(orgs.c.id == branch_id)).scalar()
-    if path is None:
-        # the branch's own event is still on its way (another queue): try again
-        raise Unavailable(f"branch {branch_id} is not known here yet")
-    return path
+    tree.apply_org_created(uow, envelope, name=p["name"], parent_id=p["parent_id"],
+                           created_on=created_on)
 
 
 def _has_facts(session, member_id):
@@ -85,11 +78,7 @@ def apply_member_registered(uow, envelope):
         session.execute(update(members).where(members.c.id == p["member_id"])
                         .values(roles=roles))
     else:
-        statement = conflict_insert(session, members).values(
-            id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-            branch_path=_branch_path(session, p["branch_id"]), roles=roles)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[members.c.id], set_={"roles": statement.excluded.roles}))
+        tree.put_member(session, envelope, update=("roles",), roles=roles)
     if _has_facts(session, p["member_id"]):
         recount_member(session, p["member_id"])
 
@@ -129,13 +118,8 @@ def apply_member_transferred(uow, envelope):
     where they were judged."""
     p = envelope.payload
     session = uow.session
-    branch_path = _branch_path(session, p["branch_id"])
-    statement = conflict_insert(session, members).values(
-        id=p["member_id"], bureau_id=envelope.bureau_id, branch_id=p["branch_id"],
-        branch_path=branch_path, roles=["member"])  # until member_registered tells
-    session.execute(statement.on_conflict_do_update(
-        index_elements=[members.c.id],
-        set_={c: statement.excluded[c] for c in ("branch_id", "branch_path", "bureau_id")}))
+    branch_path = tree.put_member(session, envelope, update=MOVED,
+                                  roles=["member"])  # until member_registered tells
     session.execute(update(quota_state).where(
         quota_state.c.subject_id == p["member_id"], quota_state.c.member.is_(True),
         quota_state.c.closed.is_(False)).values(
@@ -214,7 +198,7 @@ def apply_self_study_plan_filed(uow, envelope):
                             .where(members.c.id == p["member_id"])).scalar()
     fact = domain.SelfStudyFact(p["member_id"], int(p["year"]),
                                 dt.date.fromisoformat(p["filed_on"]),
-                                ids_of(place or _branch_path(session, p["branch_id"])))
+                                ids_of(place or tree.branch_path(session, p["branch_id"])))
     if _first_filing(session, self_study_filings,
                      {"member_id": fact.member_id, "year": fact.year},
                      {"bureau_id": envelope.bureau_id, "filed_on": fact.filed_on}):

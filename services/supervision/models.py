@@ -7,6 +7,7 @@ from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, M
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 from shared.parking import parked_queues_table
+from shared.read_models import tree_tables
 from shared.rules import kept_rule_sets_table
 
 metadata = MetaData()
@@ -15,25 +16,13 @@ kept_rule_sets = kept_rule_sets_table(metadata)
 parked_queues = parked_queues_table(metadata)
 idempotency_keys = idempotency_table(metadata)  # the commands carried out (a day)
 
-orgs = Table(
-    "orgs", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("parent_id", String(32), nullable=True, index=True),
-    Column("bureau_id", String(32), nullable=False, index=True),
-    Column("path", Text, nullable=False),  # indexed for prefix LIKE (shared/tree.py)
-    Column("created_on", Date, nullable=False, index=True),
-)
-
-members = Table(
-    "members", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("bureau_id", String(32), nullable=False, index=True),
-    Column("branch_id", String(32), nullable=False),
-    Column("branch_path", Text, nullable=False),  # indexed for prefix LIKE
-    Column("roles", JSON, nullable=False),
-)
+# shared/read_models.py, with the names, parents, days of creation and roles
+orgs, members = tree_tables(
+    metadata,
+    org_columns=[Column("name", String(100), nullable=False),
+                 Column("parent_id", String(32), nullable=True, index=True),
+                 Column("created_on", Date, nullable=False, index=True)],
+    member_columns=[Column("roles", JSON, nullable=False)])
 
 activity_facts = Table(
     "activity_facts", metadata,

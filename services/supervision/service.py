@@ -19,6 +19,7 @@ from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
 from shared.idempotency import is_clash, once
 from shared.periods import YEAR, Period, parse_period
+from shared.read_models import tree_consumers
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 from shared.sweep import sweep
@@ -28,23 +29,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 AUTO_CLOSE_INTERVAL = float(env("XF_AUTO_CLOSE_INTERVAL", "60"))
 
 
-class SupervisionService(BaseService):
+class SupervisionService(tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(domain.QUOTA_RULES)
     gauge = views.QuotaGauge()
-
-    @event_consumer("organization", "organization_created")
-    def on_organization_created(self, body):
-        consume(self.db, body, "organization_created", handlers.apply_org_created)
-
-    @event_consumer("organization", "member_registered")
-    def on_member_registered(self, body):
-        consume(self.db, body, "member_registered", handlers.apply_member_registered)
-
-    @event_consumer("organization", "member_transferred")
-    def on_member_transferred(self, body):
-        consume(self.db, body, "member_transferred", handlers.apply_member_transferred)
 
     @event_consumer("organization", "member_roles_set")
     def on_member_roles_set(self, body):

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.auth import make_token
 from tests.conftest import Databases, VirtualHost
-from tools.client import Client
+from tools.client import Client, GraphQLFailed
 from tools.platform import SERVICE_CLASSES, Platform
 
 SECRET = secrets.token_urlsafe(32)
@@ -86,6 +86,32 @@ def eventually(check, timeout=20, interval=0.1, what="the expected state"):
                                      f"the last try: {exc}") from None
             time.sleep(interval)
 
+
+
+def once_known(client, query, variables, token=None):
+    """``client.run``, tried again while study has not yet heard of the
+    organisation or member (UNAVAILABLE: its events are on their way)."""
+    def attempt():
+        try:
+            return client.run(query, variables, token=token)
+        except GraphQLFailed as exc:
+            assert exc.codes != ["UNAVAILABLE"], exc
+            raise
+    return eventually(attempt, what="study knowing the tree")
+
+
+def study_items(theme="学习"):
+    """A study plan's items: an activity day each month."""
+    return [{"month": m, "kind": "ACTIVITY_DAY", "theme": f"{theme}{m}"} for m in range(1, 13)]
+
+
+def meetings_items():
+    """A 三会一课 plan's items: what the shipped quotas ask for a year."""
+    items = [{"month": m, "kind": "COMMITTEE_MEETING", "theme": f"支委会{m}"}
+             for m in range(1, 13)]
+    items += [{"month": m, "kind": "GENERAL_MEETING", "theme": f"党员大会{m}"}
+              for m in (1, 4, 7, 10)]
+    return items + [{"month": 6, "kind": "PARTY_LECTURE", "theme": "党课"}]
 
 class Tree:
     """Two bureaus under one city; bureau one has branches A and B, bureau

@@ -7,11 +7,11 @@ import datetime as dt
 import io
 
 import pytest
-from openpyxl import Workbook
 
 from shared import clock
 from tests.e2e.conftest import Tree, admin, eventually, token
 from tests.e2e.test_flow import points, quota
+from tests.sheets import xlsx_bytes
 from tools.client import GraphQLFailed
 
 ACTIVITIES = """query($org: ID!) { activities(orgId: $org, from: "2000-01-01", to: "2030-12-31") {
@@ -208,13 +208,7 @@ def test_bad_guests_are_bad_input_naming_no_one_and_nothing_is_written(client):
 # -- importActivities ------------------------------------------------------------------
 
 def xlsx_file(rows):
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(*rows)
 
 
 def csv_file(rows):

@@ -15,9 +15,9 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.conftest import _platform, admin, eventually
+from tests.e2e.conftest import (_platform, admin, eventually, meetings_items, once_known,
+                                study_items)
 from tools import demo
-from tools.client import GraphQLFailed
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-01-20", "2026-04-01", 2026
 
@@ -40,30 +40,6 @@ ACTIVITY = """mutation($i: ActivityInput!) { recordActivity(input: $i) {
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     yield from _platform("sqlite", tmp_path_factory, extra_env={"XF_TODAY": FIRST_DAY})
-
-
-def until_known(client, query, variables):
-    """A write to study before it has heard of the organisation or member
-    answers UNAVAILABLE (events are on their way): tried again."""
-    def attempt():
-        try:
-            return client.run(query, variables)
-        except GraphQLFailed as exc:
-            assert exc.codes != ["UNAVAILABLE"], exc
-            raise
-    return eventually(attempt, what="study knowing the tree")
-
-
-def study_items():
-    return [{"month": m, "kind": "ACTIVITY_DAY", "theme": f"学习{m}"} for m in range(1, 13)]
-
-
-def meetings_items():
-    items = [{"month": m, "kind": "COMMITTEE_MEETING", "theme": f"支委会{m}"}
-             for m in range(1, 13)]
-    items += [{"month": m, "kind": "GENERAL_MEETING", "theme": f"党员大会{m}"}
-              for m in (1, 4, 7, 10)]
-    return items + [{"month": 6, "kind": "PARTY_LECTURE", "theme": "党课"}]
 
 
 def results(client, org_id):
@@ -119,12 +95,12 @@ def test_on_time_filings_lectures_and_guests_meet_their_quotas(city):
     assert client.run(CONTACT, {"m": city["leader"], "b": b})["assignContactBranch"][
         "contactBranches"] == [{"id": b}]
 
-    filed = until_known(client, PLAN, {"i": {"orgId": a, "year": YEAR, "kind": "STUDY",
+    filed = once_known(client, PLAN, {"i": {"orgId": a, "year": YEAR, "kind": "STUDY",
                                              "items": study_items()}})
     assert filed["fileAnnualPlan"]["filedOn"] == FIRST_DAY
     client.run(PLAN, {"i": {"orgId": a, "year": YEAR, "kind": "MEETINGS",
                             "items": meetings_items()}})
-    until_known(client, SELF_PLAN, {"i": {
+    once_known(client, SELF_PLAN, {"i": {
         "memberId": city["a1"], "year": YEAR, "goals": "学懂弄通", "content": "党章",
         "schedule": "每周", "safeguards": "支部督促"}})
     client.run(LOG, {"i": {"memberId": city["a1"], "on": FIRST_DAY, "kind": "READING",

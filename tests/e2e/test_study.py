@@ -8,7 +8,8 @@ the committee's plan holds it."""
 import pytest
 
 from shared import clock
-from tests.e2e.conftest import admin, eventually, token
+from tests.e2e.conftest import (admin, eventually, meetings_items, once_known, study_items,
+                                token)
 from tools.client import GraphQLFailed
 
 PLAN = """mutation($i: AnnualPlanInput!) { fileAnnualPlan(input: $i) {
@@ -29,34 +30,10 @@ PROPOSALS = """query($o: ID!, $y: Int!) { themeProposals(orgId: $o, year: $y) {
     id theme adopted org { id } proposer { id } } }"""
 
 
-def once_known(client, query, variables, token=None):
-    """``client.run``, tried again while study has not yet heard of the
-    organisation or member (UNAVAILABLE)."""
-    def attempt():
-        try:
-            return client.run(query, variables, token=token)
-        except GraphQLFailed as exc:
-            assert exc.codes != ["UNAVAILABLE"], exc
-            raise
-    return eventually(attempt, what="study knowing the tree")
-
-
 def refused(client, query, variables, token):
     with pytest.raises(GraphQLFailed) as err:
         client.run(query, variables, token=token)
     return err.value.codes
-
-
-def study_items(theme):
-    return [{"month": m, "kind": "ACTIVITY_DAY", "theme": f"{theme}{m}"} for m in range(1, 13)]
-
-
-def meetings_items():
-    items = [{"month": m, "kind": "COMMITTEE_MEETING", "theme": f"支委会{m}"}
-             for m in range(1, 13)]
-    items += [{"month": m, "kind": "GENERAL_MEETING", "theme": f"党员大会{m}"}
-              for m in (1, 4, 7, 10)]
-    return items + [{"month": 6, "kind": "PARTY_LECTURE", "theme": "党课"}]
 
 
 @pytest.fixture(scope="module")

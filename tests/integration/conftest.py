@@ -1,11 +1,12 @@
 """Integration fixtures: real nameko containers in this process, on a real
 RabbitMQ virtual host and each service's real database."""
 import time
+import uuid
 
 import eventlet
 
 import pytest
-from kombu import Connection, Exchange
+from kombu import Connection, Exchange, Queue
 from nameko.containers import ServiceContainer
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine
@@ -76,6 +77,39 @@ def publish(uri, envelope_or_body, source="activity", routing_key="activity_reco
             producer.publish(body, exchange=exchange, routing_key=routing_key,
                              serializer="json", declare=[exchange])
 
+
+
+def event_queue(uri, source, event_type):
+    """A queue of the ``event_type`` events ``source`` publishes, made before any is."""
+    queue = Queue(f"test-{event_type}-{uuid.uuid4().hex[:6]}",
+                  exchange=Exchange(f"{source}.events", type="topic", durable=True),
+                  routing_key=event_type, durable=False, auto_delete=False)
+    with Connection(uri) as conn:
+        queue(conn.default_channel).declare()
+    return queue
+
+
+def drain(uri, queue):
+    """The bodies of the messages waiting in ``queue``, taken."""
+    bodies = []
+    with Connection(uri) as conn:
+        bound = queue(conn.default_channel)
+        while (message := bound.get(no_ack=True)) is not None:
+            bodies.append(message.payload)
+    return bodies
+
+
+def branch_chain(rpc):
+    """A city, its bureau 科技局, the bureau's committee and a branch 第一支部,
+    made through the organisation service: (city, bureau, committee, branch)."""
+    city = rpc.organization.create_organization({"name": "市", "kind": "CITY"})
+    bureau = rpc.organization.create_organization(
+        {"name": "科技局", "kind": "BUREAU", "parent_id": city["id"]})
+    committee = rpc.organization.create_organization(
+        {"name": "局党委", "kind": "COMMITTEE", "parent_id": bureau["id"]})
+    branch = rpc.organization.create_organization(
+        {"name": "第一支部", "kind": "BRANCH", "parent_id": committee["id"]})
+    return city, bureau, committee, branch
 
 def wait_for(predicate, timeout=15, interval=0.05, what="the condition"):
     deadline = time.monotonic() + timeout

@@ -4,14 +4,12 @@ per activity) and import_activities from a real .xlsx and a .csv (dry run,
 every bad row with its row and column, nothing written unless all are good)."""
 import base64
 import datetime as dt
-import io
 import json
 import time
 import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from services.activity.models import activities, attendance, outbox
@@ -19,6 +17,7 @@ from services.activity.service import ActivityService
 from services.organization.service import OrganizationService
 from shared.errors import BadInput
 from tests.integration.conftest import wait_for
+from tests.sheets import xlsx_bytes
 
 HEADER = ["组织", "类型", "主题", "日期", "出席", "请假", "缺席", "请假事由"]
 
@@ -176,14 +175,7 @@ def test_more_than_500_inputs_are_refused_and_none_is_fine(tree, rpc, engine_of)
 # -- import_activities ------------------------------------------------------------------
 
 def xlsx(*rows):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return base64.b64encode(out.getvalue()).decode()
+    return base64.b64encode(xlsx_bytes(*rows, header=HEADER)).decode()
 
 
 def csv(*rows):

@@ -7,7 +7,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from kombu import Connection, Exchange, Queue
 from sqlalchemy import func, select
 
 from services.activity.models import activities, activity_guests
@@ -17,26 +16,7 @@ from services.scoring.models import point_entries, processed_events
 from services.scoring.service import ScoringService
 from shared.errors import BadInput
 from shared.events import Envelope
-from tests.integration.conftest import publish, wait_for
-
-
-def event_queue(uri, source, event_type):
-    """A queue of the ``event_type`` events ``source`` publishes, made before any is."""
-    queue = Queue(f"test-{event_type}-{uuid.uuid4().hex[:6]}",
-                  exchange=Exchange(f"{source}.events", type="topic", durable=True),
-                  routing_key=event_type, durable=False, auto_delete=False)
-    with Connection(uri) as conn:
-        queue(conn.default_channel).declare()
-    return queue
-
-
-def drain(uri, queue):
-    bodies = []
-    with Connection(uri) as conn:
-        bound = queue(conn.default_channel)
-        while (message := bound.get(no_ack=True)) is not None:
-            bodies.append(message.payload)
-    return bodies
+from tests.integration.conftest import drain, event_queue, publish, wait_for
 
 
 def org(rpc, name, kind, parent):

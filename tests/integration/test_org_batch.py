@@ -114,7 +114,9 @@ def test_describe_for_activities_says_where_extra_members_belonged_on_the_day(tr
     assert bad[0]["error"]["code"] == "BAD_INPUT"
 
 
-def test_extra_members_of_many_requests_cost_one_query_per_chunk(databases):
+def branch_of_300(databases):
+    """The organisation's database with a city and a branch of 300 members,
+    and the list of the statements it runs from now on."""
     db = Database("organization", metadata, MIGRATIONS, relay=False) \
         .open(databases.urls["organization"])
     with db.engine.begin() as conn:
@@ -130,6 +132,15 @@ def test_extra_members_of_many_requests_cost_one_query_per_chunk(databases):
     statements = []
     event.listen(db.engine, "before_cursor_execute",
                  lambda *args: statements.append(args[2]))
+    return db, statements
+
+
+def selects(statements):
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+
+def test_extra_members_of_many_requests_cost_one_query_per_chunk(databases):
+    db, statements = branch_of_300(databases)
     counts = {}
     for n in (1, 30, 300):
         statements.clear()
@@ -139,7 +150,7 @@ def test_extra_members_of_many_requests_cost_one_query_per_chunk(databases):
             answers = views.describe_for_activities(conn, requests)
         assert all(len(a["extra_members"]) == 2 for a in answers)
         assert all(w is not None for a in answers for w in a["extra_members"].values())
-        counts[n] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        counts[n] = selects(statements)
     assert counts[1] == counts[30] == counts[300], counts
     db.engine.dispose()
 
@@ -155,27 +166,13 @@ def test_directory_names_the_subtree(tree, rpc):
 
 
 def test_get_members_costs_a_fixed_number_of_queries(databases):
-    db = Database("organization", metadata, MIGRATIONS, relay=False) \
-        .open(databases.urls["organization"])
-    with db.engine.begin() as conn:
-        conn.execute(organizations.insert(), [
-            dict(id="c", name="市", kind="CITY", parent_id=None, bureau_id="c",
-                 path=path_of(["c"])),
-            dict(id="br", name="支部", kind="BRANCH", parent_id="c", bureau_id="c",
-                 path=path_of(["c", "br"]))])
-        conn.execute(members.insert(), [dict(id=f"m{i}", name=f"m{i}", roles=["member"],
-                                             bureau_id="c") for i in range(300)])
-        conn.execute(memberships.insert(), [dict(member_id=f"m{i}", branch_id="br")
-                                            for i in range(300)])
-    statements = []
-    event.listen(db.engine, "before_cursor_execute",
-                 lambda *args: statements.append(args[2]))
+    db, statements = branch_of_300(databases)
     counts = {}
     for n in (1, 10, 300):
         statements.clear()
         with db.connect() as conn:
             assert len(views.get_members(conn, [f"m{i}" for i in range(n)])) == n
-        counts[n] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        counts[n] = selects(statements)
     # the members, their memberships and their role periods
     assert counts[1] == counts[10] == counts[300] == 3, counts
     db.engine.dispose()

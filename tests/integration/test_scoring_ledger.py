@@ -13,7 +13,6 @@ import eventlet
 import pytest
 from alembic import command
 from alembic.config import Config
-from kombu import Connection, Exchange, Queue
 from sqlalchemy import event, func, insert, inspect, select, text
 
 from services.scoring import views
@@ -26,7 +25,7 @@ from shared.consumer import consume
 from shared.db import Database, make_engine
 from shared.errors import BadInput
 from shared.events import Envelope
-from tests.integration.conftest import publish, wait_for
+from tests.integration.conftest import drain, event_queue, publish, wait_for
 
 INITIAL_REVISION = "dd18c55dd4b5"
 
@@ -325,29 +324,8 @@ def test_the_migration_fills_the_running_totals_from_an_existing_ledger(database
 
 # -- the event --------------------------------------------------------------------------
 
-def points_posted_queue(uri):
-    """A queue of the points_posted events scoring publishes, made before any is."""
-    exchange = Exchange("scoring.events", type="topic", durable=True)
-    queue = Queue(f"test-points-posted-{uuid.uuid4().hex[:6]}", exchange=exchange,
-                  routing_key="points_posted", durable=False, auto_delete=False)
-    with Connection(uri) as conn:
-        queue(conn.default_channel).declare()
-    return queue
-
-
-def drain(uri, queue):
-    bodies = []
-    with Connection(uri) as conn:
-        bound = queue(conn.default_channel)
-        while True:
-            message = bound.get(no_ack=True)
-            if message is None:
-                return bodies
-            bodies.append(message.payload)
-
-
 def test_one_points_posted_event_per_activity_over_the_broker(services, vhost, engine_of):
-    queue = points_posted_queue(vhost.uri)
+    queue = event_queue(vhost.uri, "scoring", "points_posted")
     services(ScoringService)
     members = [f"m{i:02d}" for i in range(20)]
     statuses = ("PRESENT", "ABSENT", "EXCUSED", "PRESENT")

@@ -15,17 +15,11 @@ from services.supervision.models import orgs as supervision_orgs, supervision_it
 from services.supervision.service import SupervisionService
 from shared import clock
 from shared.errors import BadInput, Forbidden
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import branch_chain, wait_for
 
 
 def build_tree(rpc):
-    city = rpc.organization.create_organization({"name": "市", "kind": "CITY"})
-    bureau = rpc.organization.create_organization(
-        {"name": "科技局", "kind": "BUREAU", "parent_id": city["id"]})
-    committee = rpc.organization.create_organization(
-        {"name": "局党委", "kind": "COMMITTEE", "parent_id": bureau["id"]})
-    branch = rpc.organization.create_organization(
-        {"name": "第一支部", "kind": "BRANCH", "parent_id": committee["id"]})
+    city, bureau, committee, branch = branch_chain(rpc)
     members = [rpc.organization.register_member({"name": n, "branch_id": branch["id"]})
                for n in ("甲", "乙")]
     return city, bureau, committee, branch, members

@@ -17,7 +17,7 @@ from services.study.service import StudyService
 from shared import clock
 from shared.errors import BadInput
 from shared.events import Envelope
-from tests.integration.conftest import publish, wait_for
+from tests.integration.conftest import branch_chain, publish, wait_for
 
 
 class Listener:
@@ -56,13 +56,7 @@ def listener(vhost):
 
 
 def build(rpc, engine):
-    city = rpc.organization.create_organization({"name": "市", "kind": "CITY"})
-    bureau = rpc.organization.create_organization(
-        {"name": "科技局", "kind": "BUREAU", "parent_id": city["id"]})
-    committee = rpc.organization.create_organization(
-        {"name": "局党委", "kind": "COMMITTEE", "parent_id": bureau["id"]})
-    branch = rpc.organization.create_organization(
-        {"name": "第一支部", "kind": "BRANCH", "parent_id": committee["id"]})
+    _city, bureau, committee, branch = branch_chain(rpc)
     group = rpc.organization.create_organization(
         {"name": "第一小组", "kind": "GROUP", "parent_id": branch["id"]})
     member = rpc.organization.register_member({"name": "甲", "branch_id": branch["id"],

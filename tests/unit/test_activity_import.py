@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from services.activity.domain import sheet
 from services.activity.domain.importing import (Directory, column_of, key_of, locate, repeated,
@@ -18,6 +17,7 @@ from services.activity.domain.sheet import (KIND_BY_CHINESE, RowError, decode_fi
 from shared.errors import BadInput
 from shared.vocabulary import (ABSENT, ACTIVITY_DAY, ACTIVITY_KINDS, EXCUSED, GENERAL_MEETING,
                                PRESENT)
+from tests import sheets
 
 HEADER = ["组织", "类型", "主题", "日期", "出席", "请假", "缺席", "请假事由"]
 
@@ -29,14 +29,7 @@ def csv_bytes(*rows, header=HEADER):
 
 
 def xlsx_bytes(*rows, header=HEADER):
-    book = Workbook()
-    page = book.active
-    page.append(header)
-    for row in rows:
-        page.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(*rows, header=header)
 
 
 GOOD = ["第一支部", "党员集中活动日", "学党章", "2017-06-03", "甲、乙", "丙", "丁", "出差"]

@@ -1,15 +1,14 @@
 """Reading a roster (花名册) (services/organization/domain/roster.py): the
 file, each bad cell with its row and column, and what it would write."""
 import datetime as dt
-import io
 
 import pytest
-from openpyxl import Workbook
 
 from services.organization.domain.roster import (Directory, NewMember, RoleChange, parse_roles,
                                                  read_roster)
 from shared.errors import BadInput
 from shared.sheet import RowError
+from tests import sheets
 
 TODAY = dt.date(2017, 6, 30)
 HEADER = ["姓名", "支部", "党小组", "职务", "转入日期"]
@@ -35,14 +34,7 @@ def csv_bytes(*rows, header=HEADER, separator=","):
 
 
 def xlsx_bytes(*rows, header=HEADER):
-    book = Workbook()
-    page = book.active
-    page.append(header)
-    for row in rows:
-        page.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return sheets.xlsx_bytes(*rows, header=header)
 
 
 def read(content, folder=None):

@@ -13,13 +13,45 @@ from shared.events import Envelope
 from tools import dlq
 
 SERVICES = config.REPO_ROOT / "services"
+SHARED = config.REPO_ROOT / "shared"
 DECORATORS = {"event_consumer", "batch_consumer"}
+
+
+def _consumers_of(cls):
+    """``{(method, source service, event type)}`` a class body declares."""
+    found = set()
+    for method in cls.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        for deco in method.decorator_list:
+            func = getattr(deco, "func", None)
+            called = getattr(func, "id", None) or getattr(func, "attr", None)
+            if called in DECORATORS:
+                source, event_type = (a.value for a in deco.args[:2])
+                found.add((method.name, source, event_type))
+    return found
+
+
+def shared_consumer_bases():
+    """The functions in shared/ that make a service's base class of
+    consumers (shared/read_models.py ``tree_consumers``): ``{function name:
+    {(method, source service, event type)}}``."""
+    bases = {}
+    for path in sorted(SHARED.glob("*.py")):
+        for func in ast.parse(path.read_text(), str(path)).body:
+            if isinstance(func, ast.FunctionDef):
+                for cls in ast.walk(func):
+                    if isinstance(cls, ast.ClassDef) and _consumers_of(cls):
+                        bases.setdefault(func.name, set()).update(_consumers_of(cls))
+    return bases
 
 
 def declared_in_source():
     """Every ``@event_consumer``/``@batch_consumer`` in services/, read from
-    the source text (not by the topology's route, importing the services):
+    the source text (not by the topology's route, importing the services),
+    with those a service takes from a base class made in shared/:
     ``{(service name, method, source service, event type)}``."""
+    bases = shared_consumer_bases()
     found = set()
     for path in sorted(SERVICES.rglob("*.py")):
         for cls in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -28,16 +60,13 @@ def declared_in_source():
             names = [n.value.value for n in cls.body if isinstance(n, ast.Assign)
                      and any(isinstance(t, ast.Name) and t.id == "name" for t in n.targets)
                      and isinstance(n.value, ast.Constant)]
-            for method in cls.body:
-                if not isinstance(method, ast.FunctionDef):
-                    continue
-                for deco in method.decorator_list:
-                    func = getattr(deco, "func", None)
-                    called = getattr(func, "id", None) or getattr(func, "attr", None)
-                    if called in DECORATORS:
-                        assert names, f"{path}: {cls.name} consumes events but has no name"
-                        source, event_type = (a.value for a in deco.args[:2])
-                        found.add((names[0], method.name, source, event_type))
+            consumers = set(_consumers_of(cls))
+            for base in cls.bases:
+                if isinstance(base, ast.Call) and getattr(base.func, "id", None) in bases:
+                    consumers |= bases[base.func.id]
+            if consumers:
+                assert names, f"{path}: {cls.name} consumes events but has no name"
+                found |= {(names[0], *c) for c in consumers}
     return found
 
 

@@ -77,13 +77,9 @@ class ActivityFact:
         return self.org_path
 
 
-@dataclass(frozen=True)
-class PlanFact:
-    org_id: str
-    org_path: tuple
-    year: int
-    kind: str            # STUDY | MEETINGS
-    filed_on: dt.date    # the first filing; a refiling keeps it
+class _YearFiling:
+    """A plan filed for a ``year`` on ``filed_on``: it counts in that year,
+    told on the day it was filed."""
 
     @property
     def period_day(self):
@@ -93,13 +89,22 @@ class PlanFact:
     def told_on(self):
         return self.filed_on
 
+
+@dataclass(frozen=True)
+class PlanFact(_YearFiling):
+    org_id: str
+    org_path: tuple
+    year: int
+    kind: str            # STUDY | MEETINGS
+    filed_on: dt.date    # the first filing; a refiling keeps it
+
     @property
     def place(self):
         return self.org_path
 
 
 @dataclass(frozen=True)
-class SelfStudyFact:
+class SelfStudyFact(_YearFiling):
     member_id: str
     year: int
     filed_on: dt.date
@@ -108,14 +113,6 @@ class SelfStudyFact:
     @property
     def place(self):
         return self.branch_path
-
-    @property
-    def period_day(self):
-        return dt.date(self.year, 1, 1)
-
-    @property
-    def told_on(self):
-        return self.filed_on
 
 
 @dataclass(frozen=True)
