@@ -193,6 +193,18 @@ def _fresh_member(city):
     return city.client.register_member(unique("一局新人"), city.branch_a)["id"]
 
 
+def _fresh_leader(city):
+    """A bureau committee member of bureau one (may contact its branches)."""
+    return city.client.register_member(unique("一局委员"), city.branch_a,
+                                       ["bureau_committee"])["id"]
+
+
+def _roster(theme):
+    out = io.StringIO()
+    csv.writer(out).writerows([["姓名", "支部", "职务"], [theme, "一局甲支部", "党员"]])
+    return base64.b64encode(out.getvalue().encode()).decode()
+
+
 def _plan(city, org):
     return {"orgId": org, "year": city.year, "kind": "STUDY",
             "items": [{"month": m, "kind": "ACTIVITY_DAY", "theme": unique("矩阵计划")}
@@ -271,6 +283,16 @@ ROOTS = {
         ({"memberId": c.u, "branchId": c.branch_a}, c.u),
         ({"memberId": c.a2, "branchId": c.branch_c}, c.branch_c),
         ({"memberId": c.a2, "branchId": c.branch_a, "groupId": c.group_c}, c.group_c)],
+    "Mutation.setMemberRoles": lambda c, case: [
+        {"memberId": _fresh_member(c), "roles": ["branch_committee"]}]
+    if case == "in" else [({"memberId": c.c1, "roles": ["secretary"]}, c.c1)],
+    "Mutation.assignContactBranch": lambda c, case: [
+        {"memberId": _fresh_leader(c), "branchId": c.branch_b}]
+    if case == "in" else [({"memberId": c.c1, "branchId": c.branch_a}, c.c1),
+                          ({"memberId": _fresh_leader(c), "branchId": c.branch_c}, c.branch_c)],
+    "Mutation.importRoster": lambda c, case: [
+        {"orgId": c.bureau1, "file": _roster(unique("一局花名册")), "dryRun": False}]
+    if case == "in" else [({"orgId": c.bureau2, "file": _roster(unique("名册"))}, c.bureau2)],
     "Mutation.recordActivity": lambda c, case: [{"input": _activity(c)}]
     if case == "in" else [
         ({"input": _activity(c, org=c.branch_c, attendance=[c.c1])}, c.branch_c),
