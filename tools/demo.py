@@ -44,6 +44,7 @@ def load(client, today=None):
     ])
     study(client, first["id"], members[2]["id"], today)
     lecture(client, leader["id"], second["id"], [members[4]["id"], members[5]["id"]], today)
+    practice(client, first["id"], [m["id"] for m in members[:4]], today)
     return (f"city {city['id']}, bureau {bureau['id']}, branches {first['id']} and "
             f"{second['id']}")
 
@@ -113,3 +114,50 @@ def lecture(client, leader_id, branch_id, attendees, day):
                            day.isoformat(),
                            [{"memberId": m, "status": "PRESENT"} for m in attendees],
                            speakerId=leader_id)
+
+
+PRACTICE = {
+    "talk": """mutation($i: TalkInput!) { recordTalk(input: $i) { id } }""",
+    "meeting": """mutation($i: ActivityInput!) { recordActivity(input: $i) { id } }""",
+    "minutes": """mutation($a: ID!, $i: MinutesInput!) { recordMinutes(activityId: $a,
+        input: $i) { id } }""",
+    "household": """mutation($i: HouseholdInput!) { registerHousehold(input: $i) { id } }""",
+    "visit": """mutation($h: ID!, $on: Date!, $n: String!) { logHouseholdVisit(
+        householdId: $h, on: $on, note: $n) { id } }""",
+    "pledge": """mutation($i: PledgeInput!) { makePledge(input: $i) { id } }""",
+    "wish": """mutation($i: WishInput!) { postWish(input: $i) { id } }""",
+    "claim": """mutation($w: ID!, $m: ID!) { claimWish(id: $w, memberId: $m) { id } }""",
+    "fulfil": """mutation($w: ID!, $on: Date!) { fulfilWish(id: $w, on: $on) { id } }""",
+}
+
+
+def practice(client, branch_id, people, today):
+    """Members' practice in the first branch: the secretary's talks, a
+    committee meeting whose minutes end with the secretary, three households
+    with a visit, a pledge, and a wish claimed and fulfilled."""
+    secretary, committee_member, zhang, liu = people
+    on = today.isoformat()
+    for other, kind in ((committee_member, "INDIVIDUAL"), (zhang, "INITIATED")):
+        client.run(PRACTICE["talk"], {"i": {"orgId": branch_id, "kind": kind, "heldOn": on,
+                                            "participantIds": [secretary, other]}})
+    meeting = client.run(PRACTICE["meeting"], {"i": {
+        "orgId": branch_id, "kind": "COMMITTEE_MEETING", "theme": "研究发展党员工作",
+        "heldOn": on, "attendance": [{"memberId": m, "status": "PRESENT"}
+                                     for m in (secretary, committee_member)]}})
+    client.run(PRACTICE["minutes"], {"a": meeting["recordActivity"]["id"], "i": {
+        "topic": "确定入党积极分子", "speakerIds": [committee_member, secretary],
+        "decisions": ["同意确定两名同志为入党积极分子"]}})
+    households = [client.run(PRACTICE["household"], {"i": {
+        "memberId": zhang, "name": name, "address": address, "inDifficulty": poor}})[
+        "registerHousehold"]["id"] for name, address, poor in (
+            ("李大爷家", "新村路12号", True), ("王阿姨家", "新村路15号", False),
+            ("赵师傅家", "新村路21号", False))]
+    client.run(PRACTICE["visit"], {"h": households[0], "on": on, "n": "送去米面油，了解近况"})
+    client.run(PRACTICE["pledge"], {"i": {
+        "memberId": zhang, "year": today.year, "area": "SERVICE",
+        "content": "帮助联系户解决一件实际困难", "due": dt.date(today.year, 12, 31).isoformat()}})
+    wish = client.run(PRACTICE["wish"], {"i": {
+        "branchId": branch_id, "kind": "MICRO_WISH", "title": "为孩子买一套课外书",
+        "requester": "社区陈女士"}})["postWish"]["id"]
+    client.run(PRACTICE["claim"], {"w": wish, "m": liu})
+    client.run(PRACTICE["fulfil"], {"w": wish, "on": on})

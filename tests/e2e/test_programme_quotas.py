@@ -84,6 +84,24 @@ def test_the_demo_bureau_shows_its_plans_self_study_and_lecture(platform, city):
     plan = client.run("""query($o: ID!) { annualPlan(orgId: $o, year: 2026, kind: STUDY) {
         items { month held } } }""", {"o": first["id"]})["annualPlan"]
     assert [i["month"] for i in plan["items"] if i["held"]] == [1]
+    # members' practice: talks, minutes ending with the secretary, households,
+    # a pledge, a wish fulfilled; A5 met by the member with three households
+    practice = client.run("""query($o: ID!) { talks(orgId: $o, year: 2026) { id }
+        wishes(orgId: $o) { state claimedBy { name } }
+        pledges(orgId: $o, year: 2026) { state member { name } } }""", {"o": first["id"]})
+    assert len(practice["talks"]) == 2
+    assert practice["wishes"] == [{"state": "FULFILLED", "claimedBy": {"name": "刘洋"}}]
+    assert practice["pledges"] == [{"state": "OPEN", "member": {"name": "张伟"}}]
+    minutes = [a["minutes"] for a in client.run("""query($o: ID!) { activities(orgId: $o,
+        from: "2026-01-01", to: "2026-01-31") { minutes { speakers { name } } } }""",
+        {"o": first["id"]})["activities"] if a["minutes"]]
+    assert minutes == [{"speakers": [{"name": "李红"}, {"name": "王建国"}]}]
+
+    def households_counted():
+        seen = results(client, first["id"])
+        assert sorted(status for (rule, _), (_, status) in seen.items() if rule == "A5") == \
+            ["MET"] + ["PENDING"] * 4, seen
+    eventually(households_counted, what="A5 for the member with three households")
 
 
 def test_on_time_filings_lectures_and_guests_meet_their_quotas(city):

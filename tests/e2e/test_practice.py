@@ -1,5 +1,6 @@
-"""Households (联户) and pledges (亮身份亮承诺) through the front door, one
-member's spring, with the platform's day pinned (XF_TODAY) and moved past a
+"""Members' practice through the front door: one member's year of
+households (联户), pledges (亮身份亮承诺), talks (谈心谈话) and a wish (微心愿),
+with the points and the quotas A5, A6 and A8 they move, with the platform's day pinned (XF_TODAY) and moved past a
 pledge's due day across a restart:
 
 - on 2026-03-10 the member, with their own token, registers 3 households and
@@ -9,6 +10,11 @@ pledge's due day across a restart:
   itself FORBIDDEN to another branch);
 - the member makes two pledges (a third is refused); the secretary settles
   one fulfilled on time (5 points);
+- the branch secretary talks with each member of the branch; the member
+  claims a wish and the secretary records it fulfilled (2 points); A5
+  (households), A6 (the secretary talked with everyone) and A8 (a pledge)
+  are MET for the member and the branch, PENDING for the member who did
+  nothing;
 - the platform stops and starts again on 2026-03-12: the other pledge, due
   on 2026-03-10 and left OPEN, has turned OVERDUE by itself (the sweep, as
   the activity service starts) and pledge_overdue was told."""
@@ -51,6 +57,7 @@ def city(platform):
     w["ann"] = client.register_member("安", a)["id"]
     w["plain"] = client.register_member("普通党员", a)["id"]
     w["cadre"] = client.register_member("县干部", b, ["county_cadre"])["id"]
+    w["secretary"] = client.register_member("支部书记", a, ["secretary"])["id"]
     w["own"] = token(scope=a, roles=("member",), sub=w["ann"])
     w["secretary_a"] = token(scope=a, roles=("secretary",), sub="sec-a")
     w["secretary_b"] = token(scope=b, roles=("secretary",), sub="sec-b")
@@ -150,6 +157,54 @@ def test_pledges_one_fulfilled_on_time_one_left_open_and_a_third_refused(platfor
     eventually(lambda: _assert(("pledge-fulfilled", 5.0) in entries(client, ann)),
                what="the on-time fulfilment's points")
     city["left"] = left["id"]
+
+
+TALK = """mutation($i: TalkInput!) { recordTalk(input: $i) { id participants { id } } }"""
+WISH = """mutation($i: WishInput!) { postWish(input: $i) { id state } }"""
+CLAIM = """mutation($w: ID!, $m: ID!) { claimWish(id: $w, memberId: $m) { state claimedBy { id } } }"""
+FULFIL = """mutation($w: ID!, $on: Date!) { fulfilWish(id: $w, on: $on) { state fulfilledOn } }"""
+COMPLIANCE = """query($o: ID!, $p: String!) { compliance(orgId: $o, period: $p) {
+    results { rule subjectId required actual status } } }"""
+
+
+def test_talks_a_wish_and_the_practice_quotas_of_the_year(platform, city):
+    client, ann, own = city["client"], city["ann"], city["own"]
+    for other, kind in ((ann, "INDIVIDUAL"), (city["plain"], "REQUESTED")):
+        talk = client.run(TALK, {"i": {"orgId": city["a"], "kind": kind, "heldOn": FIRST_DAY,
+                                       "participantIds": [city["secretary"], other]}},
+                          token=city["secretary_a"])["recordTalk"]
+        assert [p["id"] for p in talk["participants"]] == [city["secretary"], other]
+    assert refused(client, TALK, {"i": {"orgId": city["a"], "kind": "INDIVIDUAL",
+                                        "heldOn": FIRST_DAY,
+                                        "participantIds": [ann, ann]}},
+                   city["secretary_a"]) == ["BAD_INPUT"]
+
+    wish = client.run(WISH, {"i": {"branchId": city["a"], "kind": "MICRO_WISH",
+                                   "title": "一台轮椅", "requester": "社区王大爷",
+                                   "contact": "13900000000"}},
+                      token=city["secretary_a"])["postWish"]
+    claimed = client.run(CLAIM, {"w": wish["id"], "m": ann}, token=own)["claimWish"]
+    assert claimed == {"state": "CLAIMED", "claimedBy": {"id": ann}}
+    done = client.run(FULFIL, {"w": wish["id"], "on": FIRST_DAY},
+                      token=city["secretary_a"])["fulfilWish"]
+    assert done == {"state": "FULFILLED", "fulfilledOn": FIRST_DAY}
+    assert refused(client, CLAIM, {"w": wish["id"], "m": city["plain"]},
+                   city["secretary_a"]) == ["CONFLICT"]
+    eventually(lambda: _assert(entries(client, ann) == [
+        ("household-visit", 1.0), ("micro-wish-fulfilled", 2.0), ("pledge-fulfilled", 5.0)]),
+        what="the member's points of the year")
+
+    def quotas():
+        rows = client.run(COMPLIANCE, {"o": city["a"], "p": str(YEAR)})["compliance"]["results"]
+        seen = {(r["rule"], r["subjectId"]): (r["actual"], r["required"], r["status"])
+                for r in rows}
+        wanted = {("A5", ann): (5, 3, "MET"), ("A8", ann): (2, 1, "MET"),
+                  ("A5", city["plain"]): (0, 3, "PENDING"),
+                  ("A8", city["plain"]): (0, 1, "PENDING"),
+                  # every member but the secretary talked with: ann and plain
+                  ("A6", city["a"]): (2, 2, "MET")}
+        assert {k: seen.get(k) for k in wanted} == wanted
+    eventually(quotas, what="A5, A6 and A8 of the year")
 
 
 def test_after_its_due_day_the_open_pledge_has_turned_overdue_by_itself(platform, city):
