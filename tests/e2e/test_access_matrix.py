@@ -12,7 +12,9 @@ new root field or required argument with no builder fails it.
 The city: bureau one (branches A and B, a party group in A) and bureau two
 (branch C, a party group in C). Member T moved from C to A and member U from
 A to C on the same day; each attended activities of both bureaus, before and
-after, and earned points in both. Every name is unique (unlike conftest's
+after, and earned points in both. Study and members' practice records
+(talks, wishes, households and visits, pledges, minutes) are seeded in both
+bureaus when a builder first needs them. Every name is unique (unlike conftest's
 Tree), so a leak shows as a bureau-two id, name, theme or point entry id
 anywhere in an answer."""
 import base64
@@ -221,6 +223,17 @@ def _self_study_entry(city, member):
             "title": unique("矩阵自学"), "minutes": 30, "evidence": "读书笔记"}
 
 
+def _write(city, query, variables):
+    """An operator's write, retried while the service has not yet heard of the tree."""
+    def attempt():
+        try:
+            return city.client.run(query, variables)
+        except GraphQLFailed as exc:  # UNAVAILABLE until the service has heard of the tree
+            assert exc.codes != ["UNAVAILABLE"], exc
+            raise
+    return eventually(attempt, timeout=30, what="the service knowing the tree")
+
+
 def _study(city):
     """Study records in both bureaus (once), so the study reads have
     something to show and something to withhold."""
@@ -228,13 +241,7 @@ def _study(city):
         return city
 
     def write(query, variables):
-        def attempt():
-            try:
-                return city.client.run(query, variables)
-            except GraphQLFailed as exc:  # UNAVAILABLE until study has heard of the tree
-                assert exc.codes != ["UNAVAILABLE"], exc
-                raise
-        return eventually(attempt, timeout=30, what="study knowing the tree")
+        return _write(city, query, variables)
     for branch, member, committee, secret in ((city.branch_a, city.a1, city.committee1, False),
                                               (city.branch_c, city.c1, city.committee2, True)):
         theme = unique("二局点题" if secret else "一局点题")
@@ -250,6 +257,90 @@ def _study(city):
             city.outside_ids |= {entry["id"], proposal["proposeTheme"]["id"]}
             city.outside_words.add(theme)
     city.studied = True
+    return city
+
+
+def _pledge_year():
+    """Pledges are due within their year and not before today: this year's."""
+    return clock.today().year
+
+
+def _talk(city, org, first, second):
+    return {"orgId": org, "kind": "INDIVIDUAL", "heldOn": city.after,
+            "participantIds": [first, second], "notes": unique("矩阵谈心")}
+
+
+def _household(city, member):
+    return {"memberId": member, "name": unique("矩阵联户"), "address": unique("矩阵路"),
+            "phone": "13800000000", "inDifficulty": False}
+
+
+def _pledge(city, member):
+    year = _pledge_year()
+    return {"memberId": member, "year": year, "area": "SERVICE",
+            "content": unique("矩阵承诺"), "due": f"{year}-12-31"}
+
+
+def _minutes(speaker):
+    return {"topic": unique("矩阵议题"), "speakerIds": [speaker], "decisions": []}
+
+
+def _new_wish(city, branch=None, claimer=None):
+    """A wish just posted (OPEN), or claimed by ``claimer`` (CLAIMED)."""
+    wish = _write(city, """mutation($i: WishInput!) { postWish(input: $i) { id } }""",
+                  {"i": {"branchId": branch or city.branch_a, "kind": "MICRO_WISH",
+                         "title": unique("矩阵心愿"), "requester": unique("矩阵群众")}})
+    wish_id = wish["postWish"]["id"]
+    if claimer:
+        _write(city, """mutation($w: ID!, $m: ID!) { claimWish(id: $w, memberId: $m) {
+            id } }""", {"w": wish_id, "m": claimer})
+    return wish_id
+
+
+def _new_pledge(city):
+    """An OPEN pledge of a fresh member of bureau one."""
+    return _write(city, """mutation($i: PledgeInput!) { makePledge(input: $i) { id } }""",
+                  {"i": _pledge(city, _fresh_member(city))})["makePledge"]["id"]
+
+
+def _practice(city):
+    """Members' practice in both bureaus (once): a talk, a claimed wish, a
+    household with a visit, a pledge and minutes, so the practice reads have
+    something to show and something to withhold. Bureau one's records are
+    a2's (a member's own token, a1's, may not write them)."""
+    if getattr(city, "practised", False):
+        return city
+    city.practice = {}
+    for bureau, branch, first, second in ((1, city.branch_a, city.a2, city.a1),
+                                          (2, city.branch_c, city.c1, city.c2)):
+        talk = _talk(city, branch, first, second)
+        talk_id = _write(city, """mutation($i: TalkInput!) { recordTalk(input: $i) {
+            id } }""", {"i": talk})["recordTalk"]["id"]
+        wish_id = _new_wish(city, branch, claimer=first)
+        household = _household(city, first)
+        household_id = _write(city, """mutation($i: HouseholdInput!) { registerHousehold(
+            input: $i) { id } }""", {"i": household})["registerHousehold"]["id"]
+        visit_note = unique("矩阵走访")
+        visit_id = _write(city, """mutation($h: ID!, $on: Date!, $n: String!) {
+            logHouseholdVisit(householdId: $h, on: $on, note: $n) { id } }""",
+                          {"h": household_id, "on": city.after, "n": visit_note}
+                          )["logHouseholdVisit"]["id"]
+        pledge = _pledge(city, first)
+        pledge_id = _write(city, """mutation($i: PledgeInput!) { makePledge(input: $i) {
+            id } }""", {"i": pledge})["makePledge"]["id"]
+        activity_id = city.activities[bureau][0][0]
+        minutes = _minutes(city.a1 if bureau == 1 else city.c1)  # present that day
+        _write(city, """mutation($a: ID!, $i: MinutesInput!) { recordMinutes(activityId: $a,
+            input: $i) { id } }""", {"a": activity_id, "i": minutes})
+        city.practice[bureau] = {"talk": talk_id, "wish": wish_id, "household": household_id,
+                                 "visit": visit_id, "pledge": pledge_id}
+        if bureau == 1:
+            city.inside |= set(city.practice[1].values())
+        else:
+            city.outside_ids |= {talk_id, wish_id, household_id, visit_id, pledge_id}
+            city.outside_words |= {talk["notes"], household["name"], household["address"],
+                                   visit_note, pledge["content"], minutes["topic"]}
+    city.practised = True
     return city
 
 
@@ -334,6 +425,66 @@ ROOTS = {
     if case == "in" else [({"input": _self_study_plan(c, c.c1)}, c.c1)],
     "Mutation.logSelfStudy": lambda c, case: [{"input": _self_study_entry(c, c.a2)}]
     if case == "in" else [({"input": _self_study_entry(c, c.c1)}, c.c1)],
+    # members' practice: bureau one's records are a2's, and the "(self)"
+    # writes name a2 or a fresh member, so that a reader's token (a1's) is
+    # refused; a state-changing write acts on an object made for it
+    "Query.talks": lambda c, case: [{"orgId": _practice(c).bureau1, "year": c.year}]
+    if case == "in" else [({"orgId": _practice(c).branch_c, "year": c.year}, c.branch_c)],
+    "Query.wishes": lambda c, case: [{"orgId": _practice(c).bureau1},
+                                     {"orgId": c.branch_a, "state": "CLAIMED"}]
+    if case == "in" else [({"orgId": _practice(c).branch_c}, c.branch_c)],
+    "Query.households": lambda c, case: [{"memberId": _practice(c).a2}]
+    if case == "in" else [({"memberId": _practice(c).c1}, c.c1)],
+    "Query.householdVisits": lambda c, case: [{"memberId": _practice(c).a2, "year": c.year}]
+    if case == "in" else [({"memberId": _practice(c).c1, "year": c.year}, c.c1)],
+    "Query.pledges": lambda c, case: [{"orgId": _practice(c).bureau1, "year": _pledge_year()}]
+    if case == "in" else [({"orgId": _practice(c).bureau2, "year": _pledge_year()},
+                           c.bureau2)],
+    "Mutation.recordTalk": lambda c, case: [{"input": _talk(c, c.branch_a, c.a1, c.a2)}]
+    if case == "in" else [({"input": _talk(c, c.branch_c, c.c1, c.c2)}, c.branch_c),
+                          ({"input": _talk(c, c.branch_a, c.a1, c.c1)}, c.c1)],
+    "Mutation.postWish": lambda c, case: [{"input": {
+        "branchId": c.branch_b, "kind": "PROXY_SERVICE", "title": unique("矩阵代办"),
+        "requester": unique("矩阵群众"), "contact": "13900000000"}}]
+    if case == "in" else [({"input": {"branchId": c.branch_c, "kind": "MICRO_WISH",
+                                      "title": unique("心愿"), "requester": unique("群众")}},
+                           c.branch_c)],
+    "Mutation.claimWish": lambda c, case: [{"id": _new_wish(c), "memberId": c.a2}]
+    if case == "in" else [
+        ({"id": _practice(c).practice[2]["wish"], "memberId": c.a2},
+         c.practice[2]["wish"]),
+        ({"id": _new_wish(c), "memberId": c.c1}, c.c1)],
+    "Mutation.fulfilWish": lambda c, case: [
+        {"id": _new_wish(c, claimer=c.a2), "on": clock.today().isoformat(), "note": "已办"}]
+    if case == "in" else [
+        ({"id": _practice(c).practice[2]["wish"], "on": clock.today().isoformat()},
+         c.practice[2]["wish"])],
+    "Mutation.cancelWish": lambda c, case: [{"id": _new_wish(c), "reason": "重复"}]
+    if case == "in" else [
+        ({"id": _practice(c).practice[2]["wish"], "reason": "重复"}, c.practice[2]["wish"])],
+    "Mutation.recordMinutes": lambda c, case: [
+        {"activityId": c.activities[1][0][0], "input": _minutes(c.a1)}]
+    if case == "in" else [
+        ({"activityId": c.activities[2][0][0], "input": _minutes(c.c1)},
+         c.activities[2][0][0]),
+        ({"activityId": c.activities[1][0][0], "input": _minutes(c.c1)}, c.c1)],
+    "Mutation.registerHousehold": lambda c, case: [
+        {"input": _household(c, _fresh_member(c))}]
+    if case == "in" else [({"input": _household(c, c.c1)}, c.c1)],
+    "Mutation.logHouseholdVisit": lambda c, case: [
+        {"householdId": _practice(c).practice[1]["household"], "on": c.after,
+         "note": unique("矩阵走访")}]
+    if case == "in" else [
+        ({"householdId": _practice(c).practice[2]["household"], "on": c.after,
+          "note": unique("走访")}, c.practice[2]["household"])],
+    "Mutation.makePledge": lambda c, case: [{"input": _pledge(c, _fresh_member(c))}]
+    if case == "in" else [({"input": _pledge(c, c.c1)}, c.c1)],
+    "Mutation.settlePledge": lambda c, case: [
+        {"id": _new_pledge(c), "fulfilled": True, "on": clock.today().isoformat(),
+         "note": "兑现"}]
+    if case == "in" else [
+        ({"id": _practice(c).practice[2]["pledge"], "fulfilled": True,
+          "on": clock.today().isoformat()}, c.practice[2]["pledge"])],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}
