@@ -36,7 +36,10 @@ def early(tmp_path_factory):
     for version in quota["versions"]:
         for rule in version["rules"]:
             if rule["key"] == "S4":
+                # the shipped S4 counts self-study plans filed by Mar 31: here,
+                # activity days attended all year
                 rule.update(enabled=True, counts={"activity_kinds": ["ACTIVITY_DAY"]})
+                rule.pop("due", None)
     (rules / "quota").mkdir()
     (rules / "quota" / "default.yaml").write_text(yaml.safe_dump(quota, allow_unicode=True))
     yield from _platform("sqlite", tmp_path_factory, extra_env={"XF_RULES_DIR": str(rules)},
