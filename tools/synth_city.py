@@ -180,7 +180,7 @@ def _name(rng, taken):
             return name
 
 
-def plan_city(seed=1, bureaus=2, branches=6, members=120, year=None, until=None,
+def plan_city(seed=1, bureaus=2, branches=6, members=120, year=None, until=None, city_name="市",
               activities=None):
     """The whole city: tree, members and ``year``'s activities (default the
     last full year). ``until`` drops activities held after it (an activity
@@ -197,7 +197,7 @@ def plan_city(seed=1, bureaus=2, branches=6, members=120, year=None, until=None,
         plan.orgs.append(org)
         return org.index
 
-    city = add_org("市", CITY, None)
+    city = add_org(city_name, CITY, None)
     bureau_names = [f"市{d}局" for d in DEPARTMENTS]
     committees, branch_orgs = [], []
     for b, n_branches in enumerate(_spread(branches, bureaus, rng, minimum=1)):

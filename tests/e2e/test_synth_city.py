@@ -15,8 +15,9 @@ POINTS = """query($id: ID!, $year: Int!) { member(id: $id) { points(year: $year)
 
 def test_a_planned_city_loads_through_the_api(platform_on_each_backend):
     client = admin(platform_on_each_backend)
+    # a city of its own name: the platform is shared with other modules
     plan = plan_city(seed=11, bureaus=2, branches=3, members=40, year=dt.date.today().year - 1,
-                     activities=120)
+                     activities=120, city_name="合成市")
     loaded = Loader(lambda: admin(platform_on_each_backend), threads=3).load(plan)
     assert len(loaded.org_ids) == len(plan.orgs)
     assert len(loaded.member_ids) == len(plan.members)
