@@ -270,7 +270,7 @@ def test_posting_an_activity_takes_the_same_statements_for_2_or_20_attendees(db)
 # -- the migration ---------------------------------------------------------------------
 
 def test_the_migration_fills_the_running_totals_from_an_existing_ledger(databases):
-    engine = make_engine(databases.urls["scoring"])
+    engine = make_engine(databases.empty("scoring"))  # not cloned at the newest revision
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
 
