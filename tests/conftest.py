@@ -40,9 +40,32 @@ def backend(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def _postgresql_databases(tmp_path_factory):
+    """One set of PostgreSQL databases for the run, emptied before each test
+    that asks for them (making and dropping six databases a test cost more
+    than the test itself)."""
+    shared = {}
+    yield shared
+    if "dbs" in shared:
+        shared["dbs"].drop()
+
+
 @pytest.fixture
-def databases(backend, tmp_path):
-    dbs = Databases(backend, tmp_path)
-    dbs.create()
+def databases(backend, tmp_path, _postgresql_databases):
+    """A database per service for one test, empty at its newest revision."""
+    if backend == "sqlite":
+        dbs = Databases(backend, tmp_path)
+        dbs.create()
+        yield dbs
+        dbs.drop()
+        return
+    dbs = _postgresql_databases.get("dbs")
+    if dbs is None or dbs.changed:
+        if dbs is not None:
+            dbs.drop()
+        dbs = _postgresql_databases["dbs"] = Databases(backend, tmp_path)
+        dbs.create()
+    else:
+        dbs.reset()
     yield dbs
-    dbs.drop()

@@ -63,6 +63,7 @@ class Databases:
         self.tag = f"{prefix}_{uuid.uuid4().hex[:8]}"
         self.urls = {}
         self._pg_admin = None
+        self.changed = False
 
     def create(self, services=SERVICES):
         for service in services:
@@ -77,9 +78,28 @@ class Databases:
                     .render_as_string(hide_password=False)
         return self.urls
 
+    def reset(self):
+        """Every table emptied (its sequences restarted), the schema kept: what
+        a test finds is what a new database cloned from the template holds,
+        without making one. PostgreSQL only."""
+        for url in self.urls.values():
+            engine = create_engine(url)
+            try:
+                with engine.begin() as conn:
+                    tables = conn.execute(text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'")).scalars().all()
+                    if tables:
+                        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                          + " RESTART IDENTITY CASCADE"))
+            finally:
+                engine.dispose()
+
     def empty(self, service):
         """``service``'s database made again without any schema (for a test of
-        the migrations themselves); its URL."""
+        the migrations themselves); its URL. The databases are no longer as
+        the template left them (``changed``)."""
+        self.changed = True
         if self.backend == "postgresql":
             name = make_url(self.urls[service]).database
             with self._admin().connect() as conn:
