@@ -5,6 +5,7 @@ import datetime as dt
 import random
 import uuid
 
+import pytest
 from kombu import Connection, Exchange
 from sqlalchemy import func, select
 
@@ -18,6 +19,7 @@ from services.supervision.service import SupervisionService
 from shared.consumer import ACK, REJECT, consume_batch
 from shared.db import Database
 from shared.events import Envelope
+from tests.conftest import Databases
 from tests.integration.conftest import publish, queue_depth, wait_for
 
 MEMBERS = [uuid.uuid4().hex for _ in range(12)]
@@ -43,27 +45,36 @@ def ledger(db):
     return sorted((s, m, r, float(p)) for s, m, r, p in rows)
 
 
-def open_db(databases, name, service="scoring"):
-    db = Database(service, scoring_metadata, scoring.__file__.replace("handlers.py",
-                                                                      "migrations"), relay=False)
-    url = databases.urls[service]
-    if url.startswith("sqlite"):
-        url = url.replace(".db", f"-{name}.db")
-    else:
-        from tests.conftest import Databases
-        extra = Databases("postgresql", None)
-        url = extra.create([service])[service]
-        databases._extra = getattr(databases, "_extra", []) + [extra]
-    return db.open(url)
+@pytest.fixture
+def open_db(databases):
+    """``open_db(name)``: another scoring database beside the test's (a file
+    of its own on SQLite, a database of its own on PostgreSQL, dropped after
+    the test)."""
+    made = []
+
+    def open_(name, service="scoring"):
+        db = Database(service, scoring_metadata,
+                      scoring.__file__.replace("handlers.py", "migrations"), relay=False)
+        url = databases.urls[service]
+        if url.startswith("sqlite"):
+            url = url.replace(".db", f"-{name}.db")
+        else:
+            extra = Databases("postgresql", None)
+            made.append(extra)
+            url = extra.create([service])[service]
+        return db.open(url)
+    yield open_
+    for extra in made:
+        extra.drop()
 
 
-def test_a_batch_posts_what_the_same_events_one_at_a_time_post(databases):
+def test_a_batch_posts_what_the_same_events_one_at_a_time_post(open_db):
     """Caps followed from one activity to the next inside a batch: a year of
     150 activities (caps are reached) posted as batches of 25 and one by one
     gives the same ledger."""
     rng = random.Random(3)
     events = [activity(i * 2, rng) for i in range(150)]
-    one_by_one, batched = open_db(databases, "one"), open_db(databases, "batch")
+    one_by_one, batched = open_db("one"), open_db("batch")
     try:
         for envelope in events:
             with one_by_one.uow() as uow:
@@ -89,12 +100,10 @@ def test_a_batch_posts_what_the_same_events_one_at_a_time_post(databases):
     finally:
         one_by_one.stop()
         batched.stop()
-        for extra in getattr(databases, "_extra", []):
-            extra.drop()
 
 
-def test_consume_batch_rejects_poison_and_counts_a_repeat_once(databases):
-    db = open_db(databases, "consume")
+def test_consume_batch_rejects_poison_and_counts_a_repeat_once(open_db):
+    db = open_db("consume")
     try:
         rng = random.Random(5)
         events = [activity(i, rng) for i in range(6)]
