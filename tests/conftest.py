@@ -53,7 +53,8 @@ def _postgresql_databases(tmp_path_factory):
 
 @pytest.fixture
 def databases(backend, tmp_path, _postgresql_databases):
-    """A database per service for one test, empty at its newest revision."""
+    """A database per service for one test, empty (at its newest revision
+    once a service has migrated it)."""
     if backend == "sqlite":
         dbs = Databases(backend, tmp_path)
         dbs.create()
@@ -61,9 +62,7 @@ def databases(backend, tmp_path, _postgresql_databases):
         dbs.drop()
         return
     dbs = _postgresql_databases.get("dbs")
-    if dbs is None or dbs.changed:
-        if dbs is not None:
-            dbs.drop()
+    if dbs is None:
         dbs = _postgresql_databases["dbs"] = Databases(backend, tmp_path)
         dbs.create()
     else:

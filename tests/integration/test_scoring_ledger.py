@@ -25,6 +25,7 @@ from shared.consumer import consume
 from shared.db import Database, make_engine
 from shared.errors import BadInput
 from shared.events import Envelope
+from tests.conftest import Databases
 from tests.integration.conftest import drain, event_queue, publish, wait_for
 
 INITIAL_REVISION = "dd18c55dd4b5"
@@ -269,8 +270,17 @@ def test_posting_an_activity_takes_the_same_statements_for_2_or_20_attendees(db)
 
 # -- the migration ---------------------------------------------------------------------
 
-def test_the_migration_fills_the_running_totals_from_an_existing_ledger(databases):
-    engine = make_engine(databases.empty("scoring"))  # not cloned at the newest revision
+def test_the_migration_fills_the_running_totals_from_an_existing_ledger(backend, tmp_path):
+    # a database of its own, without any schema yet (the shared ones are migrated)
+    own = Databases(backend, tmp_path)
+    try:
+        migrate_an_old_ledger(own.create(["scoring"])["scoring"])
+    finally:
+        own.drop()
+
+
+def migrate_an_old_ledger(url):
+    engine = make_engine(url)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
 
@@ -312,7 +322,7 @@ def test_the_migration_fills_the_running_totals_from_an_existing_ledger(database
     engine.dispose()
 
     # and postings go on from the filled totals, caps included
-    db = Database("scoring", metadata, MIGRATIONS).open(databases.urls["scoring"])
+    db = Database("scoring", metadata, MIGRATIONS).open(url)
     for day in range(1, 29):
         post_activity(db, activity_event([("m01", "PRESENT"), ("m02", "ABSENT")],
                                          f"2017-02-{day:02d}"))
