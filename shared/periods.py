@@ -100,6 +100,14 @@ def parse_period(text, field="period"):
     raise BadInput(f"{text!r} is not a period; write {FORMS}", field)
 
 
+def parse_year(value, field="year"):
+    """A year given as a number, 1921 (before any record can exist) to 9999,
+    or BadInput naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1921 <= value <= 9999:
+        raise BadInput(f"{value!r} is not a year", field)
+    return value
+
+
 def parse_date(text, field):
     """A calendar date from "YYYY-MM-DD", or BadInput naming the field."""
     if isinstance(text, dt.date):

@@ -23,7 +23,7 @@ from shared.config import env_float
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.idempotency import once
-from shared.periods import parse_date
+from shared.periods import parse_date, parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 from shared.sweep import sweep
@@ -38,11 +38,6 @@ BATCH_TIMEOUT = 30
 # how often an OPEN pledge past its due day is looked for (seconds)
 PLEDGE_INTERVAL = env_float("XF_PLEDGE_INTERVAL", 60)
 
-
-def _year(year):
-    if isinstance(year, bool) or not isinstance(year, int):
-        raise BadInput(f"{year!r} is not a year", "year")
-    return year
 
 
 class ActivityService(BaseService):
@@ -68,6 +63,23 @@ class ActivityService(BaseService):
 
     def _directory(self, org_id):
         return self._ask("directory", org_id, batch=True)
+
+    def _organization(self, org_id):
+        return self._ask("get_organization", org_id)
+
+    def _subtree(self, org_id):
+        """The path of the organisation whose subtree a list reads; None for
+        one the register does not know (the list is empty)."""
+        try:
+            return path_of(self._organization(org_id)["path"])
+        except (NotFound, BadInput):
+            return None
+
+    def _members(self, member_ids):
+        return self._ask("get_members", list(member_ids))
+
+    def _roles_of(self, member_ids, day):
+        return self._ask("roles_of_members", list(member_ids), day)
 
     # Each command is carried out once per ``request`` (shared/idempotency.py):
     # a repeat, or nameko redelivering it after a crash, gets the first answer.
@@ -114,12 +126,11 @@ class ActivityService(BaseService):
         end = parse_date(date_to, "to")
         if end < start:
             raise BadInput(f"'to' ({end}) is before 'from' ({start})", "to")
-        try:
-            org = self._ask("get_organization", org_id)
-        except (NotFound, BadInput):
+        path = self._subtree(org_id)
+        if path is None:
             return []
         with self.db.connect() as conn:
-            return views.list_activities(conn, path_of(org["path"]), start, end)
+            return views.list_activities(conn, path, start, end)
 
     # -- talks (谈心谈话) ---------------------------------------------------------------
 
@@ -131,34 +142,29 @@ class ActivityService(BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def list_talks(self, org_id, year):
         """Talks filed under the organisation or below it, held in ``year``."""
-        if isinstance(year, bool) or not isinstance(year, int) or not 1921 <= year <= 9999:
-            raise BadInput(f"{year!r} is not a year", "year")
-        try:
-            org = self._ask("get_organization", org_id)
-        except (NotFound, BadInput):
+        year = parse_year(year)
+        path = self._subtree(org_id)
+        if path is None:
             return []
         with self.db.connect() as conn:
-            return talks_views.list_talks(conn, path_of(org["path"]), year)
+            return talks_views.list_talks(conn, path, year)
 
     # -- minutes (议事规则) -------------------------------------------------------------
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def record_minutes(self, activity_id, data, actor="unknown", request=None, roles=None):
-        def roles_of(member_ids, day):
-            return self._ask("roles_of_members", member_ids, day)
-
         def names_of(member_ids):
-            return {m["id"]: m["name"] for m in self._ask("get_members", member_ids)}
+            return {m["id"]: m["name"] for m in self._members(member_ids)}
         return once(self.db, request, [activity_id, data, actor],
                     lambda req: minutes_handlers.record_minutes(
-                        self.db, activity_id, data, actor, roles_of, names_of, req))
+                        self.db, activity_id, data, actor, self._roles_of, names_of, req))
 
     # -- wishes (微心愿 / 双代) --------------------------------------------------------
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def post_wish(self, data, actor="unknown", request=None, roles=None):
         return once(self.db, request, [data, actor], lambda req: wishes_handlers.post_wish(
-            self.db, data, actor, lambda org_id: self._ask("get_organization", org_id), req))
+            self.db, data, actor, self._organization, req))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def claim_wish(self, wish_id, member_id, actor="unknown", request=None, roles=None):
@@ -187,18 +193,11 @@ class ActivityService(BaseService):
     def list_wishes(self, org_id, state=None):
         """Wishes of the branches at or below the organisation, oldest first."""
         state = wish_rules.check_state_filter(state)
-        try:
-            org = self._ask("get_organization", org_id)
-        except (NotFound, BadInput):
+        path = self._subtree(org_id)
+        if path is None:
             return []
         with self.db.connect() as conn:
-            return wishes_views.list_wishes(conn, path_of(org["path"]), state)
-
-    def _members(self, member_ids):
-        return self._ask("get_members", list(member_ids))
-
-    def _roles_of(self, member_ids, day):
-        return self._ask("roles_of_members", list(member_ids), day)
+            return wishes_views.list_wishes(conn, path, state)
 
     # -- households (联户) and pairing (结对帮扶) ------------------------------------------
 
@@ -229,7 +228,7 @@ class ActivityService(BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def household_visits(self, member_id, year):
         with self.db.connect() as conn:
-            return households_views.visits_of(conn, member_id, _year(year))
+            return households_views.visits_of(conn, member_id, parse_year(year))
 
     # -- pledges (亮身份亮承诺) ------------------------------------------------------------
 
@@ -255,14 +254,12 @@ class ActivityService(BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def list_pledges(self, org_id, year):
         """The pledges for ``year`` of members of the organisation's subtree."""
-        year = _year(year)
-        try:
-            org = self._ask("get_organization", org_id)
-        except (NotFound, BadInput):
+        year = parse_year(year)
+        path = self._subtree(org_id)
+        if path is None:
             return []
         with self.db.connect() as conn:
-            return pledges_views.pledges_under(conn, path_of(org["path"]), year,
-                                               clock.today())
+            return pledges_views.pledges_under(conn, path, year, clock.today())
 
     @sweep("pledges_overdue", PLEDGE_INTERVAL, eager=True)
     def pledges_overdue(self):

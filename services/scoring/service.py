@@ -12,16 +12,12 @@ from services.scoring.models import metadata
 from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput
+from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-
-def _year(year):
-    if isinstance(year, bool) or not isinstance(year, int) or not 1921 <= year <= 9999:
-        raise BadInput(f"{year!r} is not a year", "year")
-    return year
 
 
 MAX_MEMBERS = 10_000  # one query's parameters stay far below SQLite's 32,766
@@ -76,13 +72,13 @@ class ScoringService(BaseService):
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):
-        year = _year(year)
+        year = parse_year(year)
         with self.db.connect() as conn:
             return views.points_summary(conn, member_id, year)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summaries(self, member_ids, year):
-        year = _year(year)
+        year = parse_year(year)
         member_ids = _member_ids(member_ids)
         with self.db.connect() as conn:
             return views.points_summaries(conn, member_ids, year)

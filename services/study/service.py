@@ -13,18 +13,14 @@ from services.study.domain import self_study
 from services.study.models import metadata
 from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput
+from shared.errors import ALL_ERRORS
+from shared.periods import parse_year
 from shared.idempotency import once
 from shared.read_models import tree_consumers
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-
-def _year(year):
-    if isinstance(year, bool) or not isinstance(year, int):
-        raise BadInput(f"{year!r} is not a year", "year")
-    return year
 
 
 class StudyService(tree_consumers(handlers), BaseService):
@@ -48,7 +44,7 @@ class StudyService(tree_consumers(handlers), BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def annual_plan(self, org_id, year, kind):
         with self.db.read() as session:
-            return views.annual_plan(session, org_id, _year(year), kind)
+            return views.annual_plan(session, org_id, parse_year(year), kind)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def propose_theme(self, org_id, member_id, theme, actor="unknown", request=None,
@@ -60,7 +56,7 @@ class StudyService(tree_consumers(handlers), BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def theme_proposals(self, org_id, year):
         with self.db.read() as session:
-            return views.theme_proposals_of(session, org_id, _year(year))
+            return views.theme_proposals_of(session, org_id, parse_year(year))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def file_self_study_plan(self, data, actor="unknown", request=None, roles=None):
@@ -70,7 +66,7 @@ class StudyService(tree_consumers(handlers), BaseService):
     @rpc(expected_exceptions=ALL_ERRORS)
     def self_study_plan(self, member_id, year):
         with self.db.read() as session:
-            return views.self_study_plan(session, member_id, _year(year))
+            return views.self_study_plan(session, member_id, parse_year(year))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def log_self_study(self, data, actor="unknown", request=None, roles=None):

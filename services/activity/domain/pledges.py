@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from shared.errors import BadInput, Conflict
-from shared.periods import parse_date
+from shared.periods import parse_date, parse_year
 
 AREAS = ("DEVELOPMENT", "SERVICE", "HARMONY")
 OPEN, FULFILLED, UNFULFILLED, OVERDUE = "OPEN", "FULFILLED", "UNFULFILLED", "OVERDUE"
@@ -51,9 +51,7 @@ def validate_pledge(data, today):
     member_id = data.get("member_id")
     if not isinstance(member_id, str) or not member_id.strip():
         raise BadInput("say whose pledge it is", "memberId")
-    year = data.get("year")
-    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 9999:
-        raise BadInput(f"{year!r} is not a year", "year")
+    year = parse_year(data.get("year"))
     area = data.get("area")
     if area not in AREAS:
         raise BadInput(f"{area!r} is not an area; one of {', '.join(AREAS)}", "area")
