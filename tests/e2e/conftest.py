@@ -1,6 +1,7 @@
 """End-to-end fixtures: every service and the gateway started as processes
 (as `make run` starts them), on a virtual host and databases of their own,
 driven over HTTP through the contract."""
+import random
 import secrets
 import socket
 import time
@@ -15,14 +16,24 @@ from tools.platform import SERVICE_CLASSES, Platform
 SECRET = secrets.token_urlsafe(32)
 
 
+def _ephemeral_ports():
+    """The range the kernel takes outgoing connections' local ports from."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(n) for n in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port_block(size):
-    """A run of ``size`` consecutive free ports."""
+    """A run of ``size`` consecutive free ports, below the ephemeral range:
+    a port found free there cannot be taken meanwhile by one of the many
+    outgoing connections (to the broker, the databases) as its local port."""
+    low = _ephemeral_ports()[0]
+    rng = random.Random()
     for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65535:
-            continue
+        base = rng.randrange(10000, low - size)
         ok = True
         for port in range(base, base + size):
             with socket.socket() as sock:
@@ -90,6 +101,20 @@ def eventually(check, timeout=20, interval=0.1, what="the expected state"):
                                      f"the last try: {exc}") from None
             time.sleep(interval)
 
+
+def refused(client, query, variables, token=None):
+    """The error codes of a request that must fail."""
+    with pytest.raises(GraphQLFailed) as err:
+        client.run(query, variables, token=token)
+    return err.value.codes
+
+
+def restart_on(platform, day):
+    """Stop the platform and start it again with its day pinned to ``day``
+    (XF_TODAY), as a city's platform moves on across restarts."""
+    platform.stop()
+    platform.extra_env["XF_TODAY"] = day
+    platform.start()
 
 
 def once_known(client, query, variables, token=None):

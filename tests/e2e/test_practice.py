@@ -22,8 +22,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from services.activity.models import households, outbox, pledges
-from tests.e2e.conftest import _platform, admin, eventually, token
-from tools.client import GraphQLFailed
+from tests.e2e.conftest import _platform, admin, eventually, refused, restart_on, token
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-03-10", "2026-03-12", 2026
 
@@ -64,11 +63,6 @@ def city(platform):
     w["bureau_admin"] = token(scope=bureau, roles=("admin",), sub="bureau-admin")
     return w
 
-
-def refused(client, query, variables, tok=None):
-    with pytest.raises(GraphQLFailed) as err:
-        client.run(query, variables, token=tok)
-    return err.value.codes
 
 
 def count(platform, table):
@@ -209,9 +203,7 @@ def test_talks_a_wish_and_the_practice_quotas_of_the_year(platform, city):
 
 def test_after_its_due_day_the_open_pledge_has_turned_overdue_by_itself(platform, city):
     client = city["client"]
-    platform.stop()
-    platform.extra_env["XF_TODAY"] = LATER_DAY
-    platform.start()
+    restart_on(platform, LATER_DAY)
 
     def turned():
         engine = create_engine(platform.database_urls["activity"])

@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 
 from tests.e2e.conftest import (_platform, admin, eventually, meetings_items, once_known,
-                                study_items)
+                                restart_on, study_items)
 from tools import demo
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-01-20", "2026-04-01", 2026
@@ -177,9 +177,7 @@ def test_on_time_filings_lectures_and_guests_meet_their_quotas(city):
 
 def test_after_the_deadlines_a_late_filing_counts_nothing_and_items_open(platform, city):
     client = city["client"]
-    platform.stop()
-    platform.extra_env["XF_TODAY"] = LATER_DAY
-    platform.start()
+    restart_on(platform, LATER_DAY)
     assert client.run(PLAN, {"i": {"orgId": city["b"], "year": YEAR, "kind": "STUDY",
                                    "items": study_items()}})["fileAnnualPlan"][
         "filedOn"] == LATER_DAY

@@ -8,8 +8,8 @@ the committee's plan holds it."""
 import pytest
 
 from shared import clock
-from tests.e2e.conftest import (admin, eventually, meetings_items, once_known, study_items,
-                                token)
+from tests.e2e.conftest import (admin, eventually, meetings_items, once_known, refused,
+                                study_items, token)
 from tools.client import GraphQLFailed
 
 PLAN = """mutation($i: AnnualPlanInput!) { fileAnnualPlan(input: $i) {
@@ -29,11 +29,6 @@ PROPOSE = """mutation($o: ID!, $m: ID!, $t: String!) { proposeTheme(orgId: $o, m
 PROPOSALS = """query($o: ID!, $y: Int!) { themeProposals(orgId: $o, year: $y) {
     id theme adopted org { id } proposer { id } } }"""
 
-
-def refused(client, query, variables, token):
-    with pytest.raises(GraphQLFailed) as err:
-        client.run(query, variables, token=token)
-    return err.value.codes
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ fulfilled wish is CONFLICT; a viewer writes nothing."""
 import pytest
 
 from shared import clock
-from tests.e2e.conftest import admin, eventually, token
+from tests.e2e.conftest import admin, eventually, refused, token
 from tools.client import GraphQLFailed
 
 TALK = """mutation($i: TalkInput!) { recordTalk(input: $i) {
@@ -25,11 +25,6 @@ WISHES = """query($o: ID!, $s: WishState) { wishes(orgId: $o, state: $s) { id st
 POINTS = """query($m: ID!, $y: Int!) { member(id: $m) { points(year: $y) {
     entries { rule } } } }"""
 
-
-def refused(client, query, variables, tok):
-    with pytest.raises(GraphQLFailed) as err:
-        client.run(query, variables, token=tok)
-    return err.value.codes
 
 
 @pytest.fixture(scope="module")
