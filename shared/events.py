@@ -88,6 +88,21 @@ CATALOGUE = {
                   ("pledge_id", "member_id", "year", "on", "due")),
         EventType("pledge_overdue", "activity", 1,
                   ("pledge_id", "member_id", "year", "due")),
+        # evaluation (issue 9), all raised by scoring
+        # 手工调整: a manual adjustment, with its reason and who made it
+        EventType("points_adjusted", "scoring", 1,
+                  ("entry_id", "member_id", "year", "points", "category", "reason", "on",
+                   "adjusted_by")),
+        # 缴纳党费: one posting per member and month ("2017-06")
+        EventType("dues_paid", "scoring", 1,
+                  ("member_id", "month", "amount", "on")),
+        # 民主评议党员 reported to the bureau (报局党委备案); results:
+        # [{"member_id", "score", "grade", "needs_review"}]
+        EventType("appraisal_finalized", "scoring", 1,
+                  ("appraisal_id", "branch_id", "year", "results")),
+        # 党性教育体检: a member's check-up for the year (a repeat replaces it)
+        EventType("checkup_recorded", "scoring", 1,
+                  ("member_id", "year", "post_type", "total", "health", "on")),
     )
 }
 

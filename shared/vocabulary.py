@@ -45,6 +45,30 @@ ROLE_TITLES = {"党员": "member", "支部书记": "secretary", "支委": "branc
 # Who may contact a branch (联系点): the bureau party committee's members.
 COMMITTEE_ROLES = ("bureau_committee", "bureau_secretary")
 
+# Leading cadres (领导干部) for dual records and check-up post types: the roles
+# held on the day decide.
+CADRE_ROLES = ("bureau_committee", "bureau_secretary", "county_cadre")
+
+# The four-qualified dimensions (四个合格): political (政治合格), discipline
+# (执行纪律合格), conduct (品德合格), contribution (发挥作用合格).
+POLITICAL, DISCIPLINE, CONDUCT, CONTRIBUTION = (
+    "POLITICAL", "DISCIPLINE", "CONDUCT", "CONTRIBUTION")
+DIMENSIONS = (POLITICAL, DISCIPLINE, CONDUCT, CONTRIBUTION)
+
+# Check-up post types (党性体检 indicators by post): ordinary member, branch
+# secretary, leading cadre (a CADRE_ROLES role on the day wins over secretary).
+POST_MEMBER, POST_SECRETARY, POST_CADRE = "member", "branch_secretary", "leading_cadre"
+POST_TYPES = (POST_MEMBER, POST_SECRETARY, POST_CADRE)
+
+# Appraisal grades (民主评议 优秀/合格/基本合格/不合格), parts, states.
+EXCELLENT, QUALIFIED, BASICALLY_QUALIFIED, UNQUALIFIED = (
+    "EXCELLENT", "QUALIFIED", "BASICALLY_QUALIFIED", "UNQUALIFIED")
+GRADES = (EXCELLENT, QUALIFIED, BASICALLY_QUALIFIED, UNQUALIFIED)
+APPRAISAL_PARTS = ("SELF", "PEER", "PUBLIC", "ORG")  # 自评、互评、群众评议、组织评定
+# Check-up health (党性健康状况).
+HEALTHY, SUB_HEALTHY, UNHEALTHY = "HEALTHY", "SUB_HEALTHY", "UNHEALTHY"
+HEALTH_LEVELS = (HEALTHY, SUB_HEALTHY, UNHEALTHY)
+
 # Token roles (what a user may do in the API).
 TOKEN_ROLES = ("admin", "secretary", "member", "viewer")
 
