@@ -1,9 +1,10 @@
 """The scoring service's tables: the append-only points ledger (P1), a row
 per member and year that postings lock, so caps hold across replicas, and
 the running totals that postings keep under that lock."""
-from sqlalchemy import (Column, Date, DateTime, Index, Integer, MetaData, Numeric, String,
-                        Table, Text, UniqueConstraint, func)
+from sqlalchemy import (JSON, Column, Date, DateTime, Index, Integer, MetaData, Numeric,
+                        String, Table, Text, UniqueConstraint, func)
 
+from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 from shared.parking import parked_queues_table
 from shared.rules import kept_rule_sets_table
@@ -50,4 +51,54 @@ member_year_totals = Table(
     Column("net", Numeric(12, 2), nullable=False),     # every posting
     # on SQLite, kept in key order: a member's totals share a page or two
     sqlite_with_rowid=False,
+)
+
+# -- the party-spirit check-up (党性教育体检) ------------------------------------------
+#
+# The commands carried out (a day): recording a check-up is the first command
+# of this service (shared/idempotency.py).
+idempotency_keys = idempotency_table(metadata)
+
+# A member's check-up for a year: one row; a later check-up of the same member
+# and year replaces it, and the replaced one is kept in checkup_history.
+# scores: [{"indicator", "score"}] in the rule set's order; by_dimension:
+# [{"dimension", "score"}] of the dimensions with a positive indicator.
+checkups = Table(
+    "checkups", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("branch_id", String(32), nullable=False),
+    Column("post_type", String(32), nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("total", Numeric(9, 4), nullable=False),
+    Column("health", String(16), nullable=False),
+    Column("by_dimension", JSON, nullable=False),
+    Column("rule_set_version", Integer, nullable=False),
+    Column("recorded_on", Date, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every check-up a later one replaced, as it stood, with when and by whom it
+# was replaced: never updated, never deleted.
+checkup_history = Table(
+    "checkup_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("branch_id", String(32), nullable=False),
+    Column("post_type", String(32), nullable=False),
+    Column("scores", JSON, nullable=False),
+    Column("total", Numeric(9, 4), nullable=False),
+    Column("health", String(16), nullable=False),
+    Column("by_dimension", JSON, nullable=False),
+    Column("rule_set_version", Integer, nullable=False),
+    Column("recorded_on", Date, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+    Column("replaced_by", String(128), nullable=False),
+    Index("ix_checkup_history_member_year", "member_id", "year"),
 )

@@ -1,23 +1,30 @@
 """The scoring service: posts member points from events (P1, P2) into an
-append-only ledger, by the bureau's point rule set, within its caps.
+append-only ledger, by the bureau's point rule set, within its caps; and
+records members' party-spirit check-ups (党性教育体检, P5).
 
-Entrypoints only: the handlers (handlers.py) post, the views (views.py) read."""
+Entrypoints only: the handlers (handlers.py, checkup_handlers.py) write, the
+views (views.py, checkup_views.py) read."""
 from pathlib import Path
 
-from nameko.rpc import rpc
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy, rpc
 
-from services.scoring import handlers, views
+from services.scoring import checkup_handlers, checkup_views, handlers, views
 from services.scoring.domain import POINT_RULES
+from services.scoring.domain.checkup import CHECKUP_RULES
 from services.scoring.models import metadata
 from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput
+from shared.errors import ALL_ERRORS, BadInput, Unavailable
+from shared.idempotency import once
 from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
+# An unanswered look-up expires in the broker, so it never runs late.
+LOOKUP_TIMEOUT = 5
 
 
 MAX_MEMBERS = 10_000  # one query's parameters stay far below SQLite's 32,766
@@ -38,7 +45,23 @@ def _member_ids(member_ids):
 class ScoringService(BaseService):
     name = "scoring"
     db = Database("scoring", metadata, MIGRATIONS)
-    rule_sets = RuleSetCheck(POINT_RULES)
+    rule_sets = RuleSetCheck(POINT_RULES, CHECKUP_RULES)
+    organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+
+    def _ask(self, method, *args):
+        try:
+            with eventlet.Timeout(LOOKUP_TIMEOUT):
+                return getattr(self.organization, method)(*args)
+        except (UnknownService, eventlet.Timeout):
+            raise Unavailable("the organisation register is not answering; try again "
+                              "in a minute") from None
+
+    def _member(self, member_id):
+        found = self._ask("get_members", [member_id])
+        return found[0] if found else None
+
+    def _roles_of(self, member_ids, day):
+        return self._ask("roles_of_members", list(member_ids), day)
 
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
@@ -82,3 +105,25 @@ class ScoringService(BaseService):
         member_ids = _member_ids(member_ids)
         with self.db.connect() as conn:
             return views.points_summaries(conn, member_ids, year)
+
+    # -- the party-spirit check-up (党性教育体检) -------------------------------------
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def checkup_indicators(self, member_id, year):
+        """{"post_type", "indicators"}: the member's post type for ``year`` (the
+        roles held on Dec 31, or today in the current year) and its indicators."""
+        return checkup_handlers.indicators_of(member_id, year, self._member, self._roles_of)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_checkup(self, data, actor="unknown", request=None, roles=None):
+        """Carried out once per ``request`` (shared/idempotency.py); a second
+        check-up of the member's year replaces the first."""
+        return once(self.db, request, [data, actor], lambda req: checkup_handlers.record_checkup(
+            self.db, data, actor, self._member, self._roles_of, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def checkup(self, member_id, year):
+        """The member's check-up of ``year``, or None."""
+        year = parse_year(year)
+        with self.db.connect() as conn:
+            return checkup_views.checkup(conn, member_id, year)

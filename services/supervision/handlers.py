@@ -8,7 +8,8 @@ from sqlalchemy import case, insert, select, update
 
 from services.supervision import domain
 from services.supervision.domain import practice
-from services.supervision.models import (activity_facts, household_contacts, member_activities,
+from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
+                                         member_activities,
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_state, self_study_filings, supervision_items,
@@ -18,6 +19,7 @@ from services.supervision.quota_state import (CHUNK, apply_facts, apply_practice
                                               recount_member, state_row, stored_counts)
 from shared import clock
 from shared.db import conflict_insert
+from shared.errors import Unavailable
 from shared.read_models import MOVED, TreeReadModel
 from shared.tree import ids_of, path_of
 from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
@@ -205,6 +207,20 @@ def apply_self_study_plan_filed(uow, envelope):
         apply_facts(session, [(envelope.bureau_id, fact)])
 
 
+def apply_checkup_recorded(uow, envelope):
+    """A member's check-up of a year counts once for quota P5: a later one
+    of the same year (``replaced``) replaces it in scoring, and is not a
+    second check-up here."""
+    p = envelope.payload
+    session = uow.session
+    place = _member_place(session, p["member_id"], p.get("branch_id"))
+    fact = domain.CheckupFact(p["member_id"], int(p["year"]), dt.date.fromisoformat(p["on"]),
+                              ids_of(place))
+    if _first_filing(session, checkup_facts, {"member_id": fact.member_id, "year": fact.year},
+                     {"bureau_id": envelope.bureau_id, "recorded_on": fact.filed_on}):
+        apply_facts(session, [(envelope.bureau_id, fact)])
+
+
 # -- members' practice (issue 8): talks, households, pledges ---------------------------
 #
 # Each fact is kept once (its id, however often told) and then moves the
@@ -215,7 +231,7 @@ def _member_place(session, member_id, branch_id):
     or the branch the event names if the member is not known yet."""
     place = session.execute(select(members.c.branch_path)
                             .where(members.c.id == member_id)).scalar()
-    return place or _branch_path(session, branch_id)
+    return place or tree.branch_path(session, branch_id)
 
 
 def apply_talk_recorded(uow, envelope):

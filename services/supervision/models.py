@@ -210,3 +210,15 @@ auto_closed_periods = Table(
     Column("period", String(8), primary_key=True),
     Column("closed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# -- the party-spirit check-up (党性教育体检, quota P5) -------------------------------
+#
+# A member's check-up of a year, once: a later check-up of the same year
+# replaces the first in the scoring service and is not a second here.
+checkup_facts = Table(
+    "checkup_facts", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("recorded_on", Date, nullable=False),  # the first check-up's day
+)

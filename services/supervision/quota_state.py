@@ -11,7 +11,8 @@ from sqlalchemy import case, delete, func, insert, select, text
 from services.supervision import domain
 from services.supervision.domain import practice
 from services.supervision.domain.quota_rules import EVERY_MEMBER, EVERY_PAIR, SECRETARY
-from services.supervision.models import (activity_facts, household_contacts, member_activities,
+from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
+                                         member_activities,
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_derivations, quota_marks, quota_state,
@@ -516,7 +517,7 @@ def rederive(session, bureau_id):
 
 def _bureau_facts(session, bureau_id, member_paths):
     """Every fact of the bureau, as the pure rules take them: activities held,
-    plans and self-study plans filed."""
+    plans and self-study plans filed, check-ups recorded."""
     for row in session.execute(select(activity_facts)
                                .where(activity_facts.c.bureau_id == bureau_id)
                                .execution_options(yield_per=CHUNK)).mappings():
@@ -532,6 +533,11 @@ def _bureau_facts(session, bureau_id, member_paths):
             .where(self_study_filings.c.bureau_id == bureau_id)):
         yield domain.SelfStudyFact(member_id, year, filed_on,
                                    ids_of(member_paths.get(member_id, "/")))
+    for member_id, year, recorded_on in session.execute(
+            select(checkup_facts.c.member_id, checkup_facts.c.year, checkup_facts.c.recorded_on)
+            .where(checkup_facts.c.bureau_id == bureau_id)):
+        yield domain.CheckupFact(member_id, year, recorded_on,
+                                 ids_of(member_paths.get(member_id, "/")))
 
 
 def mark_derived(session, bureau_id):

@@ -51,6 +51,10 @@ class SupervisionService(tree_consumers(handlers), BaseService):
     def on_self_study_plan_filed(self, body):
         consume(self.db, body, "self_study_plan_filed", handlers.apply_self_study_plan_filed)
 
+    @event_consumer("scoring", "checkup_recorded")
+    def on_checkup_recorded(self, body):
+        consume(self.db, body, "checkup_recorded", handlers.apply_checkup_recorded)
+
     # -- members' practice (issue 8): the practice quotas A5, A5-PAIR, A6,
     # A6-SEC, A6-COM, A8
     @event_consumer("activity", "talk_recorded")

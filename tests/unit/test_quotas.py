@@ -86,6 +86,7 @@ def test_shipped_rule_set_matches_the_spec(rules):
         ("A6-SEC", "branch", "year", (), 2),
         ("A6-COM", "committee", "year", (), None),
         ("A8", "member", "year", (), 1),
+        ("P5", "member", "year", (), 1),
     }
     practice = {r.key: (r.fact, r.times, r.dynamic) for r in rules.active() if r.practice}
     assert practice == {
@@ -105,9 +106,10 @@ def test_shipped_rule_set_matches_the_spec(rules):
         "S5-SEC": ("lecture_given", None, "bureau", None),
         "S5-COM": ("lecture_given", None, "contact_branch", None),
         "A7-LEAD": ("guest_at", None, "contact_branch", None),
+        "P5": ("party_spirit_checkup", None, None, None),
     }
     disabled = {r.key for r in rules.rules if not r.enabled}
-    assert disabled == {"P5", "U3"}
+    assert disabled == {"U3"}
 
 
 def test_active_filters_by_period_kind(rules):
@@ -115,7 +117,7 @@ def test_active_filters_by_period_kind(rules):
     assert sorted(r.key for r in rules.active("quarter")) == ["A2-GM"]
     assert sorted(r.key for r in rules.active("year")) == [
         "A2-PL", "A2-PLAN", "A4", "A5", "A5-PAIR", "A6", "A6-COM", "A6-SEC", "A7-DL",
-        "A7-LEAD", "A7-OL", "A8", "S1", "S4", "S5-COM", "S5-SEC", "S6"]
+        "A7-LEAD", "A7-OL", "A8", "P5", "S1", "S4", "S5-COM", "S5-SEC", "S6"]
 
 
 # -- A1: activity days per branch per month ------------------------------------------
@@ -375,9 +377,10 @@ def test_disabled_rules_never_appear(rules):
     seen = set()
     for text in ("2017-06", "2017-Q2", "2017"):
         seen |= {r.rule for r in evaluate(rules, TREE, [], parse_period(text))}
+    # organisations' quotas only: no member is given (S4, A5, A8, P5 need one)
     assert seen == {"A1", "A2-GM", "A2-CM", "A2-GR", "A2-PL", "A4", "A7-OL", "A7-DL",
                     "S2", "S6", "S1", "A2-PLAN", "A6", "A6-SEC", "A6-COM"}
-    assert not seen & {"P5", "U3"}
+    assert "U3" not in seen
 
 
 # -- custom rule sets -------------------------------------------------------------------------

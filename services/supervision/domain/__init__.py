@@ -10,14 +10,15 @@ from services.supervision.domain.quota_rules import (LEADING_ROLES, MEMBER_SUBJE
                                                      SUBJECTS, QuotaRule, QuotaRuleSet,
                                                      parse_rule_set)
 from services.supervision.domain import practice
-from services.supervision.domain.quotas import (ActivityFact, Increment, Org, PlanFact,
+from services.supervision.domain.quotas import (ActivityFact, CheckupFact, Increment, Org,
+                                                PlanFact,
                                                 QuotaResult, SelfStudyFact, count, counts_for,
                                                 evaluate, increments, status, subjects,
                                                 touched_subjects)
 
 __all__ = ["practice",
            "LEADING_ROLES", "MEMBER_SUBJECTS", "ORG_SUBJECTS", "QUOTA_RULES", "ROLE_SUBJECTS",
-           "SINCE_EVER", "SUBJECTS", "ActivityFact", "Increment", "Member", "Org", "PlanFact",
+           "SINCE_EVER", "SUBJECTS", "ActivityFact", "CheckupFact", "Increment", "Member", "Org", "PlanFact",
            "QuotaResult", "QuotaRule", "QuotaRuleSet", "SelfStudyFact", "count", "counts_for",
            "current_periods", "due_deadlines", "due_for_auto_close", "evaluate", "increments",
            "parse_rule_set", "role_history", "status", "subjects", "touched_subjects"]

@@ -15,8 +15,9 @@ activities they attended, present or as a guest; their self-study plan) or
 members by the role they hold on the day (the lectures they gave, the
 meetings they attended as a guest, where their post says).
 
-The facts: an activity held (ActivityFact), an annual plan filed (PlanFact)
-and a self-study plan filed (SelfStudyFact). Each says which day places it
+The facts: an activity held (ActivityFact), an annual plan filed (PlanFact),
+a self-study plan filed (SelfStudyFact) and a party-spirit check-up recorded
+(CheckupFact). Each says which day places it
 in periods (``period_day``) and which day is held against a rule's deadline
 (``told_on``).
 """
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 
 from services.supervision.domain import practice
 from services.supervision.domain.people import Member
-from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN, PLAN_FILED,
+from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN,
+                                                     PARTY_SPIRIT_CHECKUP, PLAN_FILED,
                                                      SELF_STUDY_PLAN_FILED, SUBJECT_ORG_KINDS,
                                                      SUBJECT_ROLES)
 from shared.periods import KINDS as PERIOD_KINDS, Period
@@ -105,6 +107,21 @@ class PlanFact(_YearFiling):
 
 @dataclass(frozen=True)
 class SelfStudyFact(_YearFiling):
+    member_id: str
+    year: int
+    filed_on: dt.date
+    branch_path: tuple = ()  # where the member is placed if not known yet
+
+    @property
+    def place(self):
+        return self.branch_path
+
+
+@dataclass(frozen=True)
+class CheckupFact(_YearFiling):
+    """A member's party-spirit check-up (党性教育体检) of ``year``, told once
+    (a later one replaces it and is not a second); ``filed_on``: the day the
+    first was recorded."""
     member_id: str
     year: int
     filed_on: dt.date
@@ -199,6 +216,8 @@ def counts_for(rule, subject, fact):
             and fact.org_id == subject.id
     if rule.fact == SELF_STUDY_PLAN_FILED:
         return isinstance(fact, SelfStudyFact) and fact.member_id == subject.id
+    if rule.fact == PARTY_SPIRIT_CHECKUP:
+        return isinstance(fact, CheckupFact) and fact.member_id == subject.id
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return False
     if rule.per_member:
@@ -230,6 +249,8 @@ def touched_subjects(rule, fact, ancestors, branch_has_groups, people=None):
         return []
     if rule.fact == SELF_STUDY_PLAN_FILED:
         return [fact.member_id] if isinstance(fact, SelfStudyFact) else []
+    if rule.fact == PARTY_SPIRIT_CHECKUP:
+        return [fact.member_id] if isinstance(fact, CheckupFact) else []
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return []
     if rule.per_member:
