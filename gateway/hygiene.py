@@ -45,6 +45,8 @@ MAX_LIST_LENGTHS = {
     # the activity service checks the same bounds (services/activity/domain/minutes.py)
     ("MinutesInput", "speakerIds"): (100, "speakers", " in one set of minutes"),
     ("MinutesInput", "decisions"): (50, "decisions", " in one set of minutes"),
+    # the scoring service checks the same bound (services/scoring/domain/checkup.py)
+    ("CheckupInput", "scores"): (100, "scores", " in one check-up, one per indicator"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")

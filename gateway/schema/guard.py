@@ -102,6 +102,11 @@ CONTAINED = {
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
     "Minutes": "a checked Activity's; its speakers are checked as members",
+    "Checkup": "a member's, asked for once the member is checked; its member is checked "
+               "as a Member",
+    "CheckupScore": "a line of a Checkup",
+    "CheckupIndicator": "of the post type of a member checked before the service is asked",
+    "DimensionScore": "a score of a Checkup (or of a checked member's points)",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

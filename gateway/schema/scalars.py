@@ -66,3 +66,7 @@ WishState = _enum("WishState", ["OPEN", "CLAIMED", "FULFILLED", "CANCELLED"])
 # Members' practice: a pledge's area (促进发展 / 服务群众 / 维护和谐) and state
 PledgeArea = _enum("PledgeArea", ["DEVELOPMENT", "SERVICE", "HARMONY"])
 PledgeState = _enum("PledgeState", ["OPEN", "FULFILLED", "UNFULFILLED", "OVERDUE"])
+# Evaluation (contract section "scoring"): the four-qualified dimensions
+# (四个合格) and a check-up's health (党性健康状况)
+Dimension = _enum("Dimension", ["POLITICAL", "DISCIPLINE", "CONDUCT", "CONTRIBUTION"])
+Health = _enum("Health", ["HEALTHY", "SUB_HEALTHY", "UNHEALTHY"])

@@ -155,6 +155,7 @@ def test_the_shipped_member_set_by_hand(shipped):
      "0 to 100"),
     ([{"indicator": "p", "score": 50}], "scores", "missing q"),
     ("p", "scores", "a list"),
+    ([{"indicator": "p", "score": 1}] * 101, "scores", "at most 100"),
 ])
 def test_every_indicator_is_scored_once_from_0_to_100(scores, field, words):
     rules = rule_set(member=[ind("p"), ind("q", negative=True)])

@@ -239,6 +239,14 @@ class Recording(FakeServices):
         self._keep("settle_pledge", request)
         return {**self.PLEDGE, "state": "FULFILLED" if fulfilled else "UNFULFILLED"}
 
+    # -- evaluation: the party-spirit check-up --
+
+    def record_checkup(self, data, actor, request, roles=None):
+        self._keep("record_checkup", request)
+        return {"member_id": data["member_id"], "year": data["year"], "post_type": "member",
+                "scores": data["scores"], "total": 90.0, "health": "HEALTHY",
+                "by_dimension": []}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -290,6 +298,8 @@ MUTATIONS = {
         area: SERVICE, content: "帮", due: "2017-12-31"}}) {{ id }}"""),
     "settlePledge": ("settle_pledge", """settlePledge(id: "p1", fulfilled: true,
         on: "2017-06-03") { id }"""),
+    "recordCheckup": ("record_checkup", f"""recordCheckup(input: {{memberId: "{BRANCH}-m0",
+        year: 2017, scores: [{{indicator: "p", score: 90}}]}}) {{ total health }}"""),
 }
 
 

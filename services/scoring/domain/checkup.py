@@ -21,6 +21,7 @@ from shared.vocabulary import (CADRE_ROLES, DIMENSIONS, HEALTHY, POST_CADRE, POS
 
 SECRETARY_ROLE = "secretary"  # 支部书记
 MAX_SCORE = Decimal(100)
+MAX_SCORES = 100        # scores in one check-up (the gateway checks the same bound)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,9 @@ def check_scores(indicators, scores):
     entry, or the indicators left unscored."""
     if not isinstance(scores, list):
         raise BadInput("scores is a list of {indicator, score}", "scores")
+    if len(scores) > MAX_SCORES:
+        raise BadInput(f"at most {MAX_SCORES} scores, one per indicator, not {len(scores)}",
+                       "scores")
     known = {i.key for i in indicators}
     out = {}
     for i, entry in enumerate(scores):
