@@ -344,6 +344,25 @@ def _practice(city):
     return city
 
 
+def _checkup_input(city, member):
+    """Every indicator of the member's post type scored 80."""
+    found = city.client.run("""query($m: ID!, $y: Int!) { checkupIndicators(memberId: $m,
+        year: $y) { key } }""", {"m": member, "y": city.year})["checkupIndicators"]
+    return {"memberId": member, "year": city.year,
+            "scores": [{"indicator": i["key"], "score": 80} for i in found]}
+
+
+def _checkups(city):
+    """A check-up in each bureau (once), so the check-up read has something
+    to show and something to withhold."""
+    if not getattr(city, "checked_up", False):
+        for member in (city.a1, city.c1):
+            city.client.run("""mutation($i: CheckupInput!) { recordCheckup(input: $i) {
+                total } }""", {"i": _checkup_input(city, member)})
+        city.checked_up = True
+    return city
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -485,6 +504,13 @@ ROOTS = {
     if case == "in" else [
         ({"id": _practice(c).practice[2]["pledge"], "fulfilled": True,
           "on": clock.today().isoformat()}, c.practice[2]["pledge"])],
+    # evaluation: the party-spirit check-up (党性教育体检)
+    "Query.checkupIndicators": lambda c, case: [{"memberId": c.a1, "year": c.year}]
+    if case == "in" else [({"memberId": c.c1, "year": c.year}, c.c1)],
+    "Query.checkup": lambda c, case: [{"memberId": _checkups(c).a1, "year": c.year}]
+    if case == "in" else [({"memberId": _checkups(c).c1, "year": c.year}, c.c1)],
+    "Mutation.recordCheckup": lambda c, case: [{"input": _checkup_input(c, c.a2)}]
+    if case == "in" else [({"input": _checkup_input(c, c.c1)}, c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}
