@@ -3,7 +3,7 @@ PostgreSQL over the real broker: the post type from the roles held on the
 judging day, a check-up recorded with its total and health, a refused one
 writing nothing, a second one of the same year replacing the first (kept in
 the history), checkup_recorded told for each, and supervision counting the
-member's year once for quota P5."""
+member's year once for quota P5 (and the same when derived again)."""
 import pytest
 from sqlalchemy import func, select
 
@@ -140,6 +140,10 @@ def test_a_check_up_is_scored_by_post_replaced_once_and_counted_once_for_p5(
     assert count(supervision, checkup_facts) == 1
     got = result(rpc, bureau["id"], year, "P5", plain)
     assert (got["required"], got["actual"], got["status"]) == (1, 1, "MET")
+    # derived again from the facts (as after a rule set change): the same
+    rpc.supervision.rederive_quotas(bureau["id"])
+    assert result(rpc, bureau["id"], year, "P5", plain) == got
+    assert result(rpc, bureau["id"], year, "P5", other)["status"] == "PENDING"
     # the cadre's year: a check-up on the leading cadre's indicators
     cadre_keys = [i["key"] for i in rpc.scoring.checkup_indicators(cadre, 2018)["indicators"]]
     done = rpc.scoring.record_checkup({"member_id": cadre, "year": 2018, "scores": [
