@@ -184,3 +184,24 @@ def test_a_broken_rule_set_is_refused_saying_what_is_wrong(change, words):
     with pytest.raises(ValueError) as refused:
         parse_rule_set(Version("test.yaml", 1, dt.date(2017, 1, 1), body))
     assert words in str(refused.value)
+
+
+def test_a_bureau_replaces_the_shipped_set_with_its_own_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("XF_RULES_DIR", str(tmp_path))
+    (tmp_path / "checkup").mkdir()
+    (tmp_path / "checkup" / "bureau-own.yaml").write_text("""\
+kind: checkup
+versions:
+  - version: 3
+    effective_from: 2017-01-01
+    health: {healthy: 90, sub_healthy: 60}
+    post_types:
+      member: [{key: loyal, title: 忠诚, dimension: POLITICAL, weight: 1}]
+      branch_secretary: [{key: lead, title: 带头, dimension: CONTRIBUTION, weight: 1}]
+      leading_cadre: [{key: clean, title: 廉洁, dimension: CONDUCT, weight: 1}]
+""", encoding="utf-8")
+    own = CHECKUP_RULES.for_day("bureau-own", dt.date(2018, 12, 31))
+    assert own.version == 3 and [i.key for i in own.indicators(POST_MEMBER)] == ["loyal"]
+    assert scored(own, POST_MEMBER, loyal=85).health == SUB_HEALTHY
+    others = CHECKUP_RULES.for_day("bureau-else", dt.date(2018, 12, 31))
+    assert others.version == 1 and len(others.indicators(POST_MEMBER)) == 8
