@@ -82,3 +82,12 @@ class ScoringService(BaseService):
         member_ids = _member_ids(member_ids)
         with self.db.connect() as conn:
             return views.points_summaries(conn, member_ids, year)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def member_year_totals(self, member_ids, year):
+        """``{member_id: net total of the year}`` for at most MAX_MEMBERS
+        members (0.0 for one with no postings): the branch ratings' points."""
+        year = parse_year(year)
+        member_ids = _member_ids(member_ids)
+        with self.db.connect() as conn:
+            return views.year_totals(conn, member_ids, year)
