@@ -102,6 +102,8 @@ CONTAINED = {
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
     "Minutes": "a checked Activity's; its speakers are checked as members",
+    "BranchRating": "a branch of an organisation checked before the service is asked; "
+                    "its branch is checked as an Organization",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
