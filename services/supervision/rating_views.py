@@ -58,16 +58,28 @@ class Measured:
         return sorted({m for ids in self.members.values() for m in ids})
 
 
-def _results(session, path, year):
-    """{branch (subject) id: (MET, closed)} of the year's closed results whose
-    subject is an organisation (a member's results are the member's)."""
+def results_query(path, year):
+    """The year's closed results of the organisations of the subtree (a
+    member's results are the member's), MET and all, by subject: served by
+    ix_quota_state_period_path, one range per period of the year."""
     q = quota_state.c
-    rows = session.execute(
-        select(q.subject_id, func.sum(case((q.status == MET, 1), else_=0)), func.count())
-        .where(q.period.in_(year_labels(year)), under(q.subject_path, path),
-               q.member.is_(False), q.closed.is_(True))
-        .group_by(q.subject_id)).all()
-    return {subject: (int(met or 0), int(closed)) for subject, met, closed in rows}
+    return (select(q.subject_id, func.sum(case((q.status == MET, 1), else_=0)), func.count())
+            .where(q.period.in_(year_labels(year)), under(q.subject_path, path),
+                   q.member.is_(False), q.closed.is_(True))
+            .group_by(q.subject_id))
+
+
+def branches_query(path, year):
+    """The subtree's branches that exist by the end of ``year``."""
+    return (select(orgs.c.id, orgs.c.name, orgs.c.bureau_id, orgs.c.created_on, orgs.c.path)
+            .where(under(orgs.c.path, path), orgs.c.kind == BRANCH,
+                   orgs.c.created_on <= dt.date(year, 12, 31)))
+
+
+def _results(session, path, year):
+    """{branch (subject) id: (MET, closed)}."""
+    return {subject: (int(met or 0), int(closed))
+            for subject, met, closed in session.execute(results_query(path, year))}
 
 
 def _items(session, path, year):
@@ -93,10 +105,7 @@ def measure(session, org_id, year):
     if path is None:
         return None
     out = Measured(year)
-    out.branches = [tuple(r) for r in session.execute(
-        select(orgs.c.id, orgs.c.name, orgs.c.bureau_id, orgs.c.created_on, orgs.c.path)
-        .where(under(orgs.c.path, path), orgs.c.kind == BRANCH,
-               orgs.c.created_on <= dt.date(year, 12, 31)))]
+    out.branches = [tuple(r) for r in session.execute(branches_query(path, year))]
     if not out.branches:
         return out
     for y in out.years:

@@ -15,12 +15,13 @@ from sqlalchemy import update
 from services.scoring.service import ScoringService
 from services.supervision import service as supervision_service
 from services.supervision.models import members, supervision_items
-from services.supervision.rating_views import year_labels
+from services.supervision.rating_views import branches_query, results_query, year_labels
 from services.supervision.service import SupervisionService
 from shared.errors import BadInput
 from shared.events import Envelope
 from tests.integration.conftest import publish, wait_for
-from tests.integration.test_quota_state import City, count_of, known, result
+from tests.integration.test_quota_state import (  # noqa: F401  (populated: a fixture)
+    City, count_of, known, plan, populated, result)
 
 
 class DatedCity(City):
@@ -162,3 +163,13 @@ def test_a_year_that_is_no_year_is_bad_input(services, rpc):
     with pytest.raises(BadInput) as caught:
         rpc.supervision.branch_ratings("x", 12)
     assert caught.value.field == "year"
+
+
+def test_the_ratings_read_the_subtree_by_index(populated):
+    """The two big reads of a city's ratings: its branches, and its closed
+    results of the year (one per branch, month, quarter and rule)."""
+    for query, index in ((results_query("/c/b3/", 2013), "ix_quota_state_period_path"),
+                         (branches_query("/c/b3/", 2018), "ix_orgs_path")):
+        shown = plan(populated, query)
+        assert "Seq Scan" not in shown and "SCAN " not in shown, shown
+        assert index in shown, shown
