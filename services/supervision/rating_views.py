@@ -132,9 +132,8 @@ def _rating(measured, totals, branch_id, bureau_id, year, cache):
     met, closed = measured.results[year].get(branch_id, (0, 0))
     open_, escalated = measured.items[year].get(branch_id, (0, 0))
     of_year = totals[year]
-    facts = rating.Measured(met, closed,
-                            tuple(of_year.get(m, 0.0) for m in measured.members.get(branch_id, ())),
-                            open_, escalated)
+    points = tuple(of_year.get(m, 0.0) for m in measured.members.get(branch_id, ()))
+    facts = rating.Measured(met, closed, points, open_, escalated)
     return rating.rate(facts, _rules(bureau_id, year, cache))
 
 

@@ -2,7 +2,9 @@
 period (U1), closes periods, and opens a supervision item (督办) for each
 missed quota (U2). It learns the organisation tree, the members and the
 activities from events, and keeps each quota's count as the facts arrive
-(handlers.py); compliance reads those counts (views.py)."""
+(handlers.py); compliance reads those counts (views.py). It rates the
+branches for a year (星级评定, rating_views.py), asking scoring for the
+members' point totals."""
 import datetime as dt
 from pathlib import Path
 
