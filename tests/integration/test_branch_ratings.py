@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from services.scoring.service import ScoringService
 from services.supervision import service as supervision_service
+from services.supervision.domain.rating import RATING_RULES
 from services.supervision.models import members, supervision_items
 from services.supervision.rating_views import branches_query, results_query, year_labels
 from services.supervision.service import SupervisionService
@@ -39,6 +40,9 @@ class DatedCity(City):
         return org_id
 
 
+SHIPPED = RATING_RULES.path_for("default").read_text(encoding="utf-8")
+
+
 def measured(rpc, org_id, branch, year):
     """(compliance, supervision) of ``branch``'s year as the other answers
     tell it: its own closed results (MET or MISSED) of every period of the
@@ -61,7 +65,7 @@ def stars(score):
 
 
 def test_ratings_of_a_subtree_from_closed_results_points_and_items(
-        services, rpc, vhost, engine_of, monkeypatch):
+        services, rpc, vhost, engine_of, monkeypatch, tmp_path):
     monkeypatch.setenv("XF_TODAY", "2018-01-20")
     monkeypatch.setattr(supervision_service, "TOTALS_BATCH", 1)
     container, _ = services(SupervisionService, ScoringService)
@@ -136,6 +140,14 @@ def test_ratings_of_a_subtree_from_closed_results_points_and_items(
     # a branch asked for alone; an organisation not known here has none
     assert rpc.supervision.branch_ratings(new, 2018) == [second]
     assert rpc.supervision.branch_ratings(uuid.uuid4().hex, 2018) == []
+
+    # the bureau's own rating rule set: an escalated item costs it everything
+    (tmp_path / "rating").mkdir()
+    (tmp_path / "rating" / f"{bureau}.yaml").write_text(
+        SHIPPED.replace("per_escalated: 50", "per_escalated: 100"), encoding="utf-8")
+    monkeypatch.setenv("XF_RULES_DIR", str(tmp_path))
+    own = rpc.supervision.branch_ratings(new, 2018)[0]
+    assert (own["supervision"], own["score"]) == (0, 0)
 
 
 def test_member_year_totals_answers_every_member_asked_and_refuses_bad_input(
