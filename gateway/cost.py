@@ -56,6 +56,7 @@ LIST_SIZES = {
     ("Query", "households"): 5,             # a member contacts at most 5
     ("Query", "householdVisits"): 50,
     ("Query", "pledges"): 100,
+    ("Query", "branchRatings"): 100,        # a bureau's branches
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

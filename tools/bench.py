@@ -15,7 +15,8 @@ to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
 bench_supervision (timer work), bench_scoring (the scoring handler alone),
 bench_retention (the retention sweep's cost), bench_roster (a 5,000-row
 roster import) and bench_member_quotas (compliance and the S4 deadline close
-with a quota for every member, in supervision alone).
+with a quota for every member, and the city's branch ratings, in supervision
+alone).
 """
 import argparse
 import datetime as dt

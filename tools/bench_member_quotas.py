@@ -6,6 +6,11 @@ and 60,000 members written straight into supervision's tables (its
 migrations, each backend), half the members with S4, A5 and A8 met. Then
 ``views.compliance`` for the city and a bureau, and the S4 deadline's close
 for the whole tree (judging 60,000 members, opening the branches' items).
+Last, the city's branch ratings of 2018 (星级评定) in supervision alone:
+every branch with its 36 monthly results closed (A1, A2-CM, A2-GR, a third
+missed, each with an item), the reads of ``rating_views.measure`` and the
+rating; the members' year totals, which the service asks scoring for in
+batches over the broker, are given here.
 
     python -m tools.bench_member_quotas [sqlite|postgresql] [members]
 """
@@ -16,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from services.supervision import handlers, views
+from services.supervision import handlers, rating_views, views
 from services.supervision.models import (member_roles, members, metadata, orgs, quota_state,
-                                         self_study_filings)
+                                         self_study_filings, supervision_items)
 from shared.db import Database
 from shared.periods import YEAR, Period
 from shared.tree import path_of
@@ -82,6 +87,36 @@ def load(db, n_members):
     return len(org_rows), len(member_rows)
 
 
+def load_rating_facts(db):
+    """Every branch's 2018 months closed for A1, A2-CM and A2-GR, a third
+    missed with an item each; returns the member ids."""
+    state_rows, item_rows = [], []
+    with db.engine.connect() as conn:
+        branches = conn.execute(select(orgs.c.id, orgs.c.bureau_id, orgs.c.path)
+                                .where(orgs.c.kind == "BRANCH")).all()
+        member_ids = conn.execute(select(members.c.id)).scalars().all()
+    opened = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)
+    for n, (branch, bureau, path) in enumerate(branches):
+        for month in range(1, 13):
+            label = f"2018-{month:02d}"
+            for k, rule in enumerate(("A1", "A2-CM", "A2-GR")):
+                met = (n + month + k) % 3 != 0
+                state_rows.append({
+                    "rule": rule, "subject_id": branch, "period": label, "member": False,
+                    "bureau_id": bureau, "subject_path": path, "period_end": dt.date(2018, 12, 1),
+                    "required": 1, "actual": 1 if met else 0,
+                    "status": "MET" if met else "MISSED", "closed": True})
+                if not met:
+                    item_rows.append({"id": f"i{n}x{month}x{k}", "org_id": branch,
+                                      "bureau_id": bureau, "rule": rule, "period": label,
+                                      "state": "ASSIGNED", "opened_at": opened})
+    with db.engine.begin() as conn:
+        for table, rows in ((quota_state, state_rows), (supervision_items, item_rows)):
+            for i in range(0, len(rows), 5000):
+                conn.execute(insert(table), rows[i:i + 5000])
+    return member_ids
+
+
 def timed(fn, n=3):
     samples, out = [], None
     for _ in range(n):
@@ -120,6 +155,19 @@ def measure(backend="sqlite", n_members=60000, out=print):
             figures["close"] = (time.perf_counter() - started, judged)
             out(f"  S4 deadline close of the city: {figures['close'][0]:.2f} s, "
                 f"{judged:,} quotas judged")
+            member_ids = load_rating_facts(db)
+            totals = {y: {m: float(i % 120) for i, m in enumerate(member_ids)}
+                      for y in (2017, 2018)}
+
+            def rate():
+                with db.read() as session:
+                    measured = rating_views.measure(session, "city", 2018)
+                return rating_views.ratings(measured, totals)
+
+            seconds, rated = timed(rate)
+            figures["ratings"] = (seconds, len(rated))
+            out(f"  branch ratings of the city: {seconds:.2f} s median of 3, "
+                f"{len(rated):,} branches")
             db.engine.dispose()
         finally:
             dbs.drop()
@@ -137,6 +185,9 @@ def run(report, backend, n_members):
                    f"{seconds * 1000:,.0f} ms")
     report.add(f"member quotas: the S4 deadline close of the city, once a year "
                f"({f['close'][1]:,} judged)", backend, f"{f['close'][0]:.2f} s")
+    report.add(f"branch ratings of the city in supervision alone ({f['ratings'][1]:,} "
+               f"branches; members' totals given, not asked of scoring)", backend,
+               f"{f['ratings'][0] * 1000:,.0f} ms")
 
 
 def main(backend="sqlite", n_members=60000):

@@ -7,13 +7,13 @@ level, not per node."""
 import graphene
 
 from gateway.schema import (activity, bulk, checkup, guard, organisation,
-                            practice_households, practice_talks, study, supervision)
+                            practice_households, practice_talks, rating, study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
-            checkup.Queries,
+            checkup.Queries, rating.Queries,
             graphene.ObjectType):
     pass
 

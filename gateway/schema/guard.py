@@ -107,6 +107,8 @@ CONTAINED = {
     "CheckupScore": "a line of a Checkup",
     "CheckupIndicator": "of the post type of a member checked before the service is asked",
     "DimensionScore": "a score of a Checkup (or of a checked member's points)",
+    "BranchRating": "a branch of an organisation checked before the service is asked; "
+                    "its branch is checked as an Organization",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

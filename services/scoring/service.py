@@ -127,3 +127,11 @@ class ScoringService(BaseService):
         year = parse_year(year)
         with self.db.connect() as conn:
             return checkup_views.checkup(conn, member_id, year)
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def member_year_totals(self, member_ids, year):
+        """``{member_id: net total of the year}`` for at most MAX_MEMBERS
+        members (0.0 for one with no postings): the branch ratings' points."""
+        year = parse_year(year)
+        member_ids = _member_ids(member_ids)
+        with self.db.connect() as conn:
+            return views.year_totals(conn, member_ids, year)

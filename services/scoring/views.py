@@ -48,3 +48,19 @@ def points_summaries(conn, member_ids, year):
 
 def points_summary(conn, member_id, year):
     return points_summaries(conn, [member_id], year)[member_id]
+
+
+def year_totals(conn, member_ids, year):
+    """``{member_id: net year total}`` for each of ``member_ids`` (0.0 for a
+    member with no postings that year): one indexed read of the running
+    totals, for the branch ratings (supervision asks in batches)."""
+    ids = sorted(set(member_ids))
+    out = {m: 0.0 for m in ids}
+    if not ids:
+        return out
+    t = member_year_totals
+    for member_id, net in conn.execute(
+            select(t.c.member_id, t.c.net)
+            .where(t.c.member_id.in_(ids), t.c.year == year, t.c.scope == YEAR)):
+        out[member_id] = float(net)
+    return out

@@ -2,15 +2,20 @@
 period (U1), closes periods, and opens a supervision item (督办) for each
 missed quota (U2). It learns the organisation tree, the members and the
 activities from events, and keeps each quota's count as the facts arrive
-(handlers.py); compliance reads those counts (views.py)."""
+(handlers.py); compliance reads those counts (views.py). It rates the
+branches for a year (星级评定, rating_views.py), asking scoring for the
+members' point totals."""
 import datetime as dt
 from pathlib import Path
 
-from nameko.rpc import rpc
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from services.supervision import domain, handlers, quota_state, views
+from services.supervision import domain, handlers, quota_state, rating_views, views
+from services.supervision.domain.rating import RATING_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from shared import clock, metrics
 from shared.config import env
@@ -18,7 +23,7 @@ from shared.consumer import batch_consumer, consume, consume_batch, event_consum
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
 from shared.idempotency import is_clash, once
-from shared.periods import YEAR, Period, parse_period
+from shared.periods import YEAR, Period, parse_period, parse_year
 from shared.read_models import tree_consumers
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -27,12 +32,17 @@ from shared.vocabulary import SUPERVISION_STATES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 AUTO_CLOSE_INTERVAL = float(env("XF_AUTO_CLOSE_INTERVAL", "60"))
+# The branch ratings ask scoring for members' year totals, this many at once
+# (scoring's own limit), each call expiring in the broker after TOTALS_TIMEOUT s.
+TOTALS_BATCH = 10_000
+TOTALS_TIMEOUT = 30
 
 
 class SupervisionService(tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
-    rule_sets = RuleSetCheck(domain.QUOTA_RULES)
+    rule_sets = RuleSetCheck(domain.QUOTA_RULES, RATING_RULES)
+    scoring = RpcProxy("scoring", expiration=TOTALS_TIMEOUT)
     gauge = views.QuotaGauge()
 
     @event_consumer("organization", "member_roles_set")
@@ -130,6 +140,33 @@ class SupervisionService(tree_consumers(handlers), BaseService):
                            + ", ".join(SUPERVISION_STATES), "state")
         with self.db.read() as session:
             return views.items(session, org_id, state)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def branch_ratings(self, org_id, year):
+        """Every branch of the subtree rated for ``year`` (星级评定), best
+        first (rating_views.py): the reads, then the members' year totals from
+        scoring in batches of TOTALS_BATCH (one call per batch and year, never
+        per branch), then the rating."""
+        year = parse_year(year)
+        with self.db.read() as session:
+            measured = rating_views.measure(session, org_id, year)
+        if measured is None:
+            return []
+        ids = measured.member_ids
+        totals = {y: self._year_totals(ids, y) for y in measured.years}
+        return rating_views.ratings(measured, totals)
+
+    def _year_totals(self, member_ids, year):
+        totals = {}
+        for i in range(0, len(member_ids), TOTALS_BATCH):
+            try:
+                with eventlet.Timeout(TOTALS_TIMEOUT):
+                    totals.update(self.scoring.member_year_totals(
+                        member_ids[i:i + TOTALS_BATCH], year))
+            except (UnknownService, eventlet.Timeout):
+                raise Unavailable("the scoring service is not answering; try again "
+                                  "in a minute") from None
+        return totals
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def rederive_quotas(self, bureau_id=None):

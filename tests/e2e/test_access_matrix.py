@@ -375,6 +375,10 @@ ROOTS = {
     if case == "in" else [({"orgId": c.bureau2, "period": c.period}, c.bureau2)],
     "Query.supervisionItems": lambda c, case: [{"orgId": c.bureau1}]
     if case == "in" else [({"orgId": c.bureau2}, c.bureau2)],
+    "Query.branchRatings": lambda c, case: [{"orgId": c.bureau1, "year": c.year},
+                                            {"orgId": c.branch_a, "year": c.year}]
+    if case == "in" else [({"orgId": c.bureau2, "year": c.year}, c.bureau2),
+                          ({"orgId": c.branch_c, "year": c.year}, c.branch_c)],
     "Mutation.createOrganization": lambda c, case: [
         {"input": {"name": unique("一局乙支部小组"), "kind": "GROUP", "parentId": c.branch_b}}]
     if case == "in" else [

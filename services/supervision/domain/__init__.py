@@ -1,7 +1,8 @@
 """The supervision service's rules, pure: the quota rule set (quota_rules.py),
 members' roles and contacts by day (people.py), counting quotas (quotas.py),
-the members' practice quotas' marks and minimums (practice.py) and when
-periods and deadlines close (closing.py)."""
+the members' practice quotas' marks and minimums (practice.py), when
+periods and deadlines close (closing.py) and the branch rating (rating.py,
+imported as its own module)."""
 from services.supervision.domain.closing import (current_periods, due_deadlines,
                                                  due_for_auto_close)
 from services.supervision.domain.people import SINCE_EVER, Member, role_history
