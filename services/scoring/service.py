@@ -1,23 +1,30 @@
 """The scoring service: posts member points from events (P1, P2) into an
-append-only ledger, by the bureau's point rule set, within its caps.
+append-only ledger, by the bureau's point rule set, within its caps; and
+runs each branch's yearly democratic appraisal (P4).
 
 Entrypoints only: the handlers (handlers.py) post, the views (views.py) read."""
 from pathlib import Path
 
-from nameko.rpc import rpc
+import eventlet
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy, rpc
 
-from services.scoring import handlers, views
+from services.scoring import appraisal_handlers, appraisal_views, handlers, views
 from services.scoring.domain import POINT_RULES
+from services.scoring.domain.appraisal import APPRAISAL_RULES
 from services.scoring.models import metadata
 from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput
+from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.idempotency import once
 from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
+# An unanswered request to the organisation service expires in the broker,
+# so a look-up never runs late.
+LOOKUP_TIMEOUT = 5
 
 
 MAX_MEMBERS = 10_000  # one query's parameters stay far below SQLite's 32,766
@@ -38,7 +45,20 @@ def _member_ids(member_ids):
 class ScoringService(BaseService):
     name = "scoring"
     db = Database("scoring", metadata, MIGRATIONS)
-    rule_sets = RuleSetCheck(POINT_RULES)
+    rule_sets = RuleSetCheck(POINT_RULES, APPRAISAL_RULES)
+    organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+
+    def _ask(self, method, *args):
+        try:
+            with eventlet.Timeout(LOOKUP_TIMEOUT):
+                return getattr(self.organization, method)(*args)
+        except (UnknownService, eventlet.Timeout):
+            raise Unavailable("the organisation register is not answering; try again "
+                              "in a minute") from None
+
+    def _members_of(self, branch_id):
+        """The branch's members today: one call, whatever its size."""
+        return self._ask("members_of", branch_id)
 
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
@@ -82,3 +102,45 @@ class ScoringService(BaseService):
         member_ids = _member_ids(member_ids)
         with self.db.connect() as conn:
             return views.points_summaries(conn, member_ids, year)
+
+    # -- democratic appraisal (民主评议党员) --------------------------------------------
+    # Each command is carried out once per ``request`` (shared/idempotency.py);
+    # who may run it (admin, secretary, a member's own token) the gateway judges.
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def open_appraisal(self, branch_id, year, actor="unknown", request=None):
+        def command(req):
+            try:
+                branch = self._ask("get_organization", branch_id)
+            except NotFound:
+                raise NotFound(f"there is no organisation {branch_id}", "branchId") from None
+            return appraisal_handlers.open_appraisal(self.db, branch, year, actor,
+                                                     self._members_of, req)
+        return once(self.db, request, [branch_id, year, actor], command)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def appraisal(self, branch_id, year):
+        """The branch's appraisal of ``year`` with its results, or None when
+        none was opened."""
+        year = parse_year(year)
+        return appraisal_views.read(
+            self.db, lambda conn: appraisal_views.row_for(conn, branch_id, year),
+            self._members_of)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_appraisal(self, appraisal_id):
+        """An appraisal's branch, year and state, without its results."""
+        with self.db.connect() as conn:
+            return appraisal_views.header(appraisal_views.row_by_id(conn, appraisal_id))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def score_appraisal(self, data, actor="unknown", request=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: appraisal_handlers.score_appraisal(
+                        self.db, data, actor, self._members_of, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def finalize_appraisal(self, appraisal_id, actor="unknown", request=None):
+        return once(self.db, request, [appraisal_id, actor],
+                    lambda req: appraisal_handlers.finalize_appraisal(
+                        self.db, appraisal_id, actor, self._members_of, req))
