@@ -6,19 +6,23 @@ Look-ups go through the request's loaders, so a query costs one RPC per
 level, not per node."""
 import graphene
 
-from gateway.schema import (activity, bulk, guard, organisation, practice_households,
-                            practice_talks, study, supervision)
+from gateway.schema import (activity, appraisal, bulk, guard, organisation,
+                            practice_households, practice_talks, study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
-            practice_talks.Queries, practice_households.Queries, graphene.ObjectType):
+            practice_talks.Queries, practice_households.Queries,
+            appraisal.Queries,
+            graphene.ObjectType):
     pass
 
 
 class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
-               practice_households.Mutations, graphene.ObjectType):
+               practice_households.Mutations,
+               appraisal.Mutations,
+               graphene.ObjectType):
     pass
 
 

@@ -91,6 +91,8 @@ CHECKS = {
     "Household": lambda p, h: p.sees(h["branch_path"]) or is_own(p, h["member_id"]),
     "HouseholdVisit": lambda p, v: p.sees(v["branch_path"]) or is_own(p, v["member_id"]),
     "Pledge": lambda p, pledge: p.sees(pledge["branch_path"]) or is_own(p, pledge["member_id"]),
+    # 民主评议: through its branch; a member who just scored sees the answer
+    "Appraisal": lambda p, a: p.sees(a["branch_path"]) or is_own(p, a.get("acting_member")),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -102,6 +104,8 @@ CONTAINED = {
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
     "Minutes": "a checked Activity's; its speakers are checked as members",
+    "AppraisalResult": "a line of a checked Appraisal; its member is checked as a member",
+    "AppraisalPartScore": "a part of an AppraisalResult",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
