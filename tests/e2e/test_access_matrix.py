@@ -15,8 +15,8 @@ A to C on the same day; each attended activities of both bureaus, before and
 after, and earned points in both. Study and members' practice records
 (talks, wishes, households and visits, pledges, minutes) and democratic
 appraisals are seeded in both bureaus when a builder first needs them.
-Every name is unique (unlike conftest's Tree), so a leak shows as a bureau-two id, name, theme or point entry id
-anywhere in an answer."""
+Every name is unique (unlike conftest's Tree), so a leak shows as a
+bureau-two id, name, theme or point entry id anywhere in an answer."""
 import base64
 import csv
 import datetime as dt
