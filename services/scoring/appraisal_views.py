@@ -12,14 +12,19 @@ from services.scoring.domain import appraisal as rules
 from services.scoring.domain.totals import WHOLE_YEAR, YEAR
 from services.scoring.models import (appraisal_results, appraisal_scores, appraisals,
                                      member_year_totals)
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
+from shared.rules import NoValidRuleSet
 from shared.tree import ids_of
 
 
 def rules_for(row):
     """The bureau's appraisal rule set in force on Dec 31 of the year
     appraised: the year's rules, even when it is appraised in January."""
-    return rules.APPRAISAL_RULES.for_day(row["bureau_id"], dt.date(row["year"], 12, 31))
+    try:
+        return rules.APPRAISAL_RULES.for_day(row["bureau_id"], dt.date(row["year"], 12, 31))
+    except NoValidRuleSet:
+        raise Unavailable("the bureau's appraisal rule set is broken and no good copy is "
+                          "known; an operator must fix its file first") from None
 
 
 def header(row):

@@ -46,6 +46,35 @@ def test_the_shipped_rule_set_holds_the_contracts_defaults(monkeypatch):
     assert shipped == RULES
 
 
+def test_a_bureau_overrides_the_numbers_and_the_years_version_applies(tmp_path, monkeypatch):
+    folder = tmp_path / "appraisal"
+    folder.mkdir()
+    (folder / "bureau-x.yaml").write_text("""
+kind: appraisal
+versions:
+  - version: 1
+    effective_from: 2017-01-01
+    weights: {SELF: 10, PEER: 50, PUBLIC: 20, ORG: 20}
+    org_from_points: 80
+    bands: {EXCELLENT: 95, QUALIFIED: 80, BASICALLY_QUALIFIED: 60}
+    excellent_share: 0.2
+    excellent_minimum: 0
+  - version: 2
+    effective_from: 2019-01-01
+    weights: {SELF: 0, PEER: 50, PUBLIC: 25, ORG: 25}
+    org_from_points: 80
+    bands: {EXCELLENT: 95, QUALIFIED: 80, BASICALLY_QUALIFIED: 60}
+    excellent_share: 0.2
+    excellent_minimum: 0
+""", encoding="utf-8")
+    monkeypatch.setenv("XF_RULES_DIR", str(tmp_path))
+    own = APPRAISAL_RULES.for_day("bureau-x", dt.date(2018, 12, 31))
+    assert (own.version, own.weights["SELF"], own.org_from_points) == (1, D(10), D(80))
+    assert band(D(92), own) == QUALIFIED and excellent_cap(4, own) == 0
+    assert APPRAISAL_RULES.for_day("bureau-x", dt.date(2019, 12, 31)).weights["SELF"] == 0
+    assert APPRAISAL_RULES.for_day("bureau-y", dt.date(2018, 12, 31)) == RULES
+
+
 @pytest.mark.parametrize("changes, words", [
     ({"weights": {"SELF": 20, "PEER": 40, "PUBLIC": 20}}, "weights"),
     ({"weights": {"SELF": 0, "PEER": 0, "PUBLIC": 0, "ORG": 0}}, "at least one"),
