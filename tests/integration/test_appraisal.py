@@ -2,7 +2,10 @@
 PostgreSQL over the real broker: opened once per branch and year, scored
 (one score per rater and part, by the unique constraint even when two come
 at once), finalized with appraisal_finalized told through the outbox, and
-frozen after: every later score is CONFLICT and nothing is written."""
+frozen after: every later score is CONFLICT and nothing is written. Scores
+and the finalizing in flight together take turns: a second score of one
+rater meets the unique constraint, the finalizing counts a score committed
+before it and refuses one that comes while it runs."""
 import eventlet
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -10,9 +13,13 @@ from sqlalchemy import func, select
 
 from services.activity.service import ActivityService
 from services.organization.service import OrganizationService
-from services.scoring.models import appraisal_results, appraisal_scores, appraisals, outbox
-from services.scoring.service import ScoringService
+from services.scoring import appraisal_handlers, appraisal_views
+from services.scoring.models import appraisal_results, appraisal_scores, appraisals
+from services.scoring.models import metadata as scoring_metadata
+from services.scoring.models import outbox
+from services.scoring.service import MIGRATIONS, ScoringService
 from shared import clock
+from shared.db import Database
 from shared.errors import BadInput, Conflict, NotFound
 from shared.events import Envelope
 from tests.integration.conftest import branch_chain, drain, event_queue, wait_for
@@ -156,3 +163,98 @@ def test_an_appraisal_is_opened_scored_finalized_told_and_frozen(
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(outbox).where(
             outbox.c.event_type == "appraisal_finalized")).scalar() == 1
+
+
+BRANCH = {"id": "br", "kind": "BRANCH", "path": ["c", "b1", "k", "br"], "bureau_id": "b1"}
+
+
+def members_of(_branch_id):
+    return [{"id": "m1", "name": "甲"}, {"id": "m2", "name": "乙"}]
+
+
+@pytest.fixture
+def db(databases):
+    scoring = Database("scoring", scoring_metadata, MIGRATIONS,
+                       relay=False).open(databases.urls["scoring"])
+    yield scoring
+    scoring.engine.dispose()
+
+
+def held_open(monkeypatch, module, name):
+    """Make the first call of ``module.name`` (made inside a unit of work)
+    hold its transaction open a moment, so that a second command starts
+    meanwhile; the outcome asserted is the same whichever way they meet."""
+    original = getattr(module, name)
+    first = []
+
+    def slow(*args, **kwargs):
+        out = original(*args, **kwargs)
+        if not first:
+            first.append(True)
+            eventlet.sleep(0.5)
+        return out
+    monkeypatch.setattr(module, name, slow)
+
+
+def side_by_side(*commands):
+    """Run the commands at once (each started 0.1 s after the one before);
+    what each answered, or the Conflict it raised."""
+    outcomes = [None] * len(commands)
+
+    def run(i):
+        try:
+            outcomes[i] = commands[i]()
+        except Conflict as exc:
+            outcomes[i] = exc
+    threads = []
+    for i in range(len(commands)):
+        threads.append(eventlet.spawn(run, i))
+        eventlet.sleep(0.1)
+    for thread in threads:
+        thread.wait()
+    return outcomes
+
+
+def give(db, appraisal, member, part, value, rater=None):
+    return lambda: appraisal_handlers.score_appraisal(
+        db, {"appraisal_id": appraisal["id"], "member_id": member, "part": part,
+             "rater_id": rater, "score": value}, "secretary", members_of)
+
+
+def test_two_scores_of_one_rater_in_flight_together_write_one(db, monkeypatch):
+    """The second passes every check before the first commits; the unique
+    constraint refuses it."""
+    appraisal = appraisal_handlers.open_appraisal(db, BRANCH, clock.today().year, "s",
+                                                  members_of)
+    held_open(monkeypatch, appraisal_handlers, "_answer")
+    first, second = side_by_side(give(db, appraisal, "m1", "PEER", 80, "m2"),
+                                 give(db, appraisal, "m1", "PEER", 60, "m2"))
+    assert first["state"] == "OPEN" and isinstance(second, Conflict)
+    assert second.field == "raterId"
+    with db.connect() as conn:
+        assert conn.execute(select(appraisal_scores.c.score)).scalars().all() == [80]
+
+
+def test_finalizing_waits_for_a_score_in_flight_and_counts_it(db, monkeypatch):
+    appraisal = appraisal_handlers.open_appraisal(db, BRANCH, clock.today().year, "s",
+                                                  members_of)
+    held_open(monkeypatch, appraisal_handlers, "_answer")
+    scored, done = side_by_side(
+        give(db, appraisal, "m1", "ORG", 80),
+        lambda: appraisal_handlers.finalize_appraisal(db, appraisal["id"], "s", members_of))
+    assert scored["state"] == "OPEN" and done["state"] == "FINALIZED"
+    [m1] = [r for r in done["results"] if r["member_id"] == "m1"]
+    assert m1["parts"] == [{"part": "ORG", "score": 80.0, "raters": 1}]
+
+
+def test_a_score_in_flight_while_finalizing_is_conflict(db, monkeypatch):
+    appraisal = appraisal_handlers.open_appraisal(db, BRANCH, clock.today().year, "s",
+                                                  members_of)
+    held_open(monkeypatch, appraisal_views, "live_results")
+    done, late = side_by_side(
+        lambda: appraisal_handlers.finalize_appraisal(db, appraisal["id"], "s", members_of),
+        give(db, appraisal, "m1", "ORG", 80))
+    assert done["state"] == "FINALIZED" and isinstance(late, Conflict)
+    assert late.field == "appraisalId"
+    with db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(appraisal_scores)).scalar() == 0
