@@ -112,7 +112,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
-         "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge"}
+         "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
+         "Appraisal": "appraisal"}
 
 
 def _seen(principal, check, value):
