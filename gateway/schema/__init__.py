@@ -6,14 +6,14 @@ Look-ups go through the request's loaders, so a query costs one RPC per
 level, not per node."""
 import graphene
 
-from gateway.schema import (activity, bulk, checkup, guard, organisation,
+from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
                             practice_households, practice_talks, rating, study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
-            checkup.Queries, rating.Queries,
+            appraisal.Queries, checkup.Queries, rating.Queries,
             graphene.ObjectType):
     pass
 
@@ -21,7 +21,7 @@ class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Q
 class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
                practice_households.Mutations,
-               checkup.Mutations,
+               appraisal.Mutations, checkup.Mutations,
                graphene.ObjectType):
     pass
 

@@ -91,6 +91,8 @@ CHECKS = {
     "Household": lambda p, h: p.sees(h["branch_path"]) or is_own(p, h["member_id"]),
     "HouseholdVisit": lambda p, v: p.sees(v["branch_path"]) or is_own(p, v["member_id"]),
     "Pledge": lambda p, pledge: p.sees(pledge["branch_path"]) or is_own(p, pledge["member_id"]),
+    # 民主评议: through its branch; a member who just scored sees the answer
+    "Appraisal": lambda p, a: p.sees(a["branch_path"]) or is_own(p, a.get("acting_member")),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -109,13 +111,16 @@ CONTAINED = {
     "DimensionScore": "a score of a Checkup (or of a checked member's points)",
     "BranchRating": "a branch of an organisation checked before the service is asked; "
                     "its branch is checked as an Organization",
+    "AppraisalResult": "a line of a checked Appraisal; its member is checked as a member",
+    "AppraisalPartScore": "a part of an AppraisalResult",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
          "PointEntry": "point entry", "AnnualPlan": "annual plan",
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
-         "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge"}
+         "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
+         "Appraisal": "appraisal"}
 
 
 def _seen(principal, check, value):

@@ -1,8 +1,9 @@
 """The scoring service's tables: the append-only points ledger (P1), a row
-per member and year that postings lock, so caps hold across replicas, and
-the running totals that postings keep under that lock."""
-from sqlalchemy import (JSON, Column, Date, DateTime, Index, Integer, MetaData, Numeric,
-                        String, Table, Text, UniqueConstraint, func)
+per member and year that postings lock, so caps hold across replicas, the
+running totals that postings keep under that lock, and the democratic
+appraisals (P4) and the party-spirit check-ups (P5)."""
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData,
+                        Numeric, String, Table, Text, UniqueConstraint, func)
 
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
@@ -101,4 +102,54 @@ checkup_history = Table(
     Column("replaced_at", DateTime(timezone=True), nullable=False),
     Column("replaced_by", String(128), nullable=False),
     Index("ix_checkup_history_member_year", "member_id", "year"),
+# -- democratic appraisal (民主评议党员, services/scoring/domain/appraisal.py) ---------
+
+# One per branch and year; FINALIZED freezes it (reported to the bureau).
+appraisals = Table(
+    "appraisals", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("branch_id", String(32), nullable=False),
+    Column("branch_path", Text, nullable=False),   # shared/tree.py: who may see it
+    Column("bureau_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("state", String(16), nullable=False),   # OPEN or FINALIZED
+    Column("opened_by", String(128), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    # moved with each score, so that a score and the finalizing take turns
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finalized_by", String(128), nullable=True),
+    Column("finalized_on", Date, nullable=True),   # the platform's day: members as of then
+    Column("rule_set_version", Integer, nullable=True),
+    UniqueConstraint("branch_id", "year", name="uq_appraisal_per_branch_year"),
+)
+
+# A score given: rater_key makes one per SELF/PEER rater and part, one ORG per
+# member, and each anonymous PUBLIC score its own (domain.appraisal.rater_key).
+appraisal_scores = Table(
+    "appraisal_scores", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("appraisal_id", String(32), nullable=False),
+    Column("member_id", String(32), nullable=False),
+    Column("part", String(8), nullable=False),
+    Column("rater_id", String(32), nullable=True),
+    Column("rater_key", String(32), nullable=False),
+    Column("score", Numeric(5, 2), nullable=False),
+    Column("scored_by", String(128), nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("appraisal_id", "member_id", "part", "rater_key",
+                     name="uq_appraisal_score_per_rater"),
+)
+
+# A finalized appraisal's results, frozen: read back as they were stored.
+appraisal_results = Table(
+    "appraisal_results", metadata,
+    Column("appraisal_id", String(32), primary_key=True),
+    Column("member_id", String(32), primary_key=True),
+    Column("position", Integer, nullable=False),   # best first
+    Column("name", Text, nullable=False),
+    Column("points", Numeric(12, 2), nullable=False),
+    Column("score", Numeric(5, 2), nullable=False),
+    Column("grade", String(32), nullable=True),
+    Column("needs_review", Boolean, nullable=False),
+    Column("parts", JSON, nullable=False),         # [{"part", "score", "raters"}]
 )

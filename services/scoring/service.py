@@ -1,29 +1,34 @@
 """The scoring service: posts member points from events (P1, P2) into an
-append-only ledger, by the bureau's point rule set, within its caps; and
-records members' party-spirit check-ups (党性教育体检, P5).
+append-only ledger, by the bureau's point rule set, within its caps;
+runs each branch's yearly democratic appraisal (P4) and records members'
+party-spirit check-ups (党性教育体检, P5).
 
-Entrypoints only: the handlers (handlers.py, checkup_handlers.py) write, the
-views (views.py, checkup_views.py) read."""
+Entrypoints only: the handlers (handlers.py, appraisal_handlers.py,
+checkup_handlers.py) write, the views (views.py, appraisal_views.py,
+checkup_views.py) read."""
 from pathlib import Path
 
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
-from services.scoring import checkup_handlers, checkup_views, handlers, views
+from services.scoring import (appraisal_handlers, appraisal_views, checkup_handlers,
+                              checkup_views, handlers, views)
 from services.scoring.domain import POINT_RULES
+from services.scoring.domain.appraisal import APPRAISAL_RULES
 from services.scoring.domain.checkup import CHECKUP_RULES
 from services.scoring.models import metadata
 from shared.consumer import batch_consumer, consume_batch
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, Unavailable
+from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.idempotency import once
 from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# An unanswered look-up expires in the broker, so it never runs late.
+# An unanswered request to the organisation service expires in the broker,
+# so a look-up never runs late.
 LOOKUP_TIMEOUT = 5
 
 
@@ -45,7 +50,7 @@ def _member_ids(member_ids):
 class ScoringService(BaseService):
     name = "scoring"
     db = Database("scoring", metadata, MIGRATIONS)
-    rule_sets = RuleSetCheck(POINT_RULES, CHECKUP_RULES)
+    rule_sets = RuleSetCheck(POINT_RULES, APPRAISAL_RULES, CHECKUP_RULES)
     organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
 
     def _ask(self, method, *args):
@@ -62,6 +67,10 @@ class ScoringService(BaseService):
 
     def _roles_of(self, member_ids, day):
         return self._ask("roles_of_members", list(member_ids), day)
+
+    def _members_of(self, branch_id):
+        """The branch's members today: one call, whatever its size."""
+        return self._ask("members_of", branch_id)
 
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
@@ -127,6 +136,7 @@ class ScoringService(BaseService):
         year = parse_year(year)
         with self.db.connect() as conn:
             return checkup_views.checkup(conn, member_id, year)
+
     @rpc(expected_exceptions=ALL_ERRORS)
     def member_year_totals(self, member_ids, year):
         """``{member_id: net total of the year}`` for at most MAX_MEMBERS
@@ -135,3 +145,45 @@ class ScoringService(BaseService):
         member_ids = _member_ids(member_ids)
         with self.db.connect() as conn:
             return views.year_totals(conn, member_ids, year)
+
+    # -- democratic appraisal (民主评议党员) --------------------------------------------
+    # Each command is carried out once per ``request`` (shared/idempotency.py);
+    # who may run it (admin, secretary, a member's own token) the gateway judges.
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def open_appraisal(self, branch_id, year, actor="unknown", request=None):
+        def command(req):
+            try:
+                branch = self._ask("get_organization", branch_id)
+            except NotFound:
+                raise NotFound(f"there is no organisation {branch_id}", "branchId") from None
+            return appraisal_handlers.open_appraisal(self.db, branch, year, actor,
+                                                     self._members_of, req)
+        return once(self.db, request, [branch_id, year, actor], command)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def appraisal(self, branch_id, year):
+        """The branch's appraisal of ``year`` with its results, or None when
+        none was opened."""
+        year = parse_year(year)
+        return appraisal_views.read(
+            self.db, lambda conn: appraisal_views.row_for(conn, branch_id, year),
+            self._members_of)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def get_appraisal(self, appraisal_id):
+        """An appraisal's branch, year and state, without its results."""
+        with self.db.connect() as conn:
+            return appraisal_views.header(appraisal_views.row_by_id(conn, appraisal_id))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def score_appraisal(self, data, actor="unknown", request=None):
+        return once(self.db, request, [data, actor],
+                    lambda req: appraisal_handlers.score_appraisal(
+                        self.db, data, actor, self._members_of, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def finalize_appraisal(self, appraisal_id, actor="unknown", request=None):
+        return once(self.db, request, [appraisal_id, actor],
+                    lambda req: appraisal_handlers.finalize_appraisal(
+                        self.db, appraisal_id, actor, self._members_of, req))

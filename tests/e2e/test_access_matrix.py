@@ -13,10 +13,10 @@ The city: bureau one (branches A and B, a party group in A) and bureau two
 (branch C, a party group in C). Member T moved from C to A and member U from
 A to C on the same day; each attended activities of both bureaus, before and
 after, and earned points in both. Study and members' practice records
-(talks, wishes, households and visits, pledges, minutes) are seeded in both
-bureaus when a builder first needs them. Every name is unique (unlike conftest's
-Tree), so a leak shows as a bureau-two id, name, theme or point entry id
-anywhere in an answer."""
+(talks, wishes, households and visits, pledges, minutes) and democratic
+appraisals are seeded in both bureaus when a builder first needs them.
+Every name is unique (unlike conftest's Tree), so a leak shows as a
+bureau-two id, name, theme or point entry id anywhere in an answer."""
 import base64
 import csv
 import datetime as dt
@@ -363,6 +363,34 @@ def _checkups(city):
     return city
 
 
+def _appraised(city):
+    """Democratic appraisals of the year (once): branch A's, open and
+    scored; branch B's, for finalizing; branch C's, scored, never shown to
+    bureau one."""
+    if getattr(city, "appraisals", None):
+        return city
+    opened = {}
+    for branch in (city.branch_a, city.branch_b, city.branch_c):
+        opened[branch] = _write(city, """mutation($b: ID!, $y: Int!) { openAppraisal(
+            branchId: $b, year: $y) { id } }""", {"b": branch, "y": city.year}
+                                )["openAppraisal"]["id"]
+    for appraisal, member, rater in ((opened[city.branch_a], city.a1, city.a2),
+                                     (opened[city.branch_c], city.c1, city.c2)):
+        _write(city, """mutation($i: AppraisalScoreInput!) { scoreAppraisal(input: $i) {
+            id } }""", {"i": {"appraisalId": appraisal, "memberId": member, "part": "PEER",
+                              "raterId": rater, "score": 88}})
+    city.appraisals = {"a": opened[city.branch_a], "b": opened[city.branch_b],
+                       "c": opened[city.branch_c]}
+    city.inside.add(city.appraisals["a"])
+    city.outside_ids.add(city.appraisals["c"])
+    return city
+
+
+def _public_score(appraisal, member):
+    return {"input": {"appraisalId": appraisal, "memberId": member, "part": "PUBLIC",
+                      "score": 80}}
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -515,6 +543,19 @@ ROOTS = {
     if case == "in" else [({"memberId": _checkups(c).c1, "year": c.year}, c.c1)],
     "Mutation.recordCheckup": lambda c, case: [{"input": _checkup_input(c, c.a2)}]
     if case == "in" else [({"input": _checkup_input(c, c.c1)}, c.c1)],
+    # democratic appraisal: A's is scored (PUBLIC, which a member's token may
+    # not give), B's finalized, C's is bureau two's
+    "Query.appraisal": lambda c, case: [{"branchId": _appraised(c).branch_a, "year": c.year}]
+    if case == "in" else [({"branchId": _appraised(c).branch_c, "year": c.year}, c.branch_c)],
+    "Mutation.openAppraisal": lambda c, case: [{"branchId": c.branch_b, "year": c.year}]
+    if case == "in" else [({"branchId": c.branch_c, "year": c.year}, c.branch_c)],
+    "Mutation.scoreAppraisal": lambda c, case: [
+        _public_score(_appraised(c).appraisals["a"], c.a2)]
+    if case == "in" else [
+        (_public_score(_appraised(c).appraisals["c"], c.c1), c.appraisals["c"]),
+        (_public_score(c.appraisals["a"], c.c1), c.c1)],
+    "Mutation.finalizeAppraisal": lambda c, case: [{"id": _appraised(c).appraisals["b"]}]
+    if case == "in" else [({"id": _appraised(c).appraisals["c"]}, c.appraisals["c"])],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

@@ -78,12 +78,13 @@ def test_retention_deletes_old_published_rows_and_handled_ids_only(scoring_db, m
 
     deleted = purge(db, days=14, batch=3)
 
-    assert deleted == {"outbox": 7, "processed_events": 8}
+    assert deleted == {"outbox": 7, "processed_events": 8, "idempotency_keys": 0}
     assert remaining(db, "outbox") == set(recent_published + old_unpublished + recent_unpublished)
     assert remaining(db, "processed_events") == set(recent_handled)
     assert not set(old_published) & remaining(db, "outbox")
     assert not set(old_handled) & remaining(db, "processed_events")
-    assert purge(db, days=14, batch=3) == {"outbox": 0, "processed_events": 0}
+    assert purge(db, days=14, batch=3) == {"outbox": 0, "processed_events": 0,
+                                           "idempotency_keys": 0}
 
 
 def test_an_unpublished_row_survives_any_window(scoring_db):
@@ -91,7 +92,8 @@ def test_an_unpublished_row_survives_any_window(scoring_db):
     db = scoring_db
     unpublished = add_outbox(db, 1000, published=False, n=3)
     add_outbox(db, 1)
-    assert purge(db, days=0) == {"outbox": 1, "processed_events": 0}
+    assert purge(db, days=0) == {"outbox": 1, "processed_events": 0,
+                                 "idempotency_keys": 0}
     assert remaining(db, "outbox") == set(unpublished)
 
 
@@ -115,7 +117,8 @@ def test_the_retention_sweep_runs_in_the_service(databases, services):
         kept = add_outbox(engine_db, 1)
         gone = add_processed(engine_db, 30, n=2)
         with entrypoint_hook(container, "retention") as retention:
-            assert retention() == {"outbox": 4, "processed_events": 2}
+            assert retention() == {"outbox": 4, "processed_events": 2,
+                                   "idempotency_keys": 0}
         assert remaining(engine_db, "outbox") == set(kept)
         assert not set(old) & remaining(engine_db, "outbox")
         assert not set(gone) & remaining(engine_db, "processed_events")

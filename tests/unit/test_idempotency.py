@@ -247,6 +247,27 @@ class Recording(FakeServices):
                 "scores": data["scores"], "total": 90.0, "health": "HEALTHY",
                 "by_dimension": []}
 
+    # -- evaluation: the democratic appraisal --
+
+    APPRAISAL = {"id": "ap1", "branch_id": "bureau0-branch0", "year": 2017, "state": "OPEN",
+                 "branch_path": ["city", "bureau0", "bureau0-branch0"], "as_of": None,
+                 "results": []}
+
+    def get_appraisal(self, appraisal_id):
+        return {**self.APPRAISAL, "id": appraisal_id}
+
+    def open_appraisal(self, branch_id, year, actor, request):
+        self._keep("open_appraisal", request)
+        return self.APPRAISAL
+
+    def score_appraisal(self, data, actor, request):
+        self._keep("score_appraisal", request)
+        return self.APPRAISAL
+
+    def finalize_appraisal(self, appraisal_id, actor, request):
+        self._keep("finalize_appraisal", request)
+        return {**self.APPRAISAL, "state": "FINALIZED"}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -300,6 +321,11 @@ MUTATIONS = {
         on: "2017-06-03") { id }"""),
     "recordCheckup": ("record_checkup", f"""recordCheckup(input: {{memberId: "{BRANCH}-m0",
         year: 2017, scores: [{{indicator: "p", score: 90}}]}}) {{ total health }}"""),
+    "openAppraisal": ("open_appraisal",
+                      f'openAppraisal(branchId: "{BRANCH}", year: 2017) {{ id }}'),
+    "scoreAppraisal": ("score_appraisal", f"""scoreAppraisal(input: {{appraisalId: "ap1",
+        memberId: "{BRANCH}-m0", part: PUBLIC, score: 88}}) {{ id }}"""),
+    "finalizeAppraisal": ("finalize_appraisal", 'finalizeAppraisal(id: "ap1") { id state }'),
 }
 
 
