@@ -102,6 +102,8 @@ checkup_history = Table(
     Column("replaced_at", DateTime(timezone=True), nullable=False),
     Column("replaced_by", String(128), nullable=False),
     Index("ix_checkup_history_member_year", "member_id", "year"),
+)
+
 # -- democratic appraisal (民主评议党员, services/scoring/domain/appraisal.py) ---------
 
 # One per branch and year; FINALIZED freezes it (reported to the bureau).
