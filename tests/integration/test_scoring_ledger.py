@@ -38,6 +38,8 @@ versions:
   - version: 1
     effective_from: 2016-01-01
     category_caps: {organisational-life: 10, study: 9}
+    category_dimensions: {organisational-life: DISCIPLINE, study: POLITICAL,
+                          discipline: DISCIPLINE}
     rules:
       - key: attend-activity-day
         category: organisational-life
@@ -141,12 +143,17 @@ def ledger_sums(conn):
     """What member_year_totals must hold, summed from the ledger."""
     sums = defaultdict(lambda: [Decimal(0), Decimal(0)])
     e = point_entries
-    for member_id, year, rule, category, points in conn.execute(
-            select(e.c.member_id, e.c.year, e.c.rule, e.c.category, e.c.points)):
+    for member_id, year, rule, category, dimension, points, source in conn.execute(
+            select(e.c.member_id, e.c.year, e.c.rule, e.c.category, e.c.dimension,
+                   e.c.points, e.c.source_event)):
         points = Decimal(points)
-        for scope, name in (("rule", rule), ("category", category), ("year", "")):
+        scopes = [("rule", rule), ("category", category), ("year", "")]
+        if dimension is not None:
+            scopes.append(("dimension", dimension))
+        for scope, name in scopes:
             tally = sums[(member_id, year, scope, name)]
-            tally[0] += max(points, Decimal(0))
+            # a manual adjustment (no source event) uses up no cap
+            tally[0] += max(points, Decimal(0)) if source is not None else Decimal(0)
             tally[1] += points
     return {k: tuple(v) for k, v in sums.items()}
 
