@@ -322,6 +322,14 @@ def migrate_an_old_ledger(url):
     with engine.connect() as conn:
         assert running_totals(conn) == ledger_sums(conn)
         assert len(running_totals(conn)) > 100
+        # every entry has its category's default dimension, and the totals by dimension
+        defaults = {"organisational-life": "DISCIPLINE", "study": "POLITICAL",
+                    "discipline": "DISCIPLINE"}
+        e = point_entries
+        assert {(c, d) for c, d in conn.execute(select(e.c.category, e.c.dimension))} == \
+            set(defaults.items())
+        assert {n for _, _, s, n in running_totals(conn) if s == "dimension"} == \
+            {"DISCIPLINE", "POLITICAL"}
         locked = set(conn.execute(select(member_years.c.member_id, member_years.c.year)))
         assert locked == {(r["member_id"], r["year"]) for r in rows}
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("point_entries")}
