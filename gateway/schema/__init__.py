@@ -7,18 +7,20 @@ level, not per node."""
 import graphene
 
 from gateway.schema import (activity, bulk, guard, organisation, practice_households,
-                            practice_talks, study, supervision)
+                            practice_talks, scoring, study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
-            practice_talks.Queries, practice_households.Queries, graphene.ObjectType):
+            practice_talks.Queries, practice_households.Queries,
+            scoring.Queries, graphene.ObjectType):
     pass
 
 
 class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
-               practice_households.Mutations, graphene.ObjectType):
+               practice_households.Mutations,
+               scoring.Mutations, graphene.ObjectType):
     pass
 
 

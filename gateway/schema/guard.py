@@ -102,6 +102,8 @@ CONTAINED = {
     "RowError": "a row of the caller's own file",
     "PlanItem": "an item of a checked AnnualPlan",
     "Minutes": "a checked Activity's; its speakers are checked as members",
+    "DualRecord": "the counts of a Member checked before the service is asked",
+    "DimensionScore": "sums for a Member checked before the service is asked",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

@@ -239,6 +239,18 @@ class Recording(FakeServices):
         self._keep("settle_pledge", request)
         return {**self.PLEDGE, "state": "FULFILLED" if fulfilled else "UNFULFILLED"}
 
+    ENTRY = {"id": "e1", "rule": "manual-adjustment", "category": "study", "points": 2.0,
+             "source_event": None, "occurred_on": "2017-06-03", "reason": "r",
+             "dimension": "POLITICAL", "adjusted_by": "sec-1"}
+
+    def adjust_points(self, data, actor, request):
+        self._keep("adjust_points", request)
+        return {**self.ENTRY, "occurred_on": data["on"]}
+
+    def record_dues(self, data, actor, request):
+        self._keep("record_dues", request)
+        return {**self.ENTRY, "rule": "dues-paid", "occurred_on": "2017-06-30"}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -290,6 +302,10 @@ MUTATIONS = {
         area: SERVICE, content: "帮", due: "2017-12-31"}}) {{ id }}"""),
     "settlePledge": ("settle_pledge", """settlePledge(id: "p1", fulfilled: true,
         on: "2017-06-03") { id }"""),
+    "adjustPoints": ("adjust_points", f"""adjustPoints(input: {{memberId: "{BRANCH}-m0",
+        points: 2, category: "study", reason: "r", on: "2017-06-03"}}) {{ id }}"""),
+    "recordDues": ("record_dues", f"""recordDues(memberId: "{BRANCH}-m0", month: "2017-06",
+        amount: 30) {{ id }}"""),
 }
 
 
