@@ -56,6 +56,7 @@ LIST_SIZES = {
     ("Query", "households"): 5,             # a member contacts at most 5
     ("Query", "householdVisits"): 50,
     ("Query", "pledges"): 100,
+    ("Query", "fourQualified"): 4,          # one per dimension (四个合格)
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")
