@@ -95,8 +95,7 @@ def record_dues(db, data, actor, request=None):
     month = first.strftime("%Y-%m")
     on, year = adjustments.paid_on(last, today), first.year
     rule_set = POINT_RULES.for_day(bureau_id, on)
-    if not adjustments.dues_rules(rule_set):
-        adjustments.dues_postings(rule_set, None, member_id)  # says what is missing
+    rules = adjustments.dues_rules(rule_set)
     with db.uow(request) as uow:
         session = uow.session
         handlers.lock_member_year(session, member_id, year)
@@ -105,7 +104,7 @@ def record_dues(db, data, actor, request=None):
                 dues_payments.c.month == month)).first():
             raise Conflict(f"the dues of {month} are already recorded for member {member_id}",
                            "month")
-        names = {n for r in adjustments.dues_rules(rule_set) for n in (r.key, r.category)}
+        names = {n for r in rules for n in (r.key, r.category)}
         caps = totals.year_totals(handlers.read_tallies(session, [member_id], year, names),
                                   member_id)
         postings = adjustments.dues_postings(rule_set, caps, member_id)

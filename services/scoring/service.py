@@ -75,8 +75,8 @@ class ScoringService(BaseService):
         return consume_batch(self.db, bodies, "pledge_fulfilled",
                              handlers.apply_member_event, handlers.apply_member_events)
 
-    # contacts (联系点) for the dual records; those assigned before this
-    # consumer existed are not replayed (domain/dual_records.py)
+    # contacts (联系点) for the dual records; those told before this consumer's
+    # queue existed are not replayed (domain/dual_records.py)
     @event_consumer("organization", "contact_branch_assigned")
     def on_contact_branch_assigned(self, body):
         consume(self.db, body, "contact_branch_assigned",

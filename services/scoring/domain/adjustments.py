@@ -108,19 +108,20 @@ def paid_on(month_end, today):
 
 
 def dues_rules(rule_set):
-    return [r for r in rule_set.rules if r.event == DUES_EVENT]
+    """The rules a month's dues post; BadInput when the rule set has none."""
+    rules = [r for r in rule_set.rules if r.event == DUES_EVENT]
+    if not rules:
+        raise BadInput("the bureau's point rule set has no rule for dues paid "
+                       "(when.event: dues_paid)", "month")
+    return rules
 
 
 def dues_postings(rule_set, totals, member_id):
     """The postings of one month's dues given what the caps see of the
     member's year (``totals``, which they update): one per dues rule, 0
-    points when the caps are full. BadInput when the rule set has none."""
-    rules = dues_rules(rule_set)
-    if not rules:
-        raise BadInput("the bureau's point rule set has no rule for dues paid "
-                       "(when.event: dues_paid)", "month")
+    points when the caps are full."""
     out = []
-    for rule in rules:
+    for rule in dues_rules(rule_set):
         posting = post(rule_set, totals, Candidate(member_id, rule))
         out.append(posting or Posting(member_id, rule.key, rule.category, Decimal(0),
                                       rule.dimension))

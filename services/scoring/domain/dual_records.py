@@ -29,10 +29,12 @@ Which fact counts where, per member and the year of the fact's day:
 A member listed twice in one activity counts once per counter. Absent
 and excused members count nowhere.
 
-Contacts are known from ``contact_branch_assigned``: an assignment made
-before the scoring service consumed that event is not replayed to it (the
-organisation service has published it already, to no scoring queue), and
-an activity counted before its contact arrived stays counted without it.
+Contacts are known from ``contact_branch_assigned``. The queue scoring
+takes them from exists once a service of this version has declared the
+topology (shared/topology.py): an assignment told before the upgrade went
+to no scoring queue and is not replayed (tools/republish.py does not tell
+contacts), and no event is counted again. An activity counted before its
+contact arrived (the two come by different queues) stays counted without it.
 
 ``cadre`` (领导干部): a CADRE_ROLES role held on Dec 31 of the year, or
 today for the current year (``cadre_day``)."""
