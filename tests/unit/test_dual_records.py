@@ -30,6 +30,11 @@ def counts(payload, contacts=None):
     return activity_counts(payload, lambda m: contacts.get(m, ()))
 
 
+def test_organisational_life_is_the_three_meetings_the_lecture_and_the_org_life_meeting():
+    assert set(ORG_LIFE_KINDS) == {GENERAL_MEETING, COMMITTEE_MEETING, GROUP_MEETING,
+                                   PARTY_LECTURE, ORG_LIFE_MEETING}
+
+
 def test_present_at_an_activity_day_counts_a_day_absent_or_excused_nothing():
     got = counts(activity(ACTIVITY_DAY, ("a", PRESENT), ("b", ABSENT), ("c", EXCUSED)))
     assert got == {("a", ACTIVITY_DAYS): 1}
