@@ -55,7 +55,7 @@ def adjust_points(db, data, actor, request=None, received=None):
     with db.uow(request) as uow:
         session = uow.session
         handlers.lock_member_year(session, member_id, year)
-        row = _entry_row(posting, bureau_id, year, on, None, posting_reason(data), actor,
+        row = _entry_row(posting, bureau_id, year, on, None, data["reason"].strip(), actor,
                          rule_set.version)
         session.execute(insert(point_entries).values(row))
         handlers.add_to_tallies(session, year, totals.additions([posting]))
@@ -71,10 +71,6 @@ def adjust_points(db, data, actor, request=None, received=None):
             "dimension": posting.dimension, "reason": row["reason"], "on": on.isoformat(),
             "adjusted_by": actor})
         return uow.answer(_answer(row))
-
-
-def posting_reason(data):
-    return data["reason"].strip()
 
 
 def _plain(data):
