@@ -57,6 +57,7 @@ LIST_SIZES = {
     ("Query", "householdVisits"): 50,
     ("Query", "pledges"): 100,
     ("Query", "branchRatings"): 100,        # a bureau's branches
+    ("Query", "fourQualified"): 4,          # one per dimension (四个合格)
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

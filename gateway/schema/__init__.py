@@ -7,13 +7,14 @@ level, not per node."""
 import graphene
 
 from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
-                            practice_households, practice_talks, rating, study, supervision)
+                            practice_households, practice_talks, rating, scoring, study,
+                            supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
-            appraisal.Queries, checkup.Queries, rating.Queries,
+            scoring.Queries, appraisal.Queries, checkup.Queries, rating.Queries,
             graphene.ObjectType):
     pass
 
@@ -21,7 +22,7 @@ class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Q
 class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
                practice_households.Mutations,
-               appraisal.Mutations, checkup.Mutations,
+               scoring.Mutations, appraisal.Mutations, checkup.Mutations,
                graphene.ObjectType):
     pass
 

@@ -7,6 +7,7 @@ import graphene
 
 from gateway.schema.organisation import Member
 from gateway.schema.scalars import Dimension, Health
+from gateway.schema.scoring import DimensionScore
 
 
 class CheckupIndicator(graphene.ObjectType):
@@ -18,11 +19,6 @@ class CheckupIndicator(graphene.ObjectType):
 
 class CheckupScore(graphene.ObjectType):
     indicator = graphene.String(required=True)
-    score = graphene.Float(required=True)
-
-
-class DimensionScore(graphene.ObjectType):
-    dimension = graphene.Field(Dimension, required=True)
     score = graphene.Float(required=True)
 
 

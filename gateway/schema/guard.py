@@ -108,11 +108,13 @@ CONTAINED = {
                "as a Member",
     "CheckupScore": "a line of a Checkup",
     "CheckupIndicator": "of the post type of a member checked before the service is asked",
-    "DimensionScore": "a score of a Checkup (or of a checked member's points)",
+    "DimensionScore": "a score of a Checkup, or a sum of a Member checked before the "
+                      "service is asked",
     "BranchRating": "a branch of an organisation checked before the service is asked; "
                     "its branch is checked as an Organization",
     "AppraisalResult": "a line of a checked Appraisal; its member is checked as a member",
     "AppraisalPartScore": "a part of an AppraisalResult",
+    "DualRecord": "the counts of a Member checked before the service is asked",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

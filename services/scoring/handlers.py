@@ -12,6 +12,7 @@ import time
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 
+from services.scoring import dual_record_handlers
 from services.scoring.domain import points, totals
 from services.scoring.models import member_year_totals, member_years, point_entries
 from shared.db import conflict_insert
@@ -117,6 +118,7 @@ def apply_activities(uow, envelopes):
         planned.append((envelope, held_on.year, held_on, rule_set,
                         points.candidates_for_activity(rule_set, activity)))
     post_planned(uow, planned)
+    dual_record_handlers.count_activities(uow, envelopes)
 
 
 def apply_member_event(uow, envelope):
@@ -143,6 +145,7 @@ def apply_member_events(uow, envelopes):
                                                            {**envelope.payload,
                                                             "member_id": member_id})))
     post_planned(uow, planned)
+    dual_record_handlers.count_member_events(uow, envelopes)
 
 
 def post_planned(uow, planned):
@@ -181,7 +184,8 @@ def post_planned(uow, planned):
             {"id": entry_id(), "member_id": p.member_id, "bureau_id": envelope.bureau_id,
              "year": year, "rule": p.rule, "category": p.category, "points": p.points,
              "source_event": envelope.id, "occurred_on": occurred_on, "reason": None,
-             "posted_by": None, "rule_set_version": rule_set.version}
+             "posted_by": None, "rule_set_version": rule_set.version,
+             "dimension": p.dimension}
             for p in postings)
         by_year.setdefault(year, []).extend(postings)
         uow.emit("points_posted", envelope.bureau_id, posted_payload(envelope, year, postings))
@@ -193,17 +197,22 @@ def post_planned(uow, planned):
 
 def rebuild_running_totals(session):
     """Sum the whole ledger into the running totals again, set-based: what
-    the migration that introduced them did, for a ledger loaded in bulk."""
+    the migrations that introduced them did, for a ledger loaded in bulk.
+    A manual adjustment (no source event) uses up no cap's room."""
     e, t, y = point_entries, member_year_totals, member_years
     session.execute(delete(t))
-    earned = func.sum(case((e.c.points > 0, e.c.points), else_=0))
+    earned = func.sum(case((and_(e.c.points > 0, e.c.source_event.isnot(None)), e.c.points),
+                           else_=0))
     columns = ["member_id", "year", "scope", "name", "earned", "net"]
     for scope, name, group in ((totals.RULE, e.c.rule, [e.c.rule]),
                                (totals.CATEGORY, e.c.category, [e.c.category]),
+                               (totals.DIMENSION, e.c.dimension, [e.c.dimension]),
                                (totals.YEAR, literal(totals.WHOLE_YEAR), [])):
-        session.execute(insert(t).from_select(columns, select(
-            e.c.member_id, e.c.year, literal(scope), name, earned, func.sum(e.c.points))
-            .group_by(e.c.member_id, e.c.year, *group)))
+        query = select(e.c.member_id, e.c.year, literal(scope), name, earned,
+                       func.sum(e.c.points)).group_by(e.c.member_id, e.c.year, *group)
+        if scope == totals.DIMENSION:
+            query = query.where(e.c.dimension.isnot(None))
+        session.execute(insert(t).from_select(columns, query))
     session.execute(insert(y).from_select(["member_id", "year"], select(
         e.c.member_id, e.c.year).distinct().where(~exists().where(and_(
             y.c.member_id == e.c.member_id, y.c.year == e.c.year)))))

@@ -1,9 +1,11 @@
 """The scoring service's tables: the append-only points ledger (P1), a row
 per member and year that postings lock, so caps hold across replicas, the
-running totals that postings keep under that lock, and the democratic
-appraisals (P4) and the party-spirit check-ups (P5)."""
+running totals that postings keep under that lock; the manual adjustments'
+audit trail, dues and dual records; the democratic appraisals (P4) and the
+party-spirit check-ups (P5)."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData,
-                        Numeric, String, Table, Text, UniqueConstraint, func)
+                        Numeric, PrimaryKeyConstraint, String, Table, Text,
+                        UniqueConstraint, func)
 
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
@@ -30,6 +32,9 @@ point_entries = Table(
     Column("posted_by", String(128), nullable=True),
     Column("rule_set_version", Integer, nullable=True),
     Column("posted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # 四个合格: the rule's dimension (entries posted before dimensions: the
+    # default of their category, filled by the migration)
+    Column("dimension", String(16), nullable=True),
     UniqueConstraint("source_event", "member_id", "rule", name="uq_entry_per_event"),
     Index("ix_point_entries_member_year", "member_id", "year"),
 )
@@ -46,19 +51,20 @@ member_year_totals = Table(
     "member_year_totals", metadata,
     Column("member_id", String(32), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("scope", String(16), primary_key=True),   # rule, category or year
-    Column("name", String(64), primary_key=True),    # the rule's key, the category, ''
+    Column("scope", String(16), primary_key=True),   # rule, category, dimension or year
+    # the rule's key, the category, the dimension, '' for the year
+    Column("name", String(64), primary_key=True),
     Column("earned", Numeric(12, 2), nullable=False),  # positive postings: what caps count
     Column("net", Numeric(12, 2), nullable=False),     # every posting
     # on SQLite, kept in key order: a member's totals share a page or two
     sqlite_with_rowid=False,
 )
 
-# -- the party-spirit check-up (党性教育体检) ------------------------------------------
-#
-# The commands carried out (a day): recording a check-up is the first command
-# of this service (shared/idempotency.py).
+# The commands carried out (a day; shared/idempotency.py): adjustments, dues,
+# appraisals and check-ups.
 idempotency_keys = idempotency_table(metadata)
+
+# -- the party-spirit check-up (党性教育体检) ------------------------------------------
 
 # A member's check-up for a year: one row; a later check-up of the same member
 # and year replaces it, and the replaced one is kept in checkup_history.
@@ -154,4 +160,58 @@ appraisal_results = Table(
     Column("grade", String(32), nullable=True),
     Column("needs_review", Boolean, nullable=False),
     Column("parts", JSON, nullable=False),         # [{"part", "score", "raters"}]
+)
+
+# -- manual adjustments, dues and dual records (ledger) ------------------------------
+
+# 手工调整: every manual adjustment, who made it, when, and the request that
+# made it. Append-only: no API edits it, and a trigger (the migration
+# 5c0d1e2a3b47) refuses UPDATE and DELETE on either backend.
+adjustment_audit = Table(
+    "adjustment_audit", metadata,
+    Column("entry_id", String(32), primary_key=True),  # the ledger entry it posted
+    Column("member_id", String(32), nullable=False, index=True),
+    Column("bureau_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("points", Numeric(8, 2), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("dimension", String(16), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("adjusted_by", String(128), nullable=False),
+    Column("adjusted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("request", JSON, nullable=False),  # the command as received, and its key
+)
+
+# 缴纳党费: one row per member and month; the key makes a second one a conflict
+dues_payments = Table(
+    "dues_payments", metadata,
+    Column("member_id", String(32), nullable=False),
+    Column("month", String(7), nullable=False),  # "2017-06"
+    Column("year", Integer, nullable=False),
+    Column("amount", Numeric(10, 2), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("entry_id", String(32), nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("member_id", "month", name="pk_dues_payments"),
+)
+
+# 双记实: what each member's year counts (services/scoring/domain/dual_records.py)
+dual_record_counts = Table(
+    "dual_record_counts", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("counter", String(32), primary_key=True),
+    Column("count", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# 联系点: the branches each member contacts, from contact_branch_assigned
+contact_branches = Table(
+    "contact_branches", metadata,
+    Column("member_id", String(32), primary_key=True),
+    Column("branch_id", String(32), primary_key=True),
+    Column("branch_path", Text, nullable=False),
+    Column("valid_from", Date, nullable=False),
 )

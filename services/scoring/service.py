@@ -1,11 +1,13 @@
 """The scoring service: posts member points from events (P1, P2) into an
-append-only ledger, by the bureau's point rule set, within its caps;
-runs each branch's yearly democratic appraisal (P4) and records members'
-party-spirit check-ups (党性教育体检, P5).
+append-only ledger, by the bureau's point rule set, within its caps; takes
+manual adjustments and monthly dues (ledger_handlers.py); keeps each
+member's year by four-qualified dimension and their dual records (双记实,
+dual_record_handlers.py); runs each branch's yearly democratic appraisal
+(P4) and records members' party-spirit check-ups (党性教育体检, P5).
 
-Entrypoints only: the handlers (handlers.py, appraisal_handlers.py,
-checkup_handlers.py) write, the views (views.py, appraisal_views.py,
-checkup_views.py) read."""
+Entrypoints only: the handlers (handlers.py, ledger_handlers.py,
+dual_record_handlers.py, appraisal_handlers.py, checkup_handlers.py) write,
+the views (views.py, appraisal_views.py, checkup_views.py) read."""
 from pathlib import Path
 
 import eventlet
@@ -13,12 +15,14 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 
 from services.scoring import (appraisal_handlers, appraisal_views, checkup_handlers,
-                              checkup_views, handlers, views)
-from services.scoring.domain import POINT_RULES
+                              checkup_views, dual_record_handlers, handlers, ledger_handlers,
+                              views)
+from services.scoring.domain import POINT_RULES, dual_records
 from services.scoring.domain.appraisal import APPRAISAL_RULES
 from services.scoring.domain.checkup import CHECKUP_RULES
 from services.scoring.models import metadata
-from shared.consumer import batch_consumer, consume_batch
+from shared import clock
+from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
 from shared.idempotency import once
@@ -101,6 +105,45 @@ class ScoringService(BaseService):
     def on_pledge_fulfilled(self, bodies):
         return consume_batch(self.db, bodies, "pledge_fulfilled",
                              handlers.apply_member_event, handlers.apply_member_events)
+
+    # contacts (联系点) for the dual records; those told before this consumer's
+    # queue existed are not replayed (domain/dual_records.py)
+    @event_consumer("organization", "contact_branch_assigned")
+    def on_contact_branch_assigned(self, body):
+        consume(self.db, body, "contact_branch_assigned",
+                dual_record_handlers.apply_contact_assigned)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def adjust_points(self, data, actor=None, request=None):
+        """A manual adjustment (手工调整) by ``actor``; the new ledger entry."""
+        return once(self.db, request, [data, actor],
+                    lambda req: ledger_handlers.adjust_points(self.db, data, actor, req, request))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def record_dues(self, data, actor=None, request=None):
+        """A month's dues (缴纳党费); the ledger entry of their points."""
+        return once(self.db, request, [data, actor],
+                    lambda req: ledger_handlers.record_dues(self.db, data, actor, req))
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def four_qualified(self, member_ids, year):
+        """``{member id: [{dimension, points}]}``: the year's net points by dimension."""
+        year = parse_year(year)
+        member_ids = _member_ids(member_ids)
+        with self.db.connect() as conn:
+            return views.four_qualified(conn, member_ids, year)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def dual_records(self, member_ids, year):
+        """The year's dual-record counts (双记实), ``{"records": {member id:
+        {counter: n}}, "cadre_day": day}``: the day whose roles make a
+        member a cadre for the year (the caller holds the roles)."""
+        year = parse_year(year)
+        member_ids = _member_ids(member_ids)
+        with self.db.connect() as conn:
+            records = views.dual_record_counts_of(conn, member_ids, year)
+        return {"records": records,
+                "cadre_day": dual_records.cadre_day(year, clock.today()).isoformat()}
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def points_summary(self, member_id, year):

@@ -4,8 +4,10 @@ categories come from the running totals, its entries from the ledger by the
 
 from sqlalchemy import select
 
-from services.scoring.domain.totals import CATEGORY, YEAR
-from services.scoring.models import member_year_totals, point_entries
+from services.scoring.domain import dual_records
+from services.scoring.domain.totals import CATEGORY, DIMENSION, YEAR
+from services.scoring.models import dual_record_counts, member_year_totals, point_entries
+from shared.vocabulary import DIMENSIONS
 
 
 def entries_query(member_ids, year):
@@ -25,7 +27,10 @@ def totals_query(member_ids, year):
 def entry_dict(row):
     return {"id": row["id"], "rule": row["rule"], "category": row["category"],
             "points": float(row["points"]), "source_event": row["source_event"],
-            "occurred_on": row["occurred_on"].isoformat(), "reason": row["reason"]}
+            "occurred_on": row["occurred_on"].isoformat(), "reason": row["reason"],
+            "dimension": row["dimension"],
+            # a manual adjustment (no source event) names who made it
+            "adjusted_by": row["posted_by"] if row["source_event"] is None else None}
 
 
 def points_summaries(conn, member_ids, year):
@@ -63,4 +68,32 @@ def year_totals(conn, member_ids, year):
             select(t.c.member_id, t.c.net)
             .where(t.c.member_id.in_(ids), t.c.year == year, t.c.scope == YEAR)):
         out[member_id] = float(net)
+def four_qualified(conn, member_ids, year):
+    """``{member_id: [{dimension, points}]}``: each member's net points of
+    the year by four-qualified dimension (四个合格), every dimension in
+    DIMENSIONS order, 0 when none; from the running totals, one query."""
+    ids = sorted(set(member_ids))
+    sums = {m: dict.fromkeys(DIMENSIONS, 0.0) for m in ids}
+    if ids:
+        t = member_year_totals
+        for member_id, name, net in conn.execute(
+                select(t.c.member_id, t.c.name, t.c.net).where(
+                    t.c.member_id.in_(ids), t.c.year == year, t.c.scope == DIMENSION)):
+            if name in sums[member_id]:
+                sums[member_id][name] = float(net)
+    return {m: [{"dimension": d, "points": p} for d, p in by.items()] for m, by in sums.items()}
+
+
+def dual_record_counts_of(conn, member_ids, year):
+    """``{member_id: {counter: n}}`` of the year's dual records (双记实), 0
+    for a counter never counted; one query."""
+    ids = sorted(set(member_ids))
+    out = {m: dict.fromkeys(dual_records.COUNTERS, 0) for m in ids}
+    if ids:
+        t = dual_record_counts
+        for member_id, counter, count in conn.execute(
+                select(t.c.member_id, t.c.counter, t.c.count).where(
+                    t.c.member_id.in_(ids), t.c.year == year)):
+            if counter in out[member_id]:
+                out[member_id][counter] = int(count)
     return out

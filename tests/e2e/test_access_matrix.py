@@ -223,6 +223,11 @@ def _self_study_entry(city, member):
             "title": unique("矩阵自学"), "minutes": 30, "evidence": "读书笔记"}
 
 
+def _adjustment(city, member, day):
+    return {"memberId": member, "points": 2, "category": "study",
+            "reason": unique("矩阵调整"), "on": day}
+
+
 def _write(city, query, variables):
     """An operator's write, retried while the service has not yet heard of the tree."""
     def attempt():
@@ -556,6 +561,22 @@ ROOTS = {
         (_public_score(c.appraisals["a"], c.c1), c.c1)],
     "Mutation.finalizeAppraisal": lambda c, case: [{"id": _appraised(c).appraisals["b"]}]
     if case == "in" else [({"id": _appraised(c).appraisals["c"]}, c.appraisals["c"])],
+    # scoring: the ledger (a fresh member's dues each time: a month is paid once)
+    "Query.dualRecord": lambda c, case: [{"memberId": c.t, "year": c.year},
+                                         {"memberId": c.a1, "year": c.year}]
+    if case == "in" else [({"memberId": c.c1, "year": c.year}, c.c1),
+                          ({"memberId": c.u, "year": c.year}, c.u)],
+    "Query.fourQualified": lambda c, case: [{"memberId": c.t, "year": c.year},
+                                            {"memberId": c.a1, "year": c.year}]
+    if case == "in" else [({"memberId": c.c1, "year": c.year}, c.c1),
+                          ({"memberId": c.u, "year": c.year}, c.u)],
+    "Mutation.adjustPoints": lambda c, case: [{"input": _adjustment(c, c.a2, c.after)}]
+    if case == "in" else [({"input": _adjustment(c, c.c1, c.after)}, c.c1),
+                          # T belonged to bureau two before the transfer
+                          ({"input": _adjustment(c, c.t, c.before)}, c.t)],
+    "Mutation.recordDues": lambda c, case: [
+        {"memberId": _fresh_member(c), "month": c.period, "amount": 30}]
+    if case == "in" else [({"memberId": c.c1, "month": c.period, "amount": 30}, c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

@@ -106,6 +106,7 @@ def test_a_broken_bureau_point_file_parks_that_bureau_and_no_other(platform, cli
         versions:
           - version: 1
             effective_from: 2017-01-01
+            category_dimensions: {organisational-life: DISCIPLINE}
             rules:
               - key: attend-activity-day
                 category: organisational-life

@@ -30,6 +30,7 @@ POINTS = """\
     versions:
       - version: 1
         effective_from: 2017-01-01
+        category_dimensions: {organisational-life: DISCIPLINE}
         rules:
           - key: attend
             category: organisational-life

@@ -38,6 +38,8 @@ versions:
   - version: 1
     effective_from: 2016-01-01
     category_caps: {organisational-life: 10, study: 9}
+    category_dimensions: {organisational-life: DISCIPLINE, study: POLITICAL,
+                          discipline: DISCIPLINE}
     rules:
       - key: attend-activity-day
         category: organisational-life
@@ -141,12 +143,17 @@ def ledger_sums(conn):
     """What member_year_totals must hold, summed from the ledger."""
     sums = defaultdict(lambda: [Decimal(0), Decimal(0)])
     e = point_entries
-    for member_id, year, rule, category, points in conn.execute(
-            select(e.c.member_id, e.c.year, e.c.rule, e.c.category, e.c.points)):
+    for member_id, year, rule, category, dimension, points, source in conn.execute(
+            select(e.c.member_id, e.c.year, e.c.rule, e.c.category, e.c.dimension,
+                   e.c.points, e.c.source_event)):
         points = Decimal(points)
-        for scope, name in (("rule", rule), ("category", category), ("year", "")):
+        scopes = [("rule", rule), ("category", category), ("year", "")]
+        if dimension is not None:
+            scopes.append(("dimension", dimension))
+        for scope, name in scopes:
             tally = sums[(member_id, year, scope, name)]
-            tally[0] += max(points, Decimal(0))
+            # a manual adjustment (no source event) uses up no cap
+            tally[0] += max(points, Decimal(0)) if source is not None else Decimal(0)
             tally[1] += points
     return {k: tuple(v) for k, v in sums.items()}
 
@@ -315,6 +322,14 @@ def migrate_an_old_ledger(url):
     with engine.connect() as conn:
         assert running_totals(conn) == ledger_sums(conn)
         assert len(running_totals(conn)) > 100
+        # every entry has its category's default dimension, and the totals by dimension
+        defaults = {"organisational-life": "DISCIPLINE", "study": "POLITICAL",
+                    "discipline": "DISCIPLINE"}
+        e = point_entries
+        assert {(c, d) for c, d in conn.execute(select(e.c.category, e.c.dimension))} == \
+            set(defaults.items())
+        assert {n for _, _, s, n in running_totals(conn) if s == "dimension"} == \
+            {"DISCIPLINE", "POLITICAL"}
         locked = set(conn.execute(select(member_years.c.member_id, member_years.c.year)))
         assert locked == {(r["member_id"], r["year"]) for r in rows}
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("point_entries")}

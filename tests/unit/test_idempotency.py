@@ -268,6 +268,20 @@ class Recording(FakeServices):
         self._keep("finalize_appraisal", request)
         return {**self.APPRAISAL, "state": "FINALIZED"}
 
+    # -- evaluation: adjustments and dues --
+
+    ENTRY = {"id": "e1", "rule": "manual-adjustment", "category": "study", "points": 2.0,
+             "source_event": None, "occurred_on": "2017-06-03", "reason": "r",
+             "dimension": "POLITICAL", "adjusted_by": "sec-1"}
+
+    def adjust_points(self, data, actor, request):
+        self._keep("adjust_points", request)
+        return {**self.ENTRY, "occurred_on": data["on"]}
+
+    def record_dues(self, data, actor, request):
+        self._keep("record_dues", request)
+        return {**self.ENTRY, "rule": "dues-paid", "occurred_on": "2017-06-30"}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -326,6 +340,10 @@ MUTATIONS = {
     "scoreAppraisal": ("score_appraisal", f"""scoreAppraisal(input: {{appraisalId: "ap1",
         memberId: "{BRANCH}-m0", part: PUBLIC, score: 88}}) {{ id }}"""),
     "finalizeAppraisal": ("finalize_appraisal", 'finalizeAppraisal(id: "ap1") { id state }'),
+    "adjustPoints": ("adjust_points", f"""adjustPoints(input: {{memberId: "{BRANCH}-m0",
+        points: 2, category: "study", reason: "r", on: "2017-06-03"}}) {{ id }}"""),
+    "recordDues": ("record_dues", f"""recordDues(memberId: "{BRANCH}-m0", month: "2017-06",
+        amount: 30) {{ id }}"""),
 }
 
 

@@ -33,9 +33,14 @@ def keys(candidates):
     return [(c.member_id, c.rule.key) for c in candidates]
 
 
-def custom(rules, caps=None, number=1):
-    return parse_rule_set(Version("test.yaml", number, dt.date(2017, 1, 1),
-                                  {"category_caps": caps or {}, "rules": rules}))
+# the dimensions of the categories the tests' rule sets use
+DIMENSIONS_OF = {"c": "CONDUCT", "study": "POLITICAL"}
+
+
+def custom(rules, caps=None, number=1, **more):
+    body = {"category_caps": caps or {}, "category_dimensions": DIMENSIONS_OF,
+            "rules": rules, **more}
+    return parse_rule_set(Version("test.yaml", number, dt.date(2017, 1, 1), body))
 
 
 def rule(key, category, points, cap=None, event="activity_recorded", **when):
@@ -161,7 +166,8 @@ def test_rules_of_other_events_never_fire_on_activities(shipped):
 def test_first_posting_gets_the_full_points(shipped):
     totals = YearTotals.empty()
     got = post(shipped, totals, Candidate("m1", shipped.rule("attend-activity-day")))
-    assert got == Posting("m1", "attend-activity-day", "organisational-life", Decimal(2))
+    assert got == Posting("m1", "attend-activity-day", "organisational-life", Decimal(2),
+                          "DISCIPLINE")
     assert totals.by_rule == {"attend-activity-day": Decimal(2)}
     assert totals.by_category == {"organisational-life": Decimal(2)}
 
@@ -180,7 +186,7 @@ def test_rule_cap_counts_what_was_already_posted_this_year(shipped):
     totals = YearTotals({"attend-activity-day": Decimal(46)},
                         {"organisational-life": Decimal(46)})
     assert post_n(shipped, totals, "attend-activity-day", 2) == [
-        Posting("m1", "attend-activity-day", "organisational-life", Decimal(2)), None]
+        Posting("m1", "attend-activity-day", "organisational-life", Decimal(2), "DISCIPLINE"), None]
 
 
 def test_caps_are_per_member_totals_not_shared(shipped):
@@ -241,7 +247,7 @@ def test_clipped_to_a_room_of_one():
     rules = custom([rule("r", "c", 2, cap=10, kinds=[ACTIVITY_DAY], status=PRESENT)],
                    caps={"c": 1})
     totals = YearTotals.empty()
-    assert post_n(rules, totals, "r", 2) == [Posting("m1", "r", "c", Decimal(1)), None]
+    assert post_n(rules, totals, "r", 2) == [Posting("m1", "r", "c", Decimal(1), "CONDUCT"), None]
 
 
 def test_volunteer_service_clipped_by_the_serving_the_public_cap(shipped):
@@ -250,7 +256,8 @@ def test_volunteer_service_clipped_by_the_serving_the_public_cap(shipped):
     post_n(shipped, totals, "household-visit", 12)     # 12 of 12 -> category 39 of 40
     assert totals.by_category["serving-the-public"] == Decimal(39)
     got = post_n(shipped, totals, "volunteer-service", 2)
-    assert got == [Posting("m1", "volunteer-service", "serving-the-public", Decimal(1)), None]
+    assert got == [Posting("m1", "volunteer-service", "serving-the-public", Decimal(1),
+                          "CONDUCT"), None]
     assert totals.by_category["serving-the-public"] == Decimal(40)
     assert totals.by_rule["volunteer-service"] == Decimal(28)
 
@@ -286,7 +293,7 @@ def test_a_deduction_in_a_capped_category_neither_is_capped_nor_gives_room():
     totals = YearTotals.empty()
     assert [p.points for p in post_n(rules, totals, "bonus", 2)] == [Decimal(2)] * 2
     penalty = post_n(rules, totals, "penalty", 1)[0]
-    assert penalty == Posting("m1", "penalty", "c", Decimal(-3))
+    assert penalty == Posting("m1", "penalty", "c", Decimal(-3), "CONDUCT")
     assert totals.by_category["c"] == Decimal(4)     # the deduction gave no room back
     assert post_n(rules, totals, "bonus", 1) == [None]
 

@@ -149,6 +149,7 @@ def test_a_bureau_override_of_the_shipped_point_rules(rules_dir):
           - version: 1
             effective_from: 2017-01-01
             category_caps: {organisational-life: 100}
+            category_dimensions: {organisational-life: DISCIPLINE}
             rules:
               - key: attend-activity-day
                 category: organisational-life

@@ -4,11 +4,11 @@ of each posting the rule's and the category's yearly caps leave room for.
 Pure: no database, no broker. ``post`` is a function of (rule set, what the
 member already has this year, candidate postings)."""
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from shared.rules import RuleSets
-from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, EXCUSED, PRESENT
+from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, DIMENSIONS, EXCUSED, PRESENT
 
 ROLES = ("speaker",)
 
@@ -32,6 +32,7 @@ class PointRule:
     status: str | None = None
     role: str | None = None
     flag: str | None = None  # when.if: the payload's flag must be true
+    dimension: str | None = None  # 四个合格: the rule's own, else its category's
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,27 @@ class PointRuleSet:
     version: int
     category_caps: dict
     rules: tuple
+    # the four-qualified dimension of each category, for rules that name none
+    category_dimensions: dict = field(default_factory=dict)
+    # 手工调整: the most points one manual adjustment may add or take away;
+    # None: this rule set allows none
+    adjustment_limit: Decimal | None = None
+
+    def categories(self):
+        """Every category the rule set knows: its rules', its caps', its
+        dimensions map's."""
+        return set(self.category_caps) | set(self.category_dimensions) | \
+            {r.category for r in self.rules}
+
+    def dimension_of(self, category):
+        """The dimension of a category: the map's, else that of its first
+        rule (None for a category the rule set does not know)."""
+        if category in self.category_dimensions:
+            return self.category_dimensions[category]
+        for rule in self.rules:
+            if rule.category == category:
+                return rule.dimension
+        return None
 
     def rule(self, key):
         for rule in self.rules:
@@ -60,6 +82,10 @@ class Posting:
     rule: str
     category: str
     points: Decimal
+    dimension: str | None = None
+    # False for a manual adjustment: an officer's decision is never clipped
+    # and leaves the caps' room to the automatic postings
+    uses_room: bool = True
 
 
 def _decimal(value, what):
@@ -83,8 +109,33 @@ def _cap(value, what):
     return cap
 
 
+def _dimension(value, what):
+    if value not in DIMENSIONS:
+        raise ValueError(f"{what} is {value!r}; a dimension is one of {', '.join(DIMENSIONS)}")
+    return value
+
+
+def _category_dimensions(body):
+    raw = body.get("category_dimensions") or {}
+    if not isinstance(raw, dict):
+        raise ValueError("category_dimensions must map each category to its dimension")
+    return {str(c): _dimension(d, f"the dimension of category {c}") for c, d in raw.items()}
+
+
+def _adjustment_limit(body):
+    raw = body.get("adjustment_limit")
+    if raw is None:
+        return None
+    limit = _decimal(raw, "adjustment_limit")
+    if limit <= 0:
+        raise ValueError(f"adjustment_limit is {raw}; it is more than 0 (leave it out to "
+                         "allow no manual adjustment)")
+    return limit
+
+
 def parse_rule_set(version):
     body = version.body
+    dimensions = _category_dimensions(body)
     caps = {}
     raw_caps = body.get("category_caps") or {}
     if not isinstance(raw_caps, dict):
@@ -126,14 +177,29 @@ def parse_rule_set(version):
                     + (", ".join(known) if known else f"{on['event']} has none")
                     + f", not {flag!r}")
         cap = raw.get("cap")
+        category = str(raw["category"])
+        amount = _decimal(raw["points"], f"points of {key}")
+        cap = None if cap is None else _cap(cap, f"cap of {key}")
+        if raw.get("dimension") is not None:
+            dimension = _dimension(raw["dimension"], f"the dimension of rule {key}")
+        elif category in dimensions:
+            dimension = dimensions[category]
+        else:
+            raise ValueError(f"rule {key}: category {category} has no dimension; name one in "
+                             "category_dimensions or the rule's 'dimension' "
+                             f"({', '.join(DIMENSIONS)})")
         rules.append(PointRule(
-            key=key, category=str(raw["category"]),
-            points=_decimal(raw["points"], f"points of {key}"),
-            cap=None if cap is None else _cap(cap, f"cap of {key}"),
-            event=on["event"], kinds=kinds, status=status, role=role, flag=flag))
+            key=key, category=category, points=amount, cap=cap, event=on["event"], kinds=kinds, status=status, role=role, flag=flag,
+            dimension=dimension))
     if not rules:
         raise ValueError("a point rule set needs at least one rule")
-    return PointRuleSet(version.version, caps, tuple(rules))
+    rule_set = PointRuleSet(version.version, caps, tuple(rules), dimensions,
+                            _adjustment_limit(body))
+    lacking = sorted(c for c in rule_set.categories() if rule_set.dimension_of(c) is None)
+    if lacking:
+        raise ValueError(f"categories without a dimension: {', '.join(lacking)}; name theirs "
+                         "in category_dimensions")
+    return rule_set
 
 
 POINT_RULES = RuleSets("points", parse_rule_set)
@@ -242,4 +308,4 @@ def post(rule_set, totals, candidate):
         if points <= 0:
             return None
     totals.add(rule.key, rule.category, points)
-    return Posting(candidate.member_id, rule.key, rule.category, points)
+    return Posting(candidate.member_id, rule.key, rule.category, points, rule.dimension)

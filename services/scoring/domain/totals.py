@@ -1,18 +1,19 @@
 """Running totals (积分台账汇总): what a member's ledger sums to in a year, kept
 beside the ledger so that neither a posting nor a summary reads the history.
 
-Each total has a scope: a rule (its key), a category, or the whole year. It
-holds two sums: ``earned``, the positive postings (what the caps count;
-a deduction never uses up a cap nor gives room back), and ``net``, every
-posting (what the member has). Pure: the handler reads what the caps need
+Each total has a scope: a rule (its key), a category, a four-qualified
+dimension (四个合格) or the whole year. It holds two sums: ``earned``, the
+positive postings that use up the caps' room (a deduction never uses up a
+cap nor gives room back; a manual adjustment leaves the room alone), and
+``net``, every posting (what the member has). Pure: the handler reads what the caps need
 of the members' tallies, and adds to them what the postings add."""
 from dataclasses import dataclass
 from decimal import Decimal
 
 from services.scoring.domain.points import YearTotals
 
-RULE, CATEGORY, YEAR = "rule", "category", "year"
-SCOPES = (RULE, CATEGORY, YEAR)
+RULE, CATEGORY, YEAR, DIMENSION = "rule", "category", "year", "dimension"
+SCOPES = (RULE, CATEGORY, YEAR, DIMENSION)
 WHOLE_YEAR = ""  # the name of the one YEAR-scoped total
 
 
@@ -21,13 +22,18 @@ class Tally:
     earned: Decimal = Decimal(0)
     net: Decimal = Decimal(0)
 
-    def plus(self, points):
-        return Tally(self.earned + max(points, Decimal(0)), self.net + points)
+    def plus(self, points, uses_room=True):
+        earned = max(points, Decimal(0)) if uses_room else Decimal(0)
+        return Tally(self.earned + earned, self.net + points)
 
 
 def scopes_of(posting):
-    """The totals one posting moves: its rule's, its category's, the year's."""
-    return ((RULE, posting.rule), (CATEGORY, posting.category), (YEAR, WHOLE_YEAR))
+    """The totals one posting moves: its rule's, its category's, its
+    dimension's (an entry posted before dimensions has none) and the year's."""
+    scopes = ((RULE, posting.rule), (CATEGORY, posting.category), (YEAR, WHOLE_YEAR))
+    if posting.dimension is not None:
+        scopes += ((DIMENSION, posting.dimension),)
+    return scopes
 
 
 def roll_forward(tallies, postings):
@@ -38,7 +44,7 @@ def roll_forward(tallies, postings):
         for scope, name in scopes_of(posting):
             key = (posting.member_id, scope, name)
             before = changed.get(key) or tallies.get(key) or Tally()
-            changed[key] = before.plus(posting.points)
+            changed[key] = before.plus(posting.points, posting.uses_room)
     return changed
 
 
