@@ -1,5 +1,6 @@
-"""The GraphQL schema: contract/core.graphql and the sections "bulk",
-"study" and "members' practice" of contract/programme.graphql, served exactly, plus a few optional extras
+"""The GraphQL schema: contract/core.graphql and the sections
+"organisation", "bulk", "study", "members' practice" and "scoring" of
+contract/programme.graphql, served exactly, plus a few optional extras
 (marked). One module per contract section; resolvers only translate to RPC
 calls and check the caller's scope; the services decide everything else.
 Look-ups go through the request's loaders, so a query costs one RPC per

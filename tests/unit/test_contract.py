@@ -14,7 +14,7 @@ from graphql.language import TypeDefinitionNode
 from gateway.schema import schema
 
 FOLDER = Path(__file__).parents[2] / "contract"
-SERVED_SECTIONS = ("organisation", "bulk", "study", "members' practice")
+SERVED_SECTIONS = ("organisation", "bulk", "study", "members' practice", "scoring")
 # Types a served section uses but another section defines.
 BORROWED = {}  # ThemeSource comes with "study", Minutes with "members' practice"
 SECTION = re.compile(r"^# -{8,} (.+)$", re.M)
@@ -50,11 +50,16 @@ NAMED = sorted(name for name in CONTRACT.type_map if not name.startswith("__"))
 def test_the_served_sections_are_in_the_contract():
     sections = programme_sections()
     assert set(SERVED_SECTIONS) <= set(sections), sorted(sections)
-    for name in ("ActivityImport", "RowError", "RosterImport"):
+    for name in ("ActivityImport", "RowError", "RosterImport", "Appraisal", "Checkup",
+                 "BranchRating", "DualRecord"):
         assert name in CONTRACT.type_map
     for name in ("recordActivities", "importActivities", "setMemberRoles",
-                 "assignContactBranch", "importRoster"):
+                 "assignContactBranch", "importRoster", "adjustPoints", "recordDues",
+                 "openAppraisal", "scoreAppraisal", "finalizeAppraisal", "recordCheckup"):
         assert name in CONTRACT.type_map["Mutation"].fields
+    for name in ("dualRecord", "appraisal", "checkupIndicators", "checkup", "fourQualified",
+                 "branchRatings"):
+        assert name in CONTRACT.type_map["Query"].fields
 
 
 @pytest.mark.parametrize("name", NAMED)
