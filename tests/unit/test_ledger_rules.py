@@ -63,6 +63,18 @@ def test_a_rules_own_dimension_wins_over_its_categorys():
     assert rules.dimension_of("c") == "CONDUCT"
 
 
+def test_a_rule_set_written_before_dimensions_gives_the_seeds_categories_theirs():
+    """A bureau's file without category_dimensions (written before them) stays
+    valid: the seed's categories take their standard dimension; a category of
+    the bureau's own still needs one."""
+    rules = rule_set({"rules": [rule("a", "study"), rule("b", "serving-the-public"),
+                                rule("c", "obligations")]})
+    assert [rules.rule(k).dimension for k in "abc"] == ["POLITICAL", "CONDUCT", "DISCIPLINE"]
+    with pytest.raises(ValueError) as err:
+        rule_set({"rules": [rule("a", "study"), rule("b", "own-category")]})
+    assert "category own-category has no dimension" in str(err.value)
+
+
 def test_a_category_known_only_by_its_rules_takes_the_first_rules_dimension():
     rules = rule_set({"rules": [rule("a", "x", dimension="CONTRIBUTION")]})
     assert rules.dimension_of("x") == "CONTRIBUTION"

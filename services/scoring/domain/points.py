@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from shared.rules import RuleSets
-from shared.vocabulary import ACTIVITY_KINDS, ATTENDANCE_STATUSES, DIMENSIONS, EXCUSED, PRESENT
+from shared.vocabulary import (ACTIVITY_KINDS, ATTENDANCE_STATUSES, CONDUCT, CONTRIBUTION,
+                               DIMENSIONS, DISCIPLINE, EXCUSED, POLITICAL, PRESENT)
 
 ROLES = ("speaker",)
 
@@ -115,11 +116,25 @@ def _dimension(value, what):
     return value
 
 
+# The dimension of each of the seed's categories when a rule set does not name
+# it: a bureau's file written before dimensions existed stays valid (a
+# category of its own still needs one).
+STANDARD_CATEGORY_DIMENSIONS = {
+    "study": POLITICAL,                   # 学习
+    "organisational-life": DISCIPLINE,    # 参加组织生活
+    "obligations": DISCIPLINE,            # 履行义务
+    "discipline": DISCIPLINE,             # 纪律
+    "serving-the-public": CONDUCT,        # 服务群众
+    "contribution": CONTRIBUTION,         # 发挥作用
+}
+
+
 def _category_dimensions(body):
     raw = body.get("category_dimensions") or {}
     if not isinstance(raw, dict):
         raise ValueError("category_dimensions must map each category to its dimension")
-    return {str(c): _dimension(d, f"the dimension of category {c}") for c, d in raw.items()}
+    named = {str(c): _dimension(d, f"the dimension of category {c}") for c, d in raw.items()}
+    return {**STANDARD_CATEGORY_DIMENSIONS, **named}
 
 
 def _adjustment_limit(body):
