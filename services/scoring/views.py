@@ -68,6 +68,9 @@ def year_totals(conn, member_ids, year):
             select(t.c.member_id, t.c.net)
             .where(t.c.member_id.in_(ids), t.c.year == year, t.c.scope == YEAR)):
         out[member_id] = float(net)
+    return out
+
+
 def four_qualified(conn, member_ids, year):
     """``{member_id: [{dimension, points}]}``: each member's net points of
     the year by four-qualified dimension (四个合格), every dimension in
