@@ -1,7 +1,9 @@
 """A small demo bureau, loaded by `make run` when the platform is empty: a
 city, one bureau with its committee, two branches (one with party groups),
 members, this month's first activity day, the first branch's study and
-三会一课 plans for the year, and a member's self-study plan and log."""
+三会一课 plans for the year, a member's self-study plan and log, members'
+practice, and evaluation: dues, a manual adjustment, check-ups and the
+second branch's democratic appraisal, open and partly scored."""
 import datetime as dt
 import time
 
@@ -45,6 +47,7 @@ def load(client, today=None):
     study(client, first["id"], members[2]["id"], today)
     lecture(client, leader["id"], second["id"], [members[4]["id"], members[5]["id"]], today)
     practice(client, first["id"], [m["id"] for m in members[:4]], today)
+    evaluation(client, second["id"], [m["id"] for m in members], today)
     return (f"city {city['id']}, bureau {bureau['id']}, branches {first['id']} and "
             f"{second['id']}")
 
@@ -161,3 +164,42 @@ def practice(client, branch_id, people, today):
         "requester": "社区陈女士"}})["postWish"]["id"]
     client.run(PRACTICE["claim"], {"w": wish, "m": liu})
     client.run(PRACTICE["fulfil"], {"w": wish, "on": on})
+
+
+EVALUATION = {
+    "dues": """mutation($m: ID!, $month: String!, $a: Float!) {
+        recordDues(memberId: $m, month: $month, amount: $a) { id } }""",
+    "adjust": """mutation($i: AdjustmentInput!) { adjustPoints(input: $i) { id } }""",
+    "indicators": """query($m: ID!, $y: Int!) { checkupIndicators(memberId: $m, year: $y) {
+        key negative } }""",
+    "checkup": """mutation($i: CheckupInput!) { recordCheckup(input: $i) { total } }""",
+    "open": """mutation($b: ID!, $y: Int!) { openAppraisal(branchId: $b, year: $y) { id } }""",
+    "score": """mutation($i: AppraisalScoreInput!) { scoreAppraisal(input: $i) { id } }""",
+}
+
+
+def evaluation(client, branch_id, people, today):
+    """This month's dues of the first branch's members, a commendation of a
+    member (a manual adjustment), two check-ups, and the second branch's
+    appraisal of the year opened with a few scores (finalizing is left to
+    whoever tries the demo)."""
+    secretary, committee_member, zhang, liu, chen, zhao = people
+    month = today.strftime("%Y-%m")
+    for member in (secretary, committee_member, zhang):
+        client.run(EVALUATION["dues"], {"m": member, "month": month, "a": 50})
+    client.run(EVALUATION["adjust"], {"i": {
+        "memberId": liu, "points": 3, "category": "contribution",
+        "reason": "社区疫情防控志愿服务表现突出，支部委员会研究给予加分", "on": today.isoformat()}})
+    for member, positive, negative in ((secretary, 92, 0), (zhang, 80, 10)):
+        indicators = client.run(EVALUATION["indicators"], {"m": member, "y": today.year})[
+            "checkupIndicators"]
+        client.run(EVALUATION["checkup"], {"i": {"memberId": member, "year": today.year, "scores": [
+            {"indicator": i["key"], "score": negative if i["negative"] else positive}
+            for i in indicators]}})
+    appraisal = client.run(EVALUATION["open"], {"b": branch_id, "y": today.year})[
+        "openAppraisal"]["id"]
+    for member, part, score, rater in ((chen, "SELF", 92, chen), (chen, "PEER", 90, zhao),
+                                       (zhao, "PEER", 85, chen), (zhao, "PUBLIC", 88, None)):
+        client.run(EVALUATION["score"], {"i": {
+            "appraisalId": appraisal, "memberId": member, "part": part, "score": score,
+            **({"raterId": rater} if rater else {})}})
