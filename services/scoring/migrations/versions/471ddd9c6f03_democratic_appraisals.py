@@ -1,11 +1,10 @@
-"""democratic appraisals (民主评议党员) and the commands carried out
+"""democratic appraisals (民主评议党员)
 
 appraisals: one per branch and year, OPEN then FINALIZED; appraisal_scores:
 the scores given, one per SELF/PEER rater, member and part and one ORG per
 member (uq_appraisal_score_per_rater, so that two at once cannot both be
-written); appraisal_results: a finalized appraisal's results, frozen.
-idempotency_keys: the scoring service's first commands (shared/idempotency.py);
-made here only where another revision has not made it already.
+written); appraisal_results: a finalized appraisal's results, frozen. The
+commands' idempotency keys came with the check-ups (c4e1d2a7b9f3).
 
 Revision ID: 471ddd9c6f03
 Revises: c4e1d2a7b9f3
@@ -64,18 +63,6 @@ def upgrade():
         sa.Column('needs_review', sa.Boolean(), nullable=False),
         sa.Column('parts', sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint('appraisal_id', 'member_id'))
-    if not sa.inspect(op.get_bind()).has_table('idempotency_keys'):
-        op.create_table(
-            'idempotency_keys',
-            sa.Column('request_id', sa.String(length=64), nullable=False),
-            sa.Column('subject', sa.Text(), nullable=False),
-            sa.Column('key', sa.Text(), nullable=False),
-            sa.Column('fingerprint', sa.String(length=64), nullable=False),
-            sa.Column('result', sa.JSON(), nullable=True),
-            sa.Column('created_at', sa.DateTime(timezone=True),
-                      server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-            sa.PrimaryKeyConstraint('request_id'))
-        op.create_index('ix_idempotency_keys_created_at', 'idempotency_keys', ['created_at'])
 
 
 def downgrade():
