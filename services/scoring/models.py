@@ -66,25 +66,33 @@ idempotency_keys = idempotency_table(metadata)
 
 # -- the party-spirit check-up (党性教育体检) ------------------------------------------
 
+def _checkup_columns(index_bureau=False):
+    """What a check-up holds, beside its member and year; in checkups and,
+    unchanged, in checkup_history. scores: [{"indicator", "score"}] in the
+    rule set's order; by_dimension: [{"dimension", "score"}] of the
+    dimensions with a positive indicator."""
+    return [
+        Column("bureau_id", String(32), nullable=False, index=index_bureau),
+        Column("branch_id", String(32), nullable=False),
+        Column("post_type", String(32), nullable=False),
+        Column("scores", JSON, nullable=False),
+        Column("total", Numeric(9, 4), nullable=False),
+        Column("health", String(16), nullable=False),
+        Column("by_dimension", JSON, nullable=False),
+        Column("rule_set_version", Integer, nullable=False),
+        Column("recorded_on", Date, nullable=False),
+        Column("recorded_by", String(128), nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
 # A member's check-up for a year: one row; a later check-up of the same member
 # and year replaces it, and the replaced one is kept in checkup_history.
-# scores: [{"indicator", "score"}] in the rule set's order; by_dimension:
-# [{"dimension", "score"}] of the dimensions with a positive indicator.
 checkups = Table(
     "checkups", metadata,
     Column("member_id", String(32), primary_key=True),
     Column("year", Integer, primary_key=True),
-    Column("bureau_id", String(32), nullable=False, index=True),
-    Column("branch_id", String(32), nullable=False),
-    Column("post_type", String(32), nullable=False),
-    Column("scores", JSON, nullable=False),
-    Column("total", Numeric(9, 4), nullable=False),
-    Column("health", String(16), nullable=False),
-    Column("by_dimension", JSON, nullable=False),
-    Column("rule_set_version", Integer, nullable=False),
-    Column("recorded_on", Date, nullable=False),
-    Column("recorded_by", String(128), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    *_checkup_columns(index_bureau=True),
 )
 
 # Every check-up a later one replaced, as it stood, with when and by whom it
@@ -94,17 +102,7 @@ checkup_history = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", String(32), nullable=False),
     Column("year", Integer, nullable=False),
-    Column("bureau_id", String(32), nullable=False),
-    Column("branch_id", String(32), nullable=False),
-    Column("post_type", String(32), nullable=False),
-    Column("scores", JSON, nullable=False),
-    Column("total", Numeric(9, 4), nullable=False),
-    Column("health", String(16), nullable=False),
-    Column("by_dimension", JSON, nullable=False),
-    Column("rule_set_version", Integer, nullable=False),
-    Column("recorded_on", Date, nullable=False),
-    Column("recorded_by", String(128), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    *_checkup_columns(),
     Column("replaced_at", DateTime(timezone=True), nullable=False),
     Column("replaced_by", String(128), nullable=False),
     Index("ix_checkup_history_member_year", "member_id", "year"),
