@@ -14,7 +14,8 @@ on. The modules: bench_broker (kombu and bare RPC baselines), bench_http
 to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
 bench_supervision (timer work), bench_scoring (the scoring handler alone),
 bench_retention (the retention sweep's cost), bench_roster (a 5,000-row
-roster import) and bench_member_quotas (compliance and the S4 deadline close
+roster import), bench_cpu (CPU ms per activity in each process, single and
+bulk writes) and bench_member_quotas (compliance and the S4 deadline close
 with a quota for every member, and the city's branch ratings, in supervision
 alone).
 """
@@ -32,7 +33,7 @@ import warnings
 from pathlib import Path
 
 from shared.config import REPO_ROOT
-from tools import (bench_broker, bench_compliance, bench_freshness, bench_http,
+from tools import (bench_broker, bench_compliance, bench_cpu, bench_freshness, bench_http,
                    bench_member_quotas, bench_pipeline, bench_retention, bench_roster,
                    bench_supervision, bench_tree)
 from tools.bench_common import BenchPlatform, Report, Stats
@@ -43,17 +44,17 @@ PROFILES = {
               "small_bureaus": 2, "single_n": 20, "bulk_n": 520, "grow_seconds": 60,
               "timer_interval": 1, "timer_window": 3, "tree_seconds": 1.5,
               "freshness_tries": 7, "scoring_activities": 60, "retention_rows": 50_000,
-              "roster_rows": 5000, "quota_members": 6000},
+              "roster_rows": 5000, "quota_members": 6000, "cpu_single": 100, "cpu_bulk": 1000},
     "city": {"compliance": {"bureaus": 50, "branches": 2000, "members": 60000},
              "small_bureaus": 10, "single_n": 100, "bulk_n": 2000, "grow_seconds": 600,
              "timer_interval": 10, "timer_window": 30, "tree_seconds": 5.0,
              "freshness_tries": 10, "scoring_activities": 200, "retention_rows": 500_000,
-             "roster_rows": 5000, "quota_members": 60000},
+             "roster_rows": 5000, "quota_members": 60000, "cpu_single": 300, "cpu_bulk": 3000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
-           "scoring", "retention", "roster", "member-quotas")
+           "scoring", "retention", "roster", "member-quotas", "cpu")
 PLATFORM_FIGURES = {"freshness", "single", "bulk", "tree", "compliance", "supervision",
-                    "roster"}
+                    "roster", "cpu"}
 
 
 def measure_baselines(report, args, work):
@@ -138,6 +139,10 @@ def run_on_platform(report, args, profile, backend, baselines, port, env):
         if "roster" in args.only:
             report.run("roster import", backend, bench_roster.run, bp, report, backend,
                        args.repeats, profile["roster_rows"])
+        if "cpu" in args.only:
+            # days of 2011 and 2012 of a branch of its own: after the write figures
+            report.run("CPU per activity", backend, bench_cpu.run, bp, report, backend,
+                       profile["cpu_single"], profile["cpu_bulk"])
 
 
 def run_apart(report, args, profile, backend):
