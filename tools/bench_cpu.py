@@ -135,6 +135,25 @@ def entrypoint_calls(bp):
     return out
 
 
+def transactions(bp, databases):
+    """{database: transactions committed or rolled back so far} of the
+    platform's PostgreSQL databases (pg_stat_database: a statement outside a
+    transaction, such as a connection's ping, counts as one)."""
+    if not databases:
+        return {}
+    from sqlalchemy import create_engine, text
+    from tools.databases import PG_BASE
+    engine = create_engine(PG_BASE)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database "
+                "WHERE datname = ANY(:names)"), {"names": list(databases)}).all()
+    finally:
+        engine.dispose()
+    return {name.rsplit("_", 1)[-1]: int(n) for name, n in rows}
+
+
 def measure(bp, send, inputs, threads, tag=""):
     """(act/s, {process: cpu ms per activity}) for ``inputs`` end to end."""
     dbs = [make_url(url).database for url in bp.dbs.urls.values()] \
@@ -147,11 +166,17 @@ def measure(bp, send, inputs, threads, tag=""):
     time.sleep(0.5)
     spies = _spies(bp.platform, os.environ.get("XF_SPY_DIR", "/tmp"), tag)
     # what the processes spend idle (timers, the relays' polls), per second
+    time.sleep(1.5)
+    idle_x0 = transactions(bp, dbs)
     idle0, t0 = cpu_by_process(bp.platform, dbs), time.perf_counter()
     time.sleep(IDLE_SECONDS)
     idle1, t1 = cpu_by_process(bp.platform, dbs), time.perf_counter()
+    time.sleep(1.5)
+    idle_xacts = {db: (n - idle_x0.get(db, 0)) / (t1 - t0 + 1.5)
+                  for db, n in transactions(bp, dbs).items()}
     idle = {k: (idle1[k] - idle0.get(k, 0.0)) / (t1 - t0) for k in idle1}
     calls0 = entrypoint_calls(bp)
+    xacts0 = transactions(bp, dbs)
     before = bp.handled_by()
     cpu0, started = cpu_by_process(bp.platform, dbs), time.perf_counter()
     clients = [bp.client() for _ in range(threads)]
@@ -166,6 +191,13 @@ def measure(bp, send, inputs, threads, tag=""):
     cpu1 = {k: v - idle.get(k, 0.0) * (ended - started) for k, v in cpu1.items()}
     _stop_spies(spies)
     calls1 = entrypoint_calls(bp)
+    if dbs:
+        time.sleep(1.5)  # the servers' statistics are flushed within a second of idle
+        xacts1 = transactions(bp, dbs)
+        per_activity = {db: (n - xacts0.get(db, 0) - idle_xacts.get(db, 0) * (ended - started))
+                        / len(inputs) for db, n in xacts1.items()}
+        print("  PostgreSQL transactions per activity (less the idle polls): " + ", ".join(
+            f"{db} {n:.1f}" for db, n in sorted(per_activity.items())))
     calls = {k: (v - calls0.get(k, 0)) / len(inputs) for k, v in calls1.items()
              if v - calls0.get(k, 0) > 0}
     print("  entrypoint runs per activity (service.entrypoint: runs): " + ", ".join(
