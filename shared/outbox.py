@@ -19,8 +19,8 @@ import time
 
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, delete,
-                        func, literal_column, select, update)
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, String, Table, bindparam,
+                        delete, func, literal_column, select, update)
 
 from shared import idempotency, metrics, topology
 from shared.outages import unavailable
@@ -66,6 +66,8 @@ class OutboxRelay:
         self._wake = std_queue.Queue(maxsize=1)
         self._running = False
         self._connection = None
+        self._producer = self._exchange = None
+        self._pending = self._mark = None
 
     def wake(self):
         try:
@@ -131,7 +133,23 @@ class OutboxRelay:
             topology.declare(self._connection, self.exchange_config)
             self._tx_channel = self._connection.channel()
             self._tx_channel.tx_select()
+            # one producer and exchange for the channel's life, not one per round
+            self._producer = Producer(self._tx_channel)
+            self._exchange = get_event_exchange(self.db.service, self.exchange_config)
         return self._tx_channel
+
+    def _statements(self):
+        """The relay's two statements, made once (SQLAlchemy takes longer to
+        build a statement than to run a cached one)."""
+        if self._pending is None:
+            outbox = self.db.tables["outbox"]
+            self._pending = (select(outbox.c.seq, outbox.c.event_type, outbox.c.envelope)
+                             .where(outbox.c.published_at.is_(None))
+                             .order_by(outbox.c.seq).limit(self.batch))
+            self._mark = (update(outbox)
+                          .where(outbox.c.seq.in_(bindparam("seqs", expanding=True)))
+                          .values(published_at=func.now()))
+        return self._pending, self._mark
 
     def publish_pending(self):
         """Publish every unpublished row; return how many were published.
@@ -140,24 +158,19 @@ class OutboxRelay:
         was all there was, so neither another read nor a count is needed to
         know it (a row committed meanwhile has woken the relay, whose next
         round finds it)."""
-        outbox = self.db.tables["outbox"]
+        pending, mark = self._statements()
         published = 0
         while True:
             with self.db.connect() as conn:
-                rows = conn.execute(
-                    select(outbox.c.seq, outbox.c.event_type, outbox.c.envelope)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.seq).limit(self.batch)
-                ).all()
+                rows = conn.execute(pending).all()
             if not rows:
                 break
             channel = self._channel()
-            producer = Producer(channel)
+            producer, exchange = self._producer, self._exchange
             done = []
             for seq, event_type, envelope in rows:
                 if isinstance(envelope, str):
                     envelope = json.loads(envelope)
-                exchange = get_event_exchange(self.db.service, self.exchange_config)
                 producer.publish(
                     envelope, exchange=exchange, routing_key=event_type,
                     declare=[exchange], serializer="json", delivery_mode=2,
@@ -165,8 +178,7 @@ class OutboxRelay:
                 done.append(seq)
             channel.tx_commit()  # a failure leaves the rows unpublished: sent again
             with self.db.connect(write=True) as conn:
-                conn.execute(update(outbox).where(outbox.c.seq.in_(done))
-                             .values(published_at=func.now()))
+                conn.execute(mark, {"seqs": done})
             published += len(done)
             metrics.EVENTS_PUBLISHED.labels(self.db.service).inc(len(done))
             if len(rows) < self.batch:
