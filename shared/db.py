@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import bindparam, create_engine, event, insert, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -126,11 +126,12 @@ class UnitOfWork:
         """Record each handled event; the ones not handled before (a repeat
         within ``envelopes`` counts once)."""
         processed = self.db.tables["processed_events"]
+        seen_query = self.db.statement("seen", lambda: select(processed.c.event_id).where(
+            processed.c.event_id.in_(bindparam("ids", expanding=True))))
         ids = list(dict.fromkeys(e.id for e in envelopes))
         seen = set()
         for i in range(0, len(ids), 500):
-            seen |= set(self.session.execute(select(processed.c.event_id).where(
-                processed.c.event_id.in_(ids[i:i + 500]))).scalars())
+            seen |= set(self.session.execute(seen_query, {"ids": ids[i:i + 500]}).scalars())
         fresh, new_ids = [], set()
         for envelope in envelopes:
             if envelope.id in seen or envelope.id in new_ids:
@@ -167,6 +168,7 @@ class Database(DependencyProvider):
         self.with_relay = relay
         self.relay = None
         self.engine = None
+        self._statements = {}
 
     def setup(self):
         key = f"{self.service.upper()}_DATABASE_URL"
@@ -206,6 +208,16 @@ class Database(DependencyProvider):
 
     def uow(self, request=None):
         return UnitOfWork(self, request)
+
+    def statement(self, name, build):
+        """The statement ``build()`` makes, made once per database and kept
+        under ``name``: SQLAlchemy takes longer to build a statement than to
+        run one from its compiled cache. Only for statements whose values
+        come as parameters at execution."""
+        made = self._statements.get(name)
+        if made is None:
+            made = self._statements[name] = build()
+        return made
 
     @contextmanager
     def connect(self, write=False):
