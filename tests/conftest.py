@@ -12,6 +12,7 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 
 from tools.broker import VirtualHost as _VirtualHost  # noqa: E402
+from tools.broker import VirtualHostPool  # noqa: E402
 from tools.databases import PG_BASE, Databases  # noqa: E402,F401  (e2e fixtures use them)
 
 BROKER = os.environ.get("XF_TEST_AMQP", "guest:guest@127.0.0.1:5672")
@@ -22,17 +23,24 @@ class VirtualHost(_VirtualHost):
         super().__init__(name, f"amqp://{BROKER}/")
 
 
+@pytest.fixture(scope="session")
+def _vhost_pool():
+    """The run's virtual hosts, made in batches and removed at its end
+    (tools/broker.py: a host made and removed alone costs about 2 s)."""
+    pool = VirtualHostPool(f"xf-test-{uuid.uuid4().hex[:10]}", f"amqp://{BROKER}/")
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def vhost():
+def vhost(_vhost_pool):
     """A fresh, empty broker for one test: no queue or message of another test."""
-    with VirtualHost(f"xf-test-{uuid.uuid4().hex[:10]}") as host:
-        yield host
+    return _vhost_pool.take()
 
 
 @pytest.fixture(scope="module")
-def module_vhost():
-    with VirtualHost(f"xf-test-{uuid.uuid4().hex[:10]}") as host:
-        yield host
+def module_vhost(_vhost_pool):
+    return _vhost_pool.take()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
