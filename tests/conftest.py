@@ -11,25 +11,22 @@ import uuid  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tools.broker import VirtualHost as _VirtualHost  # noqa: E402
 from tools.broker import VirtualHostPool  # noqa: E402
 from tools.databases import PG_BASE, Databases  # noqa: E402,F401  (e2e fixtures use them)
 
 BROKER = os.environ.get("XF_TEST_AMQP", "guest:guest@127.0.0.1:5672")
 
 
-class VirtualHost(_VirtualHost):
-    def __init__(self, name):
-        super().__init__(name, f"amqp://{BROKER}/")
+# The run's virtual hosts, made in batches and removed at its end
+# (tools/broker.py: a host made and removed alone costs about 2 s); the e2e
+# platforms take theirs here too.
+VHOSTS = VirtualHostPool(f"xf-test-{uuid.uuid4().hex[:10]}", f"amqp://{BROKER}/")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def _vhost_pool():
-    """The run's virtual hosts, made in batches and removed at its end
-    (tools/broker.py: a host made and removed alone costs about 2 s)."""
-    pool = VirtualHostPool(f"xf-test-{uuid.uuid4().hex[:10]}", f"amqp://{BROKER}/")
-    yield pool
-    pool.close()
+    yield VHOSTS
+    VHOSTS.close()
 
 
 @pytest.fixture

@@ -138,12 +138,15 @@ class Platform:
                         "(the gateway's metrics)")
 
     def start(self, services=tuple(SERVICE_CLASSES)):
+        """Every process at once (each spends its first seconds importing),
+        then wait for each to answer."""
         self.check_ports_free(services)
         for name in services:
             self.start_service(name, wait=False)
+        self.start_gateway(wait=False)
         for name in services:
             self.wait_http(f"http://127.0.0.1:{self.service_port(name)}/healthz", name)
-        self.start_gateway()
+        self.wait_http(f"{self.url}/healthz", "gateway")
 
     def wait_http(self, url, name, timeout=60):
         deadline = time.monotonic() + timeout

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from gateway.auth import make_token
-from tests.conftest import Databases, VirtualHost
+from tests.conftest import VHOSTS, Databases
 from tools.client import Client, GraphQLFailed
 from tools.platform import SERVICE_CLASSES, Platform
 
@@ -49,21 +49,21 @@ def free_port_block(size):
 
 def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES)):
     folder = tmp_path_factory.mktemp(f"platform-{backend}")
-    with VirtualHost(f"xf-e2e-{secrets.token_hex(5)}") as host:
-        dbs = Databases(backend, folder)
-        dbs.create()
-        # the gateway, the services, the gateway's metrics
-        base = free_port_block(len(SERVICE_CLASSES) + 2)
-        platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
-                            service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
-                            extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
-                                       **(extra_env or {})})
-        try:
-            platform.start(services)
-            yield platform
-        finally:
-            platform.stop()
-            dbs.drop()
+    host = VHOSTS.take()
+    dbs = Databases(backend, folder)
+    dbs.create()
+    # the gateway, the services, the gateway's metrics
+    base = free_port_block(len(SERVICE_CLASSES) + 2)
+    platform = Platform(folder, amqp_uri=host.uri, gateway_port=base,
+                        service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
+                        extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
+                                   **(extra_env or {})})
+    try:
+        platform.start(services)
+        yield platform
+    finally:
+        platform.stop()
+        dbs.drop()
 
 
 # One plain platform (and one per backend) for the whole run: the modules that
