@@ -5,6 +5,7 @@ import uuid
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from shared.config import SERVICES
 
@@ -22,6 +23,7 @@ class Databases:
         self.tag = f"{prefix}_{uuid.uuid4().hex[:8]}"
         self.urls = {}
         self._pg_admin = None
+        self._engines = {}
 
     def create(self, services=SERVICES):
         for service in services:
@@ -38,19 +40,25 @@ class Databases:
     def reset(self):
         """Every table emptied (its sequences restarted), the schema and its
         revision kept: a test finds what a new, migrated database holds,
-        without making one. PostgreSQL only."""
+        without making one. PostgreSQL only. DELETE rather than TRUNCATE:
+        the tables hold a test's few rows, and TRUNCATE's file work on forty
+        tables a database took half a second a test; with the replica role
+        no trigger fires (foreign keys, the audit trail's refusal)."""
         for url in self.urls.values():
-            engine = create_engine(url)
-            try:
-                with engine.begin() as conn:
-                    tables = conn.execute(text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> 'alembic_version'")).scalars().all()
-                    if tables:
-                        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                          + " RESTART IDENTITY CASCADE"))
-            finally:
-                engine.dispose()
+            engine = self._engines.get(url)
+            if engine is None:
+                engine = self._engines[url] = create_engine(url, poolclass=NullPool)
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                tables = conn.execute(text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'")).scalars().all()
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+                for sequence in conn.execute(text(
+                        "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+                )).scalars().all():
+                    conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
     def _admin(self):
         if self._pg_admin is None:
