@@ -19,6 +19,7 @@ from shared.vocabulary import CADRE_ROLES, DIMENSIONS
 
 MEMBER = "gateway.schema.organisation.Member"
 
+
 class CategoryPoints(graphene.ObjectType):
     category = graphene.String(required=True)
     points = graphene.Float(required=True)

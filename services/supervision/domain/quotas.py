@@ -106,7 +106,8 @@ class PlanFact(_YearFiling):
 
 
 @dataclass(frozen=True)
-class SelfStudyFact(_YearFiling):
+class _MemberFiling(_YearFiling):
+    """A member's own filing of ``year``, placed by the member's branch."""
     member_id: str
     year: int
     filed_on: dt.date
@@ -118,18 +119,15 @@ class SelfStudyFact(_YearFiling):
 
 
 @dataclass(frozen=True)
-class CheckupFact(_YearFiling):
+class SelfStudyFact(_MemberFiling):
+    """A member's self-study plan (自学备案) of ``year``, filed on ``filed_on``."""
+
+
+@dataclass(frozen=True)
+class CheckupFact(_MemberFiling):
     """A member's party-spirit check-up (党性教育体检) of ``year``, told once
     (a later one replaces it and is not a second); ``filed_on``: the day the
     first was recorded."""
-    member_id: str
-    year: int
-    filed_on: dt.date
-    branch_path: tuple = ()  # where the member is placed if not known yet
-
-    @property
-    def place(self):
-        return self.branch_path
 
 
 @dataclass(frozen=True)
