@@ -103,6 +103,22 @@ CATALOGUE = {
         # 党性教育体检: a member's check-up for the year (a repeat replaces it)
         EventType("checkup_recorded", "scoring", 1,
                   ("member_id", "year", "post_type", "total", "health", "on")),
+        # the pioneer programme (时代先锋), all raised by pioneer; org_path: ids from
+        # the top; committee_id: the bureau party committee whose reviews judge it
+        EventType("pioneer_selected", "pioneer", 1,
+                  ("pioneer_id", "category", "name", "org_id", "org_path", "committee_id",
+                   "holder_id", "year", "on")),
+        # 限期整改: a closed review's share of AVERAGE-or-worse above the threshold
+        EventType("pioneer_rectification_ordered", "pioneer", 1,
+                  ("pioneer_id", "org_id", "committee_id", "review_id", "share",
+                   "rectify_by", "on")),
+        # a later review at or below the threshold, closed before rectify_by
+        EventType("pioneer_reinstated", "pioneer", 1,
+                  ("pioneer_id", "org_id", "committee_id", "review_id", "share", "on")),
+        # 摘牌: still RECTIFYING on rectify_by, withdrawn by the platform itself
+        EventType("pioneer_withdrawn", "pioneer", 1,
+                  ("pioneer_id", "category", "name", "org_id", "org_path", "committee_id",
+                   "holder_id", "year", "rectify_by", "on")),
     )
 }
 

@@ -76,3 +76,20 @@ TOKEN_ROLES = ("admin", "secretary", "member", "viewer")
 MET, PENDING, MISSED = "MET", "PENDING", "MISSED"
 ASSIGNED, REPORTED, CLOSED, ESCALATED = "ASSIGNED", "REPORTED", "CLOSED", "ESCALATED"
 SUPERVISION_STATES = (ASSIGNED, REPORTED, CLOSED, ESCALATED)  # 交办、报告、销号、责任追究
+
+# The pioneer programme (时代先锋, V1-V4): categories, a title's states, the
+# annual review's ratings and who gives them.
+INDIVIDUAL, POST, UNIT = "INDIVIDUAL", "POST", "UNIT"        # 个人 / 岗位 / 单位
+PIONEER_CATEGORIES = (INDIVIDUAL, POST, UNIT)
+NOMINATED = "NOMINATED"    # 提名
+SELECTED = "SELECTED"      # 入选 (the title in force)
+RECTIFYING = "RECTIFYING"  # 限期整改 (the title in force, under a deadline)
+WITHDRAWN = "WITHDRAWN"    # 摘牌
+REJECTED = "REJECTED"      # 未入选
+PIONEER_STATES = (NOMINATED, SELECTED, RECTIFYING, WITHDRAWN, REJECTED)
+TITLE_IN_FORCE = (SELECTED, RECTIFYING)
+GOOD, FAIRLY_GOOD, AVERAGE, POOR = "GOOD", "FAIRLY_GOOD", "AVERAGE", "POOR"  # 好/较好/一般/差
+PIONEER_RATINGS = (GOOD, FAIRLY_GOOD, AVERAGE, POOR)
+AVERAGE_OR_WORSE = (AVERAGE, POOR)
+RATER_MEMBER, RATER_PUBLIC = "MEMBER", "PUBLIC"              # 党员 / 群众代表
+RATER_KINDS = (RATER_MEMBER, RATER_PUBLIC)
