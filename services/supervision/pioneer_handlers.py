@@ -6,20 +6,11 @@ import uuid
 from sqlalchemy import select, update
 
 from services.supervision.domain import withdrawals
+from services.supervision.handlers import _first_filing
 from services.supervision.models import pioneer_withdrawals, supervision_items
 from shared import clock
 from shared.db import conflict_insert
 from shared.vocabulary import ASSIGNED
-
-
-def _first_telling(session, w):
-    """Keep the withdrawal; False if it was told before (under another event
-    id: a republish)."""
-    statement = conflict_insert(session, pioneer_withdrawals).values(
-        pioneer_id=w.pioneer_id, bureau_id=w.bureau_id, committee_id=w.committee_id,
-        year=w.year, on=w.on, name=w.name)
-    statement = statement.on_conflict_do_nothing(index_elements=[pioneer_withdrawals.c.pioneer_id])
-    return bool(session.execute(statement.returning(pioneer_withdrawals.c.pioneer_id)).all())
 
 
 def _open_item(session, w):
@@ -39,7 +30,10 @@ def _open_item(session, w):
 def apply_pioneer_withdrawn(uow, envelope):
     session = uow.session
     w = withdrawals.from_payload(envelope.payload, envelope.bureau_id)
-    if not _first_telling(session, w):
+    # kept once, however often told (a republish comes under another event id)
+    if not _first_filing(session, pioneer_withdrawals, {"pioneer_id": w.pioneer_id},
+                         {"bureau_id": w.bureau_id, "committee_id": w.committee_id,
+                          "year": w.year, "on": w.on, "name": w.name}):
         return
     opened = _open_item(session, w)
     items = supervision_items.c

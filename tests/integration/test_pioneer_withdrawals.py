@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from services.organization.service import OrganizationService
 from services.supervision.domain.withdrawals import NOTE_OPENING
-from services.supervision.models import orgs, outbox, pioneer_withdrawals, processed_events
+from services.supervision.models import (orgs, outbox, pioneer_withdrawals, processed_events,
+                                         supervision_items)
 from services.supervision.service import SupervisionService
 from shared.errors import BadInput
 from shared.events import Envelope
@@ -118,6 +119,16 @@ def test_the_withdrawals_of_a_bureau_are_counted_by_the_year_they_happened(
     for envelope in told:
         tell(vhost.uri, envelope)
     wait_for(lambda: handled(supervision, *told) == len(told), what="every withdrawal")
+    # told at once, handled side by side maybe: each committee's item of the
+    # year names every title of it all the same
+    with supervision.connect() as conn:
+        notes = conn.execute(select(supervision_items.c.org_id, supervision_items.c.period,
+                                    supervision_items.c.note)
+                             .order_by(supervision_items.c.org_id,
+                                       supervision_items.c.period)).all()
+    assert notes == [("committee-1", "2018", NOTE_OPENING + "甲; 乙"),
+                     ("committee-1", "2019", NOTE_OPENING + "丙"),
+                     ("committee-2", "2018", NOTE_OPENING + "丁")]
 
     count = rpc.supervision.pioneer_withdrawals
     assert [count("bureau-1", 2018), count("bureau-1", 2019), count("bureau-2", 2018),
