@@ -13,14 +13,13 @@ from sqlalchemy import insert, select, update
 
 from services.pioneer import views
 from services.pioneer.domain import lifecycle
-from services.pioneer.domain.review import validate_rating
+from services.pioneer.domain.review import validate_rating, year_up_to
 from services.pioneer.domain.rules import PIONEER_RULES
 from services.pioneer.models import pioneers, ratings, results, reviews
 from services.pioneer.title_handlers import apply, title_of
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import BadInput, Conflict, Unavailable
-from shared.periods import parse_year
 from shared.rules import NoValidRuleSet
 from shared.tree import path_of
 from shared.vocabulary import COMMITTEE
@@ -28,19 +27,10 @@ from shared.vocabulary import COMMITTEE
 CLOSED = "the review is closed and its results are frozen; open a new review to rate again"
 
 
-def review_year(year):
-    year = parse_year(year)
-    this_year = clock.today().year
-    if year > this_year:
-        raise BadInput(f"{year} has not begun; a year up to {this_year} can be reviewed",
-                       "year")
-    return year
-
-
 def open_review(db, committee_id, year, actor, org_of, request=None):
     """The committee's open review of ``year``: the one open now, or a new
     one (after a closed one, the re-review)."""
-    year = review_year(year)
+    year = year_up_to(year, clock.today().year, "reviewed")
     committee = org_of(committee_id, "committeeId")
     if committee["kind"] != COMMITTEE:
         raise BadInput(f"a review is of a committee (局党委); {committee['id']} is a "

@@ -31,14 +31,20 @@ def pioneer_dict(row, results_of=()):
             "selected_on": _iso(row["selected_on"]), "reviews": list(results_of)}
 
 
-def pioneer_row(conn, pioneer_id, field="id", lock=False):
-    if not isinstance(pioneer_id, str) or not pioneer_id:
-        raise NotFound("a pioneer id is needed", field)
-    query = select(pioneers).where(pioneers.c.id == pioneer_id)
+def _row(conn, table, row_id, what, field, lock):
+    """The row of ``table`` with ``row_id`` (FOR UPDATE with ``lock``), or
+    NOT_FOUND naming ``field``."""
+    if not isinstance(row_id, str) or not row_id:
+        raise NotFound(f"a {what} id is needed", field)
+    query = select(table).where(table.c.id == row_id)
     row = conn.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
-        raise NotFound(f"there is no pioneer {pioneer_id}", field)
+        raise NotFound(f"there is no {what} {row_id}", field)
     return row
+
+
+def pioneer_row(conn, pioneer_id, field="id", lock=False):
+    return _row(conn, pioneers, pioneer_id, "pioneer", field, lock)
 
 
 def tallies(conn, review_id, pioneer_ids=None):
@@ -110,14 +116,8 @@ def pioneers_under(conn, org_path, year=None, state=None):
 
 # -- reviews ---------------------------------------------------------------------------
 
-def review_row(conn, review_id, field="reviewId", lock=False):
-    if not isinstance(review_id, str) or not review_id:
-        raise NotFound("a review id is needed", field)
-    query = select(reviews).where(reviews.c.id == review_id)
-    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
-    if row is None:
-        raise NotFound(f"there is no pioneer review {review_id}", field)
-    return row
+def review_row(conn, review_id, field="reviewId"):
+    return _row(conn, reviews, review_id, "pioneer review", field, False)
 
 
 def open_review_row(conn, committee_id, year):

@@ -5,8 +5,8 @@ organisation is a committee or below; the holder belongs today to a branch
 of its subtree."""
 from dataclasses import dataclass
 
+from services.pioneer.domain.review import year_up_to
 from shared.errors import BadInput
-from shared.periods import parse_year
 from shared.vocabulary import BUREAU, CITY, GROUP, INDIVIDUAL, PIONEER_CATEGORIES
 
 MAX_NAME = 100
@@ -45,10 +45,7 @@ def validate(data, this_year):
                        f"{', '.join(PIONEER_CATEGORIES)}", "category")
     name = _text(data.get("name"), "name", "the name of the person, post or unit", MAX_NAME)
     citation = _text(data.get("citation"), "citation", "the citation (事迹)", MAX_CITATION)
-    year = parse_year(data.get("year"))
-    if year > this_year:
-        raise BadInput(f"{year} has not begun; a pioneer is selected for a year up to "
-                       f"{this_year}", "year")
+    year = year_up_to(data.get("year"), this_year, "nominated for")
     org_id = data.get("org_id")
     if not isinstance(org_id, str) or not org_id:
         raise BadInput("the organisation where the pioneer sits is needed", "orgId")

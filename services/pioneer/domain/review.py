@@ -5,6 +5,7 @@ the ratings are anonymous counts, and both kinds count alike."""
 from dataclasses import dataclass
 
 from shared.errors import BadInput
+from shared.periods import parse_year
 from shared.vocabulary import AVERAGE_OR_WORSE, PIONEER_RATINGS, RATER_KINDS
 
 
@@ -18,6 +19,15 @@ class Rating:
     @property
     def average_or_worse(self):
         return self.rating in AVERAGE_OR_WORSE
+
+
+def year_up_to(value, this_year, doing):
+    """A valid year, not after ``this_year``: one can be ``doing`` it."""
+    year = parse_year(value)
+    if year > this_year:
+        raise BadInput(f"{year} has not begun; a year up to {this_year} can be {doing}",
+                       "year")
+    return year
 
 
 def validate_rating(data):
