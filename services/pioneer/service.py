@@ -7,6 +7,7 @@ Entrypoints only: the handlers (title_handlers.py, review_handlers.py,
 mentoring_handlers.py) write, the views (views.py) read. Each write is
 carried out once per ``request`` (shared/idempotency.py); who may run it
 the gateway judges."""
+import re
 from pathlib import Path
 
 import eventlet
@@ -33,11 +34,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 LOOKUP_TIMEOUT = 5
 # how often titles past their rectification deadline are looked for (seconds)
 PIONEER_INTERVAL = env_float("XF_PIONEER_INTERVAL", 60)
+ORG_ID = re.compile(r"^[0-9A-Za-z-]+$")
 
 
 def _path(org_path):
+    """An organisation's path as the gateway's org dicts carry it: its ids
+    from the top (ids of letters, digits and dashes, as shared/tree.py reads)."""
     if not isinstance(org_path, (list, tuple)) or not org_path \
-            or not all(isinstance(i, str) and i for i in org_path):
+            or not all(isinstance(i, str) and ORG_ID.match(i) for i in org_path):
         raise BadInput("an organisation path is a list of ids from the top", "orgId")
     return list(org_path)
 
