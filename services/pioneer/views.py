@@ -3,13 +3,15 @@ results, reviews, the talent pool (党务人才库: the titles in force, never a
 copy of them) and the mentoring pairs. Subtrees are read through the path
 indexes (shared/tree.py); a review's results are counted from its ratings
 while it is open and read as frozen once it is closed."""
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from services.pioneer.domain.lifecycle import Tally
 from services.pioneer.models import mentoring_pairs, pioneers, ratings, results, reviews
 from shared.errors import NotFound
 from shared.tree import ids_of, under
 from shared.vocabulary import AVERAGE_OR_WORSE, TITLE_IN_FORCE
+
+CHUNK = 500   # ids per query, far below SQLite's 32,766 parameters
 
 
 def _iso(day):
@@ -47,18 +49,19 @@ def pioneer_row(conn, pioneer_id, field="id", lock=False):
     return _row(conn, pioneers, pioneer_id, "pioneer", field, lock)
 
 
-def tallies(conn, review_id, pioneer_ids=None):
+def _count(counts, key, rating, n):
+    """Add ``n`` ratings of ``rating`` to ``counts[key]`` (ratings, AVERAGE or worse)."""
+    total, worse = counts.get(key, (0, 0))
+    counts[key] = (total + int(n), worse + (int(n) if rating in AVERAGE_OR_WORSE else 0))
+
+
+def tallies(conn, review_id):
     """``{pioneer id: Tally}`` of the review's ratings as they stand."""
-    query = (select(ratings.c.pioneer_id, ratings.c.rating, func.sum(ratings.c.count))
-             .where(ratings.c.review_id == review_id)
-             .group_by(ratings.c.pioneer_id, ratings.c.rating))
-    if pioneer_ids is not None:
-        query = query.where(ratings.c.pioneer_id.in_(sorted(pioneer_ids)))
     counts = {}
-    for pioneer_id, rating, n in conn.execute(query):
-        total, worse = counts.get(pioneer_id, (0, 0))
-        counts[pioneer_id] = (total + int(n), worse + (int(n) if rating in AVERAGE_OR_WORSE
-                                                       else 0))
+    for pioneer_id, rating, n in conn.execute(
+            select(ratings.c.pioneer_id, ratings.c.rating, ratings.c.count)
+            .where(ratings.c.review_id == review_id)):
+        _count(counts, pioneer_id, rating, n)
     return {p: Tally(total, worse) for p, (total, worse) in counts.items()}
 
 
@@ -66,9 +69,13 @@ def results_of_pioneers(conn, pioneer_ids):
     """``{pioneer id: [RESULT, oldest first]}``: the frozen results of closed
     reviews, then the live one of an open review."""
     out = {p: [] for p in pioneer_ids}
-    if not out:
-        return out
     ids = sorted(out)
+    for start in range(0, len(ids), CHUNK):
+        _results_of(conn, ids[start:start + CHUNK], out)
+    return out
+
+
+def _results_of(conn, ids, out):
     r = results
     for row in conn.execute(
             select(r, reviews.c.opened_at).join(reviews, reviews.c.id == r.c.review_id)
@@ -84,13 +91,10 @@ def results_of_pioneers(conn, pioneer_ids):
             .join(reviews, reviews.c.id == ratings.c.review_id)
             .where(ratings.c.pioneer_id.in_(ids), reviews.c.closed_on.is_(None))
             .order_by(reviews.c.opened_at, reviews.c.id)):
-        total, worse = live.get((pioneer_id, review_id, year), (0, 0))
-        live[(pioneer_id, review_id, year)] = (
-            total + n, worse + (n if rating in AVERAGE_OR_WORSE else 0))
+        _count(live, (pioneer_id, review_id, year), rating, n)
     for (pioneer_id, review_id, year), (total, worse) in live.items():
         out[pioneer_id].append(result_dict(pioneer_id, review_id, year, Tally(total, worse),
                                            None))
-    return out
 
 
 def with_results(conn, rows):
