@@ -10,7 +10,7 @@ from services.pioneer.domain import mentoring, nomination
 from services.pioneer.domain.review import validate_rating
 from services.pioneer.domain.rules import PIONEER_RULES, parse_rule_set
 from shared.errors import BadInput
-from shared.rules import RuleSets, Version
+from shared.rules import RuleSetError, RuleSets, Version
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -64,7 +64,7 @@ def test_a_bureau_file_overrides_the_default_and_a_broken_one_is_a_clear_error(
     assert rules.for_day("b1", dt.date(2025, 12, 31)).rectify_days == 90
     assert rules.for_day("b1", TODAY).threshold == Decimal("0.25")
     assert rules.for_day("b3", TODAY).version == 1
-    with pytest.raises(Exception) as err:
+    with pytest.raises(RuleSetError) as err:
         rules.for_day("b2", TODAY)
     assert "threshold" in str(err.value) and "b2" in str(err.value)
 
