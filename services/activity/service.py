@@ -7,9 +7,7 @@ Entrypoints only: the commands are in ``handlers`` (and ``<feature>_handlers``),
 the reads in ``views`` (and ``<feature>_views``)."""
 from pathlib import Path
 
-import eventlet
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.activity import (handlers, households_handlers, households_views,
                                minutes_handlers, pledges_handlers, pledges_views,
@@ -21,8 +19,9 @@ from shared.backdating import RECORD_RULES
 from shared import clock
 from shared.config import env_float
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.errors import ALL_ERRORS, BadInput, NotFound
 from shared.idempotency import once
+from shared.lookups import LOOKUP_TIMEOUT, ask, organization_proxy
 from shared.periods import parse_date, parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -30,8 +29,6 @@ from shared.sweep import sweep
 from shared.tree import path_of
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# An unanswered request expires in the broker, so a lookup never runs late.
-LOOKUP_TIMEOUT = 5
 # A batch lookup (500 activities, or an import's directory) may wait longer
 # behind other work of the organisation service, and take longer to answer.
 BATCH_TIMEOUT = 30
@@ -44,19 +41,14 @@ class ActivityService(BaseService):
     name = "activity"
     db = Database("activity", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(RECORD_RULES)
-    organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+    organization = organization_proxy()
     # a batch's request may wait in the queue as long as its caller waits
-    organization_batch = RpcProxy("organization", expiration=BATCH_TIMEOUT)
+    organization_batch = organization_proxy(BATCH_TIMEOUT)
 
     def _ask(self, method, *args, batch=False):
         proxy, timeout = (self.organization_batch, BATCH_TIMEOUT) if batch \
             else (self.organization, LOOKUP_TIMEOUT)
-        try:
-            with eventlet.Timeout(timeout):
-                return getattr(proxy, method)(*args)
-        except (UnknownService, eventlet.Timeout):
-            raise Unavailable("the organisation register is not answering; try again "
-                              "in a minute") from None
+        return ask(proxy, method, *args, timeout=timeout)
 
     def _describe(self, requests):
         return self._ask("describe_for_activities", requests, batch=len(requests) > 1)

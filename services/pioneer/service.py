@@ -10,9 +10,7 @@ the gateway judges."""
 import re
 from pathlib import Path
 
-import eventlet
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.pioneer import mentoring_handlers, review_handlers, title_handlers, views
 from services.pioneer.domain.rules import PIONEER_RULES
@@ -20,8 +18,9 @@ from services.pioneer.models import metadata
 from shared import clock
 from shared.config import env_float
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.errors import ALL_ERRORS, BadInput, NotFound
 from shared.idempotency import once
+from shared.lookups import ask, organization_proxy
 from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
@@ -29,9 +28,6 @@ from shared.sweep import sweep
 from shared.vocabulary import PIONEER_STATES
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# An unanswered request to the organisation service expires in the broker,
-# so a look-up never runs late.
-LOOKUP_TIMEOUT = 5
 # how often titles past their rectification deadline are looked for (seconds)
 PIONEER_INTERVAL = env_float("XF_PIONEER_INTERVAL", 60)
 ORG_ID = re.compile(r"^[0-9A-Za-z-]+$")
@@ -50,15 +46,10 @@ class PioneerService(BaseService):
     name = "pioneer"
     db = Database("pioneer", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(PIONEER_RULES)
-    organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+    organization = organization_proxy()
 
     def _ask(self, method, *args):
-        try:
-            with eventlet.Timeout(LOOKUP_TIMEOUT):
-                return getattr(self.organization, method)(*args)
-        except (UnknownService, eventlet.Timeout):
-            raise Unavailable("the organisation register is not answering; try again "
-                              "in a minute") from None
+        return ask(self.organization, method, *args)
 
     def _org(self, org_id, field):
         if not isinstance(org_id, str) or not org_id:

@@ -10,9 +10,7 @@ dual_record_handlers.py, appraisal_handlers.py, checkup_handlers.py) write,
 the views (views.py, appraisal_views.py, checkup_views.py) read."""
 from pathlib import Path
 
-import eventlet
-from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.scoring import (appraisal_handlers, appraisal_views, checkup_handlers,
                               checkup_views, dual_record_handlers, handlers, ledger_handlers,
@@ -24,16 +22,14 @@ from services.scoring.models import metadata
 from shared import clock
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
 from shared.db import Database
-from shared.errors import ALL_ERRORS, BadInput, NotFound, Unavailable
+from shared.errors import ALL_ERRORS, BadInput, NotFound
 from shared.idempotency import once
+from shared.lookups import ask, organization_proxy
 from shared.periods import parse_year
 from shared.rules import RuleSetCheck
 from shared.service import BaseService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# An unanswered request to the organisation service expires in the broker,
-# so a look-up never runs late.
-LOOKUP_TIMEOUT = 5
 
 
 MAX_MEMBERS = 10_000  # one query's parameters stay far below SQLite's 32,766
@@ -55,15 +51,10 @@ class ScoringService(BaseService):
     name = "scoring"
     db = Database("scoring", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(POINT_RULES, APPRAISAL_RULES, CHECKUP_RULES)
-    organization = RpcProxy("organization", expiration=LOOKUP_TIMEOUT)
+    organization = organization_proxy()
 
     def _ask(self, method, *args):
-        try:
-            with eventlet.Timeout(LOOKUP_TIMEOUT):
-                return getattr(self.organization, method)(*args)
-        except (UnknownService, eventlet.Timeout):
-            raise Unavailable("the organisation register is not answering; try again "
-                              "in a minute") from None
+        return ask(self.organization, method, *args)
 
     def _member(self, member_id):
         found = self._ask("get_members", [member_id])

@@ -173,7 +173,7 @@ def apply_activities(uow, envelopes):
     apply_facts(session, [(e.bureau_id, f) for e, f in new])
 
 
-def _first_filing(session, table, keys, values):
+def first_filing(session, table, keys, values):
     """Record a filing once: True if this is its first telling (a refiling,
     or the same event twice, keeps the first)."""
     statement = conflict_insert(session, table).values(**keys, **values)
@@ -186,7 +186,7 @@ def apply_plan_filed(uow, envelope):
     session = uow.session
     fact = domain.PlanFact(p["org_id"], tuple(p["org_path"]), int(p["year"]), p["kind"],
                            dt.date.fromisoformat(p["filed_on"]))
-    if _first_filing(session, plan_filings,
+    if first_filing(session, plan_filings,
                      {"org_id": fact.org_id, "year": fact.year, "kind": fact.kind},
                      {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
                       "filed_on": fact.filed_on}):
@@ -201,7 +201,7 @@ def apply_self_study_plan_filed(uow, envelope):
     fact = domain.SelfStudyFact(p["member_id"], int(p["year"]),
                                 dt.date.fromisoformat(p["filed_on"]),
                                 ids_of(place or tree.branch_path(session, p["branch_id"])))
-    if _first_filing(session, self_study_filings,
+    if first_filing(session, self_study_filings,
                      {"member_id": fact.member_id, "year": fact.year},
                      {"bureau_id": envelope.bureau_id, "filed_on": fact.filed_on}):
         apply_facts(session, [(envelope.bureau_id, fact)])
@@ -216,7 +216,7 @@ def apply_checkup_recorded(uow, envelope):
     place = _member_place(session, p["member_id"], p.get("branch_id"))
     fact = domain.CheckupFact(p["member_id"], int(p["year"]), dt.date.fromisoformat(p["on"]),
                               ids_of(place))
-    if _first_filing(session, checkup_facts, {"member_id": fact.member_id, "year": fact.year},
+    if first_filing(session, checkup_facts, {"member_id": fact.member_id, "year": fact.year},
                      {"bureau_id": envelope.bureau_id, "recorded_on": fact.filed_on}):
         apply_facts(session, [(envelope.bureau_id, fact)])
 
@@ -240,7 +240,7 @@ def apply_talk_recorded(uow, envelope):
     initiator, other = p["participant_ids"]
     fact = practice.TalkFact(p["talk_id"], tuple(p["org_path"]), p["kind"],
                              dt.date.fromisoformat(p["held_on"]), (initiator, other))
-    if _first_filing(session, talk_facts, {"talk_id": fact.talk_id},
+    if first_filing(session, talk_facts, {"talk_id": fact.talk_id},
                      {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
                       "kind": fact.kind, "held_on": fact.held_on, "initiator_id": initiator,
                       "other_id": other}):
@@ -261,7 +261,7 @@ def _apply_household_contact(uow, envelope, contact_id, on):
     fact = practice.HouseholdFact(contact_id, p["household_id"], p["member_id"], ids_of(place),
                                   dt.date.fromisoformat(on), bool(p.get("in_difficulty")),
                                   p.get("paired_cadre_id") or None)
-    if _first_filing(session, household_contacts, {"contact_id": contact_id},
+    if first_filing(session, household_contacts, {"contact_id": contact_id},
                      {"household_id": fact.household_id, "member_id": fact.member_id,
                       "bureau_id": envelope.bureau_id, "branch_path": place, "on": fact.on,
                       "in_difficulty": fact.in_difficulty,
@@ -286,7 +286,7 @@ def apply_pledge_made(uow, envelope):
     place = _member_place(session, p["member_id"], p["branch_id"])
     fact = practice.PledgeFact(p["pledge_id"], p["member_id"], ids_of(place), int(p["year"]),
                                dt.date.fromisoformat(p["made_on"]))
-    if _first_filing(session, pledge_facts, {"pledge_id": fact.pledge_id},
+    if first_filing(session, pledge_facts, {"pledge_id": fact.pledge_id},
                      {"member_id": fact.member_id, "bureau_id": envelope.bureau_id,
                       "branch_path": place, "year": fact.year, "made_on": fact.made_on}):
         apply_practice(session, envelope.bureau_id, fact)

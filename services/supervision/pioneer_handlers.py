@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import select, update
 
 from services.supervision.domain import withdrawals
-from services.supervision.handlers import _first_filing
+from services.supervision.handlers import first_filing
 from services.supervision.models import pioneer_withdrawals, supervision_items
 from shared import clock
 from shared.db import conflict_insert
@@ -31,7 +31,7 @@ def apply_pioneer_withdrawn(uow, envelope):
     session = uow.session
     w = withdrawals.from_payload(envelope.payload, envelope.bureau_id)
     # kept once, however often told (a republish comes under another event id)
-    if not _first_filing(session, pioneer_withdrawals, {"pioneer_id": w.pioneer_id},
+    if not first_filing(session, pioneer_withdrawals, {"pioneer_id": w.pioneer_id},
                          {"bureau_id": w.bureau_id, "committee_id": w.committee_id,
                           "year": w.year, "on": w.on, "name": w.name}):
         return
