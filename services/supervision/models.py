@@ -1,6 +1,6 @@
 """The supervision service's tables: its read model of the organisation
 tree, of members and of activities; the quota state kept as facts arrive;
-closed quotas; and supervision items (督办)."""
+closed quotas; supervision items (督办); and the pioneer titles withdrawn."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, false, func)
 
@@ -221,4 +221,20 @@ checkup_facts = Table(
     Column("year", Integer, primary_key=True),
     Column("bureau_id", String(32), nullable=False, index=True),
     Column("recorded_on", Date, nullable=False),  # the first check-up's day
+)
+
+# -- the pioneer programme (时代先锋, V3) ---------------------------------------------
+#
+# Each title withdrawn (摘牌), once, as pioneer told it; ``year`` is the year
+# of the withdrawal (``on``), which the yearly report counts per bureau.
+pioneer_withdrawals = Table(
+    "pioneer_withdrawals", metadata,
+    Column("pioneer_id", String(32), primary_key=True),
+    Column("bureau_id", String(32), nullable=False),
+    Column("committee_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("on", Date, nullable=False),
+    Column("name", Text, nullable=False),
+    Index("ix_pioneer_withdrawals_bureau_year", "bureau_id", "year"),
+    Index("ix_pioneer_withdrawals_committee_year", "committee_id", "year"),
 )

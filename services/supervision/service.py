@@ -4,7 +4,8 @@ missed quota (U2). It learns the organisation tree, the members and the
 activities from events, and keeps each quota's count as the facts arrive
 (handlers.py); compliance reads those counts (views.py). It rates the
 branches for a year (星级评定, rating_views.py), asking scoring for the
-members' point totals."""
+members' point totals. It follows up the pioneer titles withdrawn (摘牌, V3:
+pioneer_handlers.py), one item per committee and year."""
 import datetime as dt
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from services.supervision import domain, handlers, quota_state, rating_views, views
+from services.supervision import (domain, handlers, pioneer_handlers, quota_state, rating_views,
+                                  views)
 from services.supervision.domain.rating import RATING_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from shared import clock, metrics
@@ -83,6 +85,10 @@ class SupervisionService(tree_consumers(handlers), BaseService):
     def on_pledge_made(self, body):
         consume(self.db, body, "pledge_made", handlers.apply_pledge_made)
 
+    @event_consumer("pioneer", "pioneer_withdrawn")
+    def on_pioneer_withdrawn(self, body):
+        consume(self.db, body, "pioneer_withdrawn", pioneer_handlers.apply_pioneer_withdrawn)
+
     @batch_consumer("activity", "activity_recorded")
     def on_activity_recorded(self, bodies):
         return consume_batch(self.db, bodies, "activity_recorded", handlers.apply_activity,
@@ -140,6 +146,16 @@ class SupervisionService(tree_consumers(handlers), BaseService):
                            + ", ".join(SUPERVISION_STATES), "state")
         with self.db.read() as session:
             return views.items(session, org_id, state)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def pioneer_withdrawals(self, bureau_id, year):
+        """How many of the bureau's pioneer titles were withdrawn in ``year``
+        (for the yearly report)."""
+        if not isinstance(bureau_id, str) or not bureau_id.strip():
+            raise BadInput(f"{bureau_id!r} is not an organisation id", "bureauId")
+        year = parse_year(year)
+        with self.db.read() as session:
+            return views.withdrawn_count(session, bureau_id, year)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def branch_ratings(self, org_id, year):

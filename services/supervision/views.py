@@ -1,5 +1,6 @@
-"""The supervision service's read side: compliance, supervision items and the
-quota gauge, read from the quota state by indexed subtree queries."""
+"""The supervision service's read side: compliance, supervision items, the
+pioneer titles withdrawn and the quota gauge, read by indexed queries (a
+subtree's by its path prefix)."""
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -7,8 +8,8 @@ from sqlalchemy import func, select
 from services.supervision import domain
 from services.supervision.quota_state import (fingerprint, judged_required, judged_subjects,
                                               stored_counts)
-from services.supervision.models import (member_roles, members, orgs, quota_state,
-                                         supervision_items)
+from services.supervision.models import (member_roles, members, orgs, pioneer_withdrawals,
+                                         quota_state, supervision_items)
 from shared import clock
 from shared.config import timezone
 from shared.periods import Period
@@ -53,7 +54,7 @@ def item_dict(row):
     opened_at = clock.as_utc(row["opened_at"]).astimezone(timezone())
     return {"id": row["id"], "org_id": row["org_id"], "rule": row["rule"],
             "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat(),
-            "org_path": ids_of(row["org_path"])}
+            "org_path": ids_of(row["org_path"]), "note": row["note"]}
 
 
 def items(session, org_id, state=None):
@@ -68,6 +69,13 @@ def items(session, org_id, state=None):
     rows = session.execute(query.order_by(supervision_items.c.period, supervision_items.c.rule,
                                           supervision_items.c.org_id)).mappings().all()
     return [item_dict(r) for r in rows]
+
+
+def withdrawn_count(session, bureau_id, year):
+    """How many of the bureau's pioneer titles were withdrawn in ``year``."""
+    t = pioneer_withdrawals.c
+    return session.execute(select(func.count()).select_from(pioneer_withdrawals)
+                           .where(t.bureau_id == bureau_id, t.year == year)).scalar()
 
 
 class QuotaGauge:
