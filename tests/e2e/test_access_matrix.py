@@ -406,10 +406,11 @@ def _mutate(city, name, args, answer="id"):
                   args)[name]
 
 
-def _nomination(city, org, holder=None):
-    """An INDIVIDUAL named with its holder, or a POST without one (never twice alike)."""
-    data = {"category": "INDIVIDUAL" if holder else "POST", "name": unique("矩阵先锋"),
-            "orgId": org, "citation": unique("矩阵事迹"), "year": city.year}
+def _nomination(city, org, holder=None, bureau="一局"):
+    """An INDIVIDUAL named with its holder, or a POST without one (never twice
+    alike; a bureau's words are never part of the other's)."""
+    data = {"category": "INDIVIDUAL" if holder else "POST", "name": unique(f"{bureau}先锋"),
+            "orgId": org, "citation": unique(f"{bureau}事迹"), "year": city.year}
     return {**data, "holderId": holder} if holder else data
 
 
@@ -428,7 +429,7 @@ def _pioneered(city):
     for bureau, branch, committee, holder, mentee in (
             (1, city.branch_a, city.committee1, city.a1, city.a2),
             (2, city.branch_c, city.committee2, city.c1, city.c2)):
-        nomination = _nomination(city, branch, holder)
+        nomination = _nomination(city, branch, holder, ("一局", "二局")[bureau - 1])
         pioneer = _mutate(city, "nominatePioneer", nomination)["id"]
         _mutate(city, "decidePioneer", {"id": pioneer, "selected": True})
         review = _mutate(city, "openPioneerReview", {"committeeId": committee,
