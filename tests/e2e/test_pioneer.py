@@ -18,10 +18,14 @@ across a restart, everything written by the bureau's secretary:
 - the platform stops and starts again on 2026-06-09, past the deadline: the
   individual is WITHDRAWN by the platform itself, leaves the talent pool,
   its mentoring pair ends, and a supervision item with rule "V3" opens on
-  the committee for 2026; the post is untouched."""
+  the committee for 2026; the post is untouched;
+- the demo bureau, loaded that day, has two pioneers, one of them rectifying."""
+import datetime as dt
+
 import pytest
 
 from tests.e2e.conftest import _platform, admin, eventually, refused, restart_on, token
+from tools import demo
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-03-10", "2026-06-09", 2026
 RECTIFY_BY = "2026-06-08"   # 2026-03-10 + 90 days: 21 of March, 30, 31, then 8 of June
@@ -199,3 +203,17 @@ def test_past_the_deadline_the_title_is_withdrawn_by_the_platform_itself(
                        token=sec)["openPioneerReview"]
     assert refused(client, RATE, {"r": later["id"], "p": person["id"], "k": "MEMBER",
                                   "g": "GOOD"}, sec) == ["CONFLICT"]
+
+
+def test_the_demo_bureau_has_two_pioneers_one_of_them_rectifying(city):
+    client = city["client"]
+    demo.load(client, dt.date.fromisoformat(LATER_DAY))
+    (zibo,) = [c for c in client.run("{ organizations { id name children { id } } }")[
+        "organizations"] if c["name"] == "淄博市"]
+    bureau = zibo["children"][0]["id"]
+    # reviewed and closed on LATER_DAY: 40 % AVERAGE or worse, rectifying until
+    # 2026-06-09 + 90 days (21 of June, 31, 31, then 7 of September)
+    assert states(client, bureau) == {"王建国": ("SELECTED", None),
+                                      "局属事业单位党支部": ("RECTIFYING", "2026-09-07")}
+    assert len(client.run(POOL, {"o": bureau})["talentPool"]) == 2
+    assert len(client.run(PAIRS, {"o": bureau})["mentoringPairs"]) == 1
