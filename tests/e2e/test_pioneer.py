@@ -2,9 +2,9 @@
 platform's day pinned (XF_TODAY) and moved past a rectification deadline
 across a restart, everything written by the bureau's secretary:
 
-- on 2026-03-10 an individual (甲 of branch A) and a post (branch B's
-  vanguard post, headed by 乙) are nominated and selected; both holders
-  enter the talent pool, and 甲 mentors 丙;
+- on 2026-03-10 an individual (甲, a member of branch A) and a post (branch
+  B's vanguard post, headed by 乙 of B) are nominated and selected; both
+  holders enter the talent pool, and 甲 mentors 丙 of branch A;
 - the committee's review of 2026: each pioneer gets 10 ratings from members
   and public representatives, 4 of them AVERAGE or POOR (40 % > 30 %);
   closing it turns both RECTIFYING with rectifyBy = 2026-03-10 + 90 days =
@@ -24,7 +24,8 @@ import datetime as dt
 
 import pytest
 
-from tests.e2e.conftest import _platform, admin, eventually, refused, restart_on, token
+from tests.e2e.conftest import (Tree, _platform, admin, eventually, refused, restart_on,
+                                token)
 from tools import demo
 
 FIRST_DAY, LATER_DAY, YEAR = "2026-03-10", "2026-06-09", 2026
@@ -67,17 +68,12 @@ def platform(tmp_path_factory):
 @pytest.fixture(scope="module")
 def city(platform):
     client = admin(platform)
-    top = client.create_org("先锋市", "CITY")["id"]
-    bureau = client.create_org("交通局", "BUREAU", top)["id"]
-    committee = client.create_org("交通局党委", "COMMITTEE", bureau)["id"]
-    a, b = (client.create_org(n, "BRANCH", committee)["id"] for n in ("第一支部", "第二支部"))
-    other = client.create_org("水利局", "BUREAU", top)["id"]
-    w = {"client": client, "bureau": bureau, "committee": committee, "a": a, "b": b}
-    w.update({name: client.register_member(name, branch)["id"]
-              for name, branch in (("甲", a), ("乙", b), ("丙", a))})
-    w["secretary"] = token(scope=bureau, roles=("secretary",), sub="交通局书记")
-    w["stranger"] = token(scope=other, roles=("secretary",), sub="水利局书记")
-    return w
+    tree = Tree(client, "先锋")
+    return {"client": client, "bureau": tree.bureau1, "committee": tree.committee1,
+            "a": tree.branch_a, "b": tree.branch_b,
+            "甲": tree.a[0], "丙": tree.a[1], "乙": tree.b[0],
+            "secretary": token(scope=tree.bureau1, roles=("secretary",), sub="科技局书记"),
+            "stranger": token(scope=tree.bureau2, roles=("secretary",), sub="教育局书记")}
 
 
 def rate(client, review, pioneer, ratings, tok):
