@@ -73,6 +73,7 @@ class TalentPoolEntry(graphene.ObjectType):
 
     @staticmethod
     async def resolve_member(entry, info):
+        # as when the title was given, like Pioneer.holder
         return await info.context.member_on(entry["member_id"], entry["since"])
 
 
@@ -81,13 +82,15 @@ class MentoringPair(graphene.ObjectType):
     mentee = graphene.Field(Member, required=True)
     since = graphene.Field(Date, required=True)
 
+    # both as they were when paired (in one bureau then), so that one who
+    # has since moved away does not blank the bureau's whole list
     @staticmethod
     async def resolve_mentor(pair, info):
-        return await info.context.member(pair["mentor_id"])
+        return await info.context.member_on(pair["mentor_id"], pair["since"])
 
     @staticmethod
     async def resolve_mentee(pair, info):
-        return await info.context.member(pair["mentee_id"])
+        return await info.context.member_on(pair["mentee_id"], pair["since"])
 
 
 def _outside(noun, key):
