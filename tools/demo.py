@@ -2,8 +2,9 @@
 city, one bureau with its committee, two branches (one with party groups),
 members, this month's first activity day, the first branch's study and
 三会一课 plans for the year, a member's self-study plan and log, members'
-practice, and evaluation: dues, a manual adjustment, check-ups and the
-second branch's democratic appraisal, open and partly scored."""
+practice, evaluation: dues, a manual adjustment, check-ups and the second
+branch's democratic appraisal, open and partly scored; and two pioneers of
+the era (时代先锋), one of them rectifying after this year's review."""
 import datetime as dt
 import time
 
@@ -48,6 +49,8 @@ def load(client, today=None):
     lecture(client, leader["id"], second["id"], [members[4]["id"], members[5]["id"]], today)
     practice(client, first["id"], [m["id"] for m in members[:4]], today)
     evaluation(client, second["id"], [m["id"] for m in members], today)
+    pioneers(client, committee["id"], first["id"], second["id"],
+             [m["id"] for m in members], today)
     return (f"city {city['id']}, bureau {bureau['id']}, branches {first['id']} and "
             f"{second['id']}")
 
@@ -203,3 +206,49 @@ def evaluation(client, branch_id, people, today):
         client.run(EVALUATION["score"], {"i": {
             "appraisalId": appraisal, "memberId": member, "part": part, "score": score,
             **({"raterId": rater} if rater else {})}})
+
+
+PIONEER = {
+    "nominate": """mutation($c: PioneerCategory!, $n: String!, $o: ID!, $h: ID, $t: String!,
+        $y: Int!) { nominatePioneer(category: $c, name: $n, orgId: $o, holderId: $h,
+        citation: $t, year: $y) { id } }""",
+    "select": """mutation($p: ID!) { decidePioneer(id: $p, selected: true) { id } }""",
+    "open": """mutation($c: ID!, $y: Int!) { openPioneerReview(committeeId: $c, year: $y) {
+        id } }""",
+    "rate": """mutation($r: ID!, $p: ID!, $k: RaterKind!, $g: PioneerRating!) {
+        ratePioneer(reviewId: $r, pioneerId: $p, raterKind: $k, rating: $g) { id } }""",
+    "close": """mutation($r: ID!) { closePioneerReview(id: $r) { id } }""",
+    "pair": """mutation($m: ID!, $e: ID!) { pairMentor(mentorId: $m, menteeId: $e) {
+        since } }""",
+}
+# this year's review: (rater kind, rating, how many) of each pioneer
+WELL_RATED = (("MEMBER", "GOOD", 5), ("PUBLIC", "FAIRLY_GOOD", 3), ("PUBLIC", "AVERAGE", 2))
+POORLY_RATED = (("MEMBER", "GOOD", 3), ("PUBLIC", "FAIRLY_GOOD", 3), ("MEMBER", "AVERAGE", 2),
+                ("PUBLIC", "POOR", 2))
+
+
+def pioneers(client, committee_id, first_id, second_id, people, today):
+    """The branch secretary 王建国, selected this year, well rated in the
+    committee's review and mentoring 刘洋; the second branch as a unit
+    (headed by its secretary 陈静), rated 40 % AVERAGE or worse: rectifying,
+    with a deadline 90 days after today's close."""
+    secretary, _, _, liu, chen, _ = people
+    chosen = []
+    for category, name, org, holder, citation in (
+            ("INDIVIDUAL", "王建国", first_id, secretary,
+             "扎根机关党务工作二十年，带领支部创建“过硬党支部”"),
+            ("UNIT", "局属事业单位党支部", second_id, chen,
+             "围绕科技成果转化开展“党建+服务”，帮助企业解决难题")):
+        nominee = client.run(PIONEER["nominate"], {"c": category, "n": name, "o": org,
+                                                   "h": holder, "t": citation,
+                                                   "y": today.year})["nominatePioneer"]
+        chosen.append(client.run(PIONEER["select"], {"p": nominee["id"]})["decidePioneer"])
+    client.run(PIONEER["pair"], {"m": secretary, "e": liu})
+    review = client.run(PIONEER["open"], {"c": committee_id, "y": today.year}
+                        )["openPioneerReview"]["id"]
+    for pioneer, ratings in zip(chosen, (WELL_RATED, POORLY_RATED)):
+        for kind, rating, times in ratings:
+            for _ in range(times):
+                client.run(PIONEER["rate"], {"r": review, "p": pioneer["id"], "k": kind,
+                                             "g": rating})
+    client.run(PIONEER["close"], {"r": review})

@@ -1,5 +1,6 @@
 """The GraphQL schema: contract/core.graphql and the sections
-"organisation", "bulk", "study", "members' practice" and "scoring" of
+"organisation", "bulk", "study", "members' practice", "scoring" and
+"pioneer" of
 contract/programme.graphql, served exactly, plus a few optional extras
 (marked). One module per contract section; resolvers only translate to RPC
 calls and check the caller's scope; the services decide everything else.
@@ -8,15 +9,15 @@ level, not per node."""
 import graphene
 
 from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
-                            practice_households, practice_talks, rating, scoring, study,
-                            supervision)
+                            pioneer, practice_households, practice_talks, rating, scoring,
+                            study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
             scoring.Queries, appraisal.Queries, checkup.Queries, rating.Queries,
-            graphene.ObjectType):
+            pioneer.Queries, graphene.ObjectType):
     pass
 
 
@@ -24,7 +25,7 @@ class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
                practice_households.Mutations,
                scoring.Mutations, appraisal.Mutations, checkup.Mutations,
-               graphene.ObjectType):
+               pioneer.Mutations, graphene.ObjectType):
     pass
 
 

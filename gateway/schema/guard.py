@@ -93,6 +93,9 @@ CHECKS = {
     "Pledge": lambda p, pledge: p.sees(pledge["branch_path"]) or is_own(p, pledge["member_id"]),
     # 民主评议: through its branch; a member who just scored sees the answer
     "Appraisal": lambda p, a: p.sees(a["branch_path"]) or is_own(p, a.get("acting_member")),
+    # 时代先锋: a title through the organisation it sits in, a review through its committee
+    "Pioneer": lambda p, pioneer: p.sees(pioneer["org_path"]),
+    "PioneerReview": lambda p, review: p.sees(review["committee_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -115,6 +118,11 @@ CONTAINED = {
     "AppraisalResult": "a line of a checked Appraisal; its member is checked as a member",
     "AppraisalPartScore": "a part of an AppraisalResult",
     "DualRecord": "the counts of a Member checked before the service is asked",
+    "PioneerReviewResult": "a line of a checked PioneerReview or of a checked Pioneer",
+    "TalentPoolEntry": "an entry of an organisation checked before the service is asked; "
+                       "its member and its pioneer are checked as such",
+    "MentoringPair": "a pair of an organisation checked before the service is asked; "
+                     "its mentor and mentee are checked as members",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
@@ -122,7 +130,7 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
-         "Appraisal": "appraisal"}
+         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review"}
 
 
 def _seen(principal, check, value):

@@ -396,6 +396,66 @@ def _public_score(appraisal, member):
                       "score": 80}}
 
 
+def _mutate(city, name, args, answer="id"):
+    """The schema's mutation ``name`` run by the operator with ``args``
+    (every one a variable of the type the schema gives it)."""
+    field = SCHEMA.mutation_type.fields[name]
+    types = ", ".join(f"${a}: {field.args[a].type}" for a in args)
+    passed = ", ".join(f"{a}: ${a}" for a in args)
+    return _write(city, f"mutation({types}) {{ {name}({passed}) {{ {answer} }} }}",
+                  args)[name]
+
+
+def _nomination(city, org, holder=None, bureau="一局"):
+    """An INDIVIDUAL named with its holder, or a POST without one (never twice
+    alike; a bureau's words are never part of the other's)."""
+    data = {"category": "INDIVIDUAL" if holder else "POST", "name": unique(f"{bureau}先锋"),
+            "orgId": org, "citation": unique(f"{bureau}事迹"), "year": city.year}
+    return {**data, "holderId": holder} if holder else data
+
+
+def _nominee(city):
+    """A POST of branch A just nominated, for deciding."""
+    return _mutate(city, "nominatePioneer", _nomination(city, city.branch_a))["id"]
+
+
+def _pioneered(city):
+    """Pioneers of the year (once): in each bureau an individual selected,
+    rated in its committee's open review of the year and mentoring a member;
+    bureau two's never shown to bureau one."""
+    if getattr(city, "pioneer", None):
+        return city
+    city.pioneer = {}
+    for bureau, branch, committee, holder, mentee in (
+            (1, city.branch_a, city.committee1, city.a1, city.a2),
+            (2, city.branch_c, city.committee2, city.c1, city.c2)):
+        nomination = _nomination(city, branch, holder, ("一局", "二局")[bureau - 1])
+        pioneer = _mutate(city, "nominatePioneer", nomination)["id"]
+        _mutate(city, "decidePioneer", {"id": pioneer, "selected": True})
+        review = _mutate(city, "openPioneerReview", {"committeeId": committee,
+                                                     "year": city.year})["id"]
+        _mutate(city, "ratePioneer", _rating(review, pioneer))
+        _mutate(city, "pairMentor", {"mentorId": holder, "menteeId": mentee}, "since")
+        city.pioneer[bureau] = {"pioneer": pioneer, "review": review}
+        if bureau == 1:
+            city.inside |= {pioneer, review}
+        else:
+            city.outside_ids |= {pioneer, review}
+            city.outside_words |= {nomination["name"], nomination["citation"]}
+    return city
+
+
+def _rating(review, pioneer):
+    return {"reviewId": review, "pioneerId": pioneer, "raterKind": "PUBLIC", "rating": "GOOD"}
+
+
+def _review_to_close(city):
+    """Bureau one's review of the year before, open again each time (after
+    one is closed, opening makes the re-review); no title of it is rated."""
+    return _mutate(city, "openPioneerReview", {"committeeId": city.committee1,
+                                               "year": city.year - 1})["id"]
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -577,6 +637,41 @@ ROOTS = {
     "Mutation.recordDues": lambda c, case: [
         {"memberId": _fresh_member(c), "month": c.period, "amount": 30}]
     if case == "in" else [({"memberId": c.c1, "month": c.period, "amount": 30}, c.c1)],
+    # the pioneer programme (时代先锋): bureau one's title (a1's) stays SELECTED
+    # (its review is rated, never closed) so that a1 may mentor a fresh member
+    "Query.pioneers": lambda c, case: [
+        {"orgId": _pioneered(c).bureau1},
+        {"orgId": c.branch_a, "year": c.year, "state": "SELECTED"}]
+    if case == "in" else [({"orgId": _pioneered(c).bureau2}, c.bureau2)],
+    "Query.pioneerReview": lambda c, case: [{"id": _pioneered(c).pioneer[1]["review"]}]
+    if case == "in" else [({"id": _pioneered(c).pioneer[2]["review"]},
+                           c.pioneer[2]["review"])],
+    "Query.talentPool": lambda c, case: [{"orgId": _pioneered(c).bureau1}]
+    if case == "in" else [({"orgId": _pioneered(c).branch_c}, c.branch_c)],
+    "Query.mentoringPairs": lambda c, case: [{"orgId": _pioneered(c).bureau1}]
+    if case == "in" else [({"orgId": _pioneered(c).bureau2}, c.bureau2)],
+    "Mutation.nominatePioneer": lambda c, case: [_nomination(c, c.branch_b)]
+    if case == "in" else [(_nomination(c, c.branch_c), c.branch_c),
+                          (_nomination(c, c.branch_a, holder=c.c1), c.c1)],
+    "Mutation.decidePioneer": lambda c, case: [{"id": _nominee(c), "selected": True}]
+    if case == "in" else [({"id": _pioneered(c).pioneer[2]["pioneer"], "selected": False},
+                           c.pioneer[2]["pioneer"])],
+    "Mutation.openPioneerReview": lambda c, case: [{"committeeId": c.committee1,
+                                                    "year": c.year}]
+    if case == "in" else [({"committeeId": c.committee2, "year": c.year}, c.committee2)],
+    "Mutation.ratePioneer": lambda c, case: [
+        _rating(_pioneered(c).pioneer[1]["review"], c.pioneer[1]["pioneer"])]
+    if case == "in" else [
+        (_rating(_pioneered(c).pioneer[2]["review"], c.pioneer[2]["pioneer"]),
+         c.pioneer[2]["review"]),
+        (_rating(c.pioneer[1]["review"], c.pioneer[2]["pioneer"]), c.pioneer[2]["pioneer"])],
+    "Mutation.closePioneerReview": lambda c, case: [{"id": _review_to_close(c)}]
+    if case == "in" else [({"id": _pioneered(c).pioneer[2]["review"]},
+                           c.pioneer[2]["review"])],
+    "Mutation.pairMentor": lambda c, case: [
+        {"mentorId": _pioneered(c).a1, "menteeId": _fresh_member(c)}]
+    if case == "in" else [({"mentorId": _pioneered(c).c1, "menteeId": c.a2}, c.c1),
+                          ({"mentorId": c.a1, "menteeId": c.c2}, c.c2)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

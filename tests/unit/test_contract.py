@@ -14,7 +14,8 @@ from graphql.language import TypeDefinitionNode
 from gateway.schema import schema
 
 FOLDER = Path(__file__).parents[2] / "contract"
-SERVED_SECTIONS = ("organisation", "bulk", "study", "members' practice", "scoring")
+SERVED_SECTIONS = ("organisation", "bulk", "study", "members' practice", "scoring",
+                   "pioneer")
 # Types a served section uses but another section defines.
 BORROWED = {}  # ThemeSource comes with "study", Minutes with "members' practice"
 SECTION = re.compile(r"^# -{8,} (.+)$", re.M)
@@ -51,14 +52,17 @@ def test_the_served_sections_are_in_the_contract():
     sections = programme_sections()
     assert set(SERVED_SECTIONS) <= set(sections), sorted(sections)
     for name in ("ActivityImport", "RowError", "RosterImport", "Appraisal", "Checkup",
-                 "BranchRating", "DualRecord"):
+                 "BranchRating", "DualRecord", "Pioneer", "PioneerReview", "TalentPoolEntry",
+                 "MentoringPair"):
         assert name in CONTRACT.type_map
     for name in ("recordActivities", "importActivities", "setMemberRoles",
                  "assignContactBranch", "importRoster", "adjustPoints", "recordDues",
-                 "openAppraisal", "scoreAppraisal", "finalizeAppraisal", "recordCheckup"):
+                 "openAppraisal", "scoreAppraisal", "finalizeAppraisal", "recordCheckup",
+                 "nominatePioneer", "decidePioneer", "openPioneerReview", "ratePioneer",
+                 "closePioneerReview", "pairMentor"):
         assert name in CONTRACT.type_map["Mutation"].fields
     for name in ("dualRecord", "appraisal", "checkupIndicators", "checkup", "fourQualified",
-                 "branchRatings"):
+                 "branchRatings", "pioneers", "pioneerReview", "talentPool", "mentoringPairs"):
         assert name in CONTRACT.type_map["Query"].fields
 
 
