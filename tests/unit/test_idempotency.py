@@ -282,6 +282,46 @@ class Recording(FakeServices):
         self._keep("record_dues", request)
         return {**self.ENTRY, "rule": "dues-paid", "occurred_on": "2017-06-30"}
 
+    # -- the pioneer programme --
+
+    PIONEER = {"id": "pn1", "category": "INDIVIDUAL", "name": "王", "org_id": "bureau0-branch0",
+               "org_path": ["city", "bureau0", "bureau0-branch0"], "holder_id": None,
+               "citation": "c", "year": 2017, "state": "NOMINATED", "rectify_by": None,
+               "selected_on": None, "reviews": []}
+    REVIEW = {"id": "rv1", "committee_id": "bureau0-branch0", "year": 2017, "open": True,
+              "committee_path": ["city", "bureau0", "bureau0-branch0"], "results": []}
+
+    def get_pioneer(self, pioneer_id):
+        return {**self.PIONEER, "id": pioneer_id}
+
+    def get_review(self, review_id):
+        return {**self.REVIEW, "id": review_id}
+
+    def nominate(self, data, actor, request):
+        self._keep("nominate", request)
+        return {**self.PIONEER, "name": data["name"]}
+
+    def decide(self, pioneer_id, selected, actor, request):
+        self._keep("decide", request)
+        return {**self.PIONEER, "state": "SELECTED" if selected else "REJECTED"}
+
+    def open_review(self, committee_id, year, actor, request):
+        self._keep("open_review", request)
+        return self.REVIEW
+
+    def rate(self, data, actor, request):
+        self._keep("rate", request)
+        return self.REVIEW
+
+    def close_review(self, review_id, actor, request):
+        self._keep("close_review", request)
+        return {**self.REVIEW, "open": False}
+
+    def pair_mentor(self, mentor_id, mentee_id, actor, request):
+        self._keep("pair_mentor", request)
+        return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
+                "since": "2017-06-03", "ended_on": None}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -344,6 +384,16 @@ MUTATIONS = {
         points: 2, category: "study", reason: "r", on: "2017-06-03"}}) {{ id }}"""),
     "recordDues": ("record_dues", f"""recordDues(memberId: "{BRANCH}-m0", month: "2017-06",
         amount: 30) {{ id }}"""),
+    "nominatePioneer": ("nominate", f"""nominatePioneer(category: INDIVIDUAL, name: "王",
+        orgId: "{BRANCH}", citation: "c", year: 2017) {{ id }}"""),
+    "decidePioneer": ("decide", 'decidePioneer(id: "pn1", selected: true) { id state }'),
+    "openPioneerReview": ("open_review",
+                          f'openPioneerReview(committeeId: "{BRANCH}", year: 2017) {{ id }}'),
+    "ratePioneer": ("rate", """ratePioneer(reviewId: "rv1", pioneerId: "pn1", raterKind: PUBLIC,
+        rating: GOOD) { id }"""),
+    "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
+    "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
+        menteeId: "{BRANCH}-m1") {{ since }}"""),
 }
 
 
