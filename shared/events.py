@@ -52,6 +52,15 @@ CATALOGUE = {
                   ("source_event", "year", "members")),
         EventType("supervision_item_opened", "supervision", 1,
                   ("item_id", "org_id", "rule", "period")),
+        # an item's transitions (交办 → 报告 → 销号, or 责任追究): by whom ("platform"
+        # when it turned by itself) and on which day; note: the report, the
+        # closing or escalating note, or None
+        EventType("supervision_item_reported", "supervision", 1,
+                  ("item_id", "org_id", "rule", "period", "by", "on", "note")),
+        EventType("supervision_item_closed", "supervision", 1,
+                  ("item_id", "org_id", "rule", "period", "by", "on", "note")),
+        EventType("supervision_item_escalated", "supervision", 1,
+                  ("item_id", "org_id", "rule", "period", "by", "on", "note")),
         # items: [{"month", "kind", "theme", "source"}]; filed_on is the first filing's
         EventType("annual_plan_filed", "study", 1,
                   ("plan_id", "org_id", "org_path", "year", "kind", "filed_on", "refiled",
