@@ -238,3 +238,36 @@ pioneer_withdrawals = Table(
     Index("ix_pioneer_withdrawals_bureau_year", "bureau_id", "year"),
     Index("ix_pioneer_withdrawals_committee_year", "committee_id", "year"),
 )
+
+# -- reminder talks and the negative list (约谈提醒, 负面清单; part remind) -------------
+#
+# A reminder talk held with an organisation about a quarter's misses, once
+# per organisation and quarter; ``org_path`` lets a subtree's talks be read
+# by an indexed prefix with the quarter (ix_reminder_talks_quarter_path).
+reminder_talks = Table(
+    "reminder_talks", metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("quarter", String(8), primary_key=True),
+    Column("bureau_id", String(32), nullable=False),
+    Column("org_path", Text, nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The negative list's manual entries, each reason once per subject and year
+# (the automatic ones are derived when read). ``subject_path``: a branch's
+# path, or a committee member's branch's path and their id, as quota_state
+# places its subjects (ix_negative_list_year_path).
+negative_list_entries = Table(
+    "negative_list_entries", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("subject_path", Text, nullable=False),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("subject_id", "year", "reason", name="uq_negative_list_reason"),
+)
