@@ -96,6 +96,10 @@ CHECKS = {
     # 时代先锋: a title through the organisation it sits in, a review through its committee
     "Pioneer": lambda p, pioneer: p.sees(pioneer["org_path"]),
     "PioneerReview": lambda p, review: p.sees(review["committee_path"]),
+    # 约谈提醒 through the organisation proposed; 负面清单 through its subject's
+    # place (a branch's path, a committee member's branch's path and id)
+    "ReminderProposal": lambda p, proposal: p.sees(proposal["org_path"]),
+    "NegativeListEntry": lambda p, entry: p.sees(entry["subject_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -130,7 +134,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
-         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review"}
+         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
+         "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry"}
 
 
 def _seen(principal, check, value):

@@ -322,6 +322,18 @@ class Recording(FakeServices):
         return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
                 "since": "2017-06-03", "ended_on": None}
 
+    # -- supervision: reminder talks and the negative list --
+
+    def record_reminder_talk(self, org_id, quarter, held_on, actor, request):
+        self._keep("record_reminder_talk", request)
+        return {"org_id": org_id, "org_path": self.orgs[org_id]["path"], "quarter": quarter,
+                "missed": [], "talk_held_on": held_on}
+
+    def add_to_negative_list(self, subject_id, year, reason, actor, request):
+        self._keep("add_to_negative_list", request)
+        return {"subject_id": subject_id, "subject_path": self.orgs[subject_id]["path"],
+                "year": year, "reasons": [reason], "manual": True}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -394,6 +406,10 @@ MUTATIONS = {
     "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
     "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
         menteeId: "{BRANCH}-m1") {{ since }}"""),
+    "recordReminderTalk": ("record_reminder_talk", f"""recordReminderTalk(orgId: "{BRANCH}",
+        quarter: "2017-Q2", heldOn: "2017-07-01") {{ quarter }}"""),
+    "addToNegativeList": ("add_to_negative_list", f"""addToNegativeList(subjectId: "{BRANCH}",
+        year: 2017, reason: "台账缺失") {{ subjectId }}"""),
 }
 
 
