@@ -456,6 +456,21 @@ def _review_to_close(city):
                                                "year": city.year - 1})["id"]
 
 
+def _quarter(city):
+    """The quarter of last month, which the city's close left branch B two
+    misses in (A1 and A2-CM: it held nothing): a reminder talk is proposed."""
+    year, month = city.period.split("-")
+    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+
+def _talk_held(city, org):
+    return {"orgId": org, "quarter": _quarter(city), "heldOn": clock.today().isoformat()}
+
+
+def _listed(city, subject):
+    return {"subjectId": subject, "year": city.year, "reason": unique("矩阵负面")}
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -672,6 +687,16 @@ ROOTS = {
         {"mentorId": _pioneered(c).a1, "menteeId": _fresh_member(c)}]
     if case == "in" else [({"mentorId": _pioneered(c).c1, "menteeId": c.a2}, c.c1),
                           ({"mentorId": c.a1, "menteeId": c.c2}, c.c2)],
+    # supervision: reminder talks (约谈提醒) and the negative list (负面清单); the
+    # writes belong to the organisations above their subject (bureau one's)
+    "Query.reminderProposals": lambda c, case: [{"orgId": c.bureau1, "quarter": _quarter(c)}]
+    if case == "in" else [({"orgId": c.bureau2, "quarter": _quarter(c)}, c.bureau2)],
+    "Query.negativeList": lambda c, case: [{"orgId": c.bureau1, "year": c.year}]
+    if case == "in" else [({"orgId": c.bureau2, "year": c.year}, c.bureau2)],
+    "Mutation.recordReminderTalk": lambda c, case: [_talk_held(c, c.branch_b)]
+    if case == "in" else [(_talk_held(c, c.branch_c), c.branch_c)],
+    "Mutation.addToNegativeList": lambda c, case: [_listed(c, c.branch_b)]
+    if case == "in" else [(_listed(c, c.branch_c), c.branch_c), (_listed(c, c.c1), c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}
