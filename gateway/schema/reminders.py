@@ -10,9 +10,9 @@ from graphql import GraphQLError
 
 from gateway.auth import ALL, forbidden
 from gateway.schema.guard import membership_on, sees_member
+from gateway.schema.organisation import Organization
 from gateway.schema.scalars import Date
 from gateway.schema.supervision import QuotaResult
-from gateway.schema.organisation import Organization
 
 
 class ReminderProposal(graphene.ObjectType):

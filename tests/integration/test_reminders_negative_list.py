@@ -14,8 +14,8 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from services.supervision.models import (members, negative_list_entries, quota_state,
                                          supervision_items)
-from services.supervision.reminder_views import misses
 from services.supervision.negative_list_views import manual_rows
+from services.supervision.reminder_views import misses
 from services.supervision.service import SupervisionService
 from shared.errors import BadInput, Conflict, NotFound
 from shared.events import Envelope
