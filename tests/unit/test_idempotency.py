@@ -322,6 +322,30 @@ class Recording(FakeServices):
         return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
                 "since": "2017-06-03", "ended_on": None}
 
+    # -- supervision: rectification lists (问题整改清单) --
+
+    RECTIFICATION = {"id": "rc1", "org_id": "bureau0-branch0", "bureau_id": "bureau0",
+                     "org_path": ["city", "bureau0", "bureau0-branch0"], "problem": "p",
+                     "measures": ["m"], "owner_id": "bureau0-branch0-m0", "due": "2017-06-30",
+                     "campaign": False, "state": "OPEN", "outcome": None, "closed_on": None,
+                     "published": False, "made_on": "2017-06-03"}
+
+    def get_rectification(self, item_id):
+        return {**self.RECTIFICATION, "id": item_id}
+
+    def create_rectification(self, data, actor, request):
+        self._keep("create_rectification", request)
+        return {**self.RECTIFICATION, "problem": data["problem"]}
+
+    def close_rectification(self, item_id, outcome, actor, request):
+        self._keep("close_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": outcome,
+                "closed_on": "2017-06-03"}
+
+    def publish_rectification(self, item_id, actor, request):
+        self._keep("publish_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": "o", "published": True}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -394,6 +418,13 @@ MUTATIONS = {
     "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
     "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
         menteeId: "{BRANCH}-m1") {{ since }}"""),
+    "createRectification": ("create_rectification", f"""createRectification(input: {{
+        orgId: "{BRANCH}", problem: "学习不够", measures: ["补课"], ownerId: "{BRANCH}-m0",
+        due: "2017-06-30", campaign: true}}) {{ id }}"""),
+    "closeRectification": ("close_rectification",
+                           'closeRectification(id: "rc1", outcome: "已整改") { id state }'),
+    "publishRectification": ("publish_rectification",
+                             'publishRectification(id: "rc1") { id published }'),
 }
 
 
