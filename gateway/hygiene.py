@@ -47,6 +47,8 @@ MAX_LIST_LENGTHS = {
     ("MinutesInput", "decisions"): (50, "decisions", " in one set of minutes"),
     # the scoring service checks the same bound (services/scoring/domain/checkup.py)
     ("CheckupInput", "scores"): (100, "scores", " in one check-up, one per indicator"),
+    # the supervision service checks the same bound (domain/rectification.py MAX_MEASURES)
+    ("RectificationInput", "measures"): (50, "measures", " in one rectification item"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")

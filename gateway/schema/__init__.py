@@ -11,22 +11,26 @@ import graphene
 from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
                             pioneer, practice_households, practice_talks, rating, scoring,
                             study, supervision)
+from gateway.schema import rectification
 from gateway.schema import reminders
 from gateway.schema.context import RequestContext
 
+# The modules that serve the contract, one per section or part of one; each
+# may have Queries and Mutations (one module per line, so additions merge).
+MODULES = (
+    organisation, activity, supervision, bulk, study, practice_talks, practice_households,
+    scoring, appraisal, checkup, rating, pioneer,
+    rectification,
+    reminders,
+)
 
-class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
-            practice_talks.Queries, practice_households.Queries,
-            scoring.Queries, appraisal.Queries, checkup.Queries, rating.Queries,
-            pioneer.Queries, reminders.Queries, graphene.ObjectType):
+
+class Query(*(m.Queries for m in MODULES if hasattr(m, "Queries")), graphene.ObjectType):
     pass
 
 
-class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations,
-               bulk.Mutations, study.Mutations, practice_talks.Mutations,
-               practice_households.Mutations,
-               scoring.Mutations, appraisal.Mutations, checkup.Mutations,
-               pioneer.Mutations, reminders.Mutations, graphene.ObjectType):
+class Mutation(*(m.Mutations for m in MODULES if hasattr(m, "Mutations")),
+               graphene.ObjectType):
     pass
 
 

@@ -100,6 +100,8 @@ CHECKS = {
     # place (a branch's path, a committee member's branch's path and id)
     "ReminderProposal": lambda p, proposal: p.sees(proposal["org_path"]),
     "NegativeListEntry": lambda p, entry: p.sees(entry["subject_path"]),
+    # 问题整改清单: through the branch or committee whose list it is
+    "RectificationItem": lambda p, item: p.sees(item["org_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -135,7 +137,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
          "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
-         "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry"}
+         "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry",
+         "RectificationItem": "rectification item"}
 
 
 def _seen(principal, check, value):

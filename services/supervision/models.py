@@ -271,3 +271,36 @@ negative_list_entries = Table(
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("subject_id", "year", "reason", name="uq_negative_list_reason"),
 )
+
+# -- rectification lists (问题整改清单, U3), part "rect" -----------------------------------
+#
+# An item of a branch's or committee's list. ``state`` is stored OPEN or
+# CLOSED only: OVERDUE is read from (state, due) and today, so a subtree's
+# items of a year are one indexed prefix read on (org_path, due), and the
+# OVERDUE ones one read of (state, due). A campaign item is a fact of quota
+# U3, counted again from here when the bureau's quotas are derived again.
+rectifications = Table(
+    "rectifications", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("org_path", Text, nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("campaign", Boolean, nullable=False, server_default=false()),
+    Column("state", String(8), nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("published", Boolean, nullable=False, server_default=false()),
+    Column("made_on", Date, nullable=False),
+    Column("made_by", String(128), nullable=False),
+    Column("closed_by", String(128), nullable=True),
+    Column("published_by", String(128), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rectifications_state_due", "state", "due"),
+    # built by shared.tree.path_index in the migration
+    Index("ix_rectifications_org_path_due", "org_path", "due"),
+    Index("ix_rectifications_bureau_campaign", "bureau_id", "campaign"),
+)

@@ -16,7 +16,8 @@ from services.supervision.models import (activity_facts, checkup_facts, househol
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_derivations, quota_marks, quota_state,
-                                         self_study_filings, talk_facts)
+                                         rectifications, self_study_filings, talk_facts)
+from services.supervision.domain.rectification import CampaignFact
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -517,7 +518,8 @@ def rederive(session, bureau_id):
 
 def _bureau_facts(session, bureau_id, member_paths):
     """Every fact of the bureau, as the pure rules take them: activities held,
-    plans and self-study plans filed, check-ups recorded."""
+    plans and self-study plans filed, check-ups recorded, rectification
+    campaign items made."""
     for row in session.execute(select(activity_facts)
                                .where(activity_facts.c.bureau_id == bureau_id)
                                .execution_options(yield_per=CHUNK)).mappings():
@@ -538,6 +540,10 @@ def _bureau_facts(session, bureau_id, member_paths):
             .where(checkup_facts.c.bureau_id == bureau_id)):
         yield domain.CheckupFact(member_id, year, recorded_on,
                                  ids_of(member_paths.get(member_id, "/")))
+    for item_id, org_path, made_on in session.execute(
+            select(rectifications.c.id, rectifications.c.org_path, rectifications.c.made_on)
+            .where(rectifications.c.bureau_id == bureau_id, rectifications.c.campaign.is_(True))):
+        yield CampaignFact(item_id, ids_of(org_path), made_on)
 
 
 def mark_derived(session, bureau_id):

@@ -21,6 +21,7 @@ from services.supervision.domain.rating import RATING_RULES
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from services.supervision.negative_list_entrypoints import NegativeListEntrypoints
+from services.supervision.rectification_entrypoints import RectificationEntrypoints
 from services.supervision.reminder_entrypoints import ReminderEntrypoints
 from shared import clock, metrics
 from shared.config import env
@@ -43,8 +44,16 @@ TOTALS_BATCH = 10_000
 TOTALS_TIMEOUT = 30
 
 
-class SupervisionService(ReminderEntrypoints, NegativeListEntrypoints,
-                         tree_consumers(handlers), BaseService):
+# The entrypoints of supervision's parts, each in a module of its own (one
+# per line, so additions merge).
+PARTS = (
+    RectificationEntrypoints,
+    ReminderEntrypoints,
+    NegativeListEntrypoints,
+)
+
+
+class SupervisionService(*PARTS, tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(domain.QUOTA_RULES, RATING_RULES, SUPERVISION_RULES)

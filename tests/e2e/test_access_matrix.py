@@ -469,6 +469,42 @@ def _talk_held(city, org):
 
 def _listed(city, subject):
     return {"subjectId": subject, "year": city.year, "reason": unique("矩阵负面")}
+def _rectification(city, org, owner, bureau="一局"):
+    """An item of ``org``'s rectification list (问题整改清单) due in the city's
+    year (never twice alike; a bureau's words are never part of the other's)."""
+    return {"orgId": org, "problem": unique(f"{bureau}整改问题"),
+            "measures": [unique(f"{bureau}整改措施")], "ownerId": owner,
+            "due": f"{city.year}-12-31", "campaign": True}
+
+
+def _new_rectification(city, closed=False):
+    """An OPEN item of branch B just made (CLOSED with ``closed``)."""
+    item = _mutate(city, "createRectification",
+                   {"input": _rectification(city, city.branch_b, city.b1)})["id"]
+    if closed:
+        _mutate(city, "closeRectification", {"id": item, "outcome": unique("一局整改结果")})
+    return item
+
+
+def _rectified(city):
+    """A closed item in each bureau's list (once), so the rectification
+    read has something to show and something to withhold."""
+    if getattr(city, "rectifications", None):
+        return city
+    city.rectifications = {}
+    for bureau, branch, owner in ((1, city.branch_a, city.a1), (2, city.branch_c, city.c1)):
+        words = ("一局", "二局")[bureau - 1]
+        data = _rectification(city, branch, owner, words)
+        item = _mutate(city, "createRectification", {"input": data})["id"]
+        outcome = unique(f"{words}整改结果")
+        _mutate(city, "closeRectification", {"id": item, "outcome": outcome})
+        city.rectifications[bureau] = item
+        if bureau == 1:
+            city.inside.add(item)
+        else:
+            city.outside_ids.add(item)
+            city.outside_words |= {data["problem"], *data["measures"], outcome}
+    return city
 
 
 ROOTS = {
@@ -697,6 +733,26 @@ ROOTS = {
     if case == "in" else [(_talk_held(c, c.branch_c), c.branch_c)],
     "Mutation.addToNegativeList": lambda c, case: [_listed(c, c.branch_b)]
     if case == "in" else [(_listed(c, c.branch_c), c.branch_c), (_listed(c, c.c1), c.c1)],
+    # supervision: rectification lists (问题整改清单); a state-changing write
+    # acts on an item of branch B made for it
+    "Query.rectifications": lambda c, case: [
+        {"orgId": _rectified(c).bureau1, "year": c.year},
+        {"orgId": c.branch_a, "year": c.year, "state": "CLOSED"}]
+    if case == "in" else [({"orgId": _rectified(c).bureau2, "year": c.year}, c.bureau2),
+                          ({"orgId": c.branch_c, "year": c.year, "state": "OPEN"},
+                           c.branch_c)],
+    "Mutation.createRectification": lambda c, case: [
+        {"input": _rectification(c, c.branch_b, c.b1)}]
+    if case == "in" else [
+        ({"input": _rectification(c, c.branch_c, c.c1, "二局")}, c.branch_c),
+        ({"input": _rectification(c, c.branch_a, c.c1)}, c.c1)],
+    "Mutation.closeRectification": lambda c, case: [
+        {"id": _new_rectification(c), "outcome": unique("一局整改结果")}]
+    if case == "in" else [({"id": _rectified(c).rectifications[2], "outcome": "已整改"},
+                           c.rectifications[2])],
+    "Mutation.publishRectification": lambda c, case: [
+        {"id": _new_rectification(c, closed=True)}]
+    if case == "in" else [({"id": _rectified(c).rectifications[2]}, c.rectifications[2])],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

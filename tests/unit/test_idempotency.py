@@ -333,6 +333,29 @@ class Recording(FakeServices):
         self._keep("add_to_negative_list", request)
         return {"subject_id": subject_id, "subject_path": self.orgs[subject_id]["path"],
                 "year": year, "reasons": [reason], "manual": True}
+    # -- supervision: rectification lists (问题整改清单) --
+
+    RECTIFICATION = {"id": "rc1", "org_id": "bureau0-branch0", "bureau_id": "bureau0",
+                     "org_path": ["city", "bureau0", "bureau0-branch0"], "problem": "p",
+                     "measures": ["m"], "owner_id": "bureau0-branch0-m0", "due": "2017-06-30",
+                     "campaign": False, "state": "OPEN", "outcome": None, "closed_on": None,
+                     "published": False, "made_on": "2017-06-03"}
+
+    def get_rectification(self, item_id):
+        return {**self.RECTIFICATION, "id": item_id}
+
+    def create_rectification(self, data, actor, request):
+        self._keep("create_rectification", request)
+        return {**self.RECTIFICATION, "problem": data["problem"]}
+
+    def close_rectification(self, item_id, outcome, actor, request):
+        self._keep("close_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": outcome,
+                "closed_on": "2017-06-03"}
+
+    def publish_rectification(self, item_id, actor, request):
+        self._keep("publish_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": "o", "published": True}
 
 
 BRANCH = "bureau0-branch0"
@@ -410,6 +433,13 @@ MUTATIONS = {
         quarter: "2017-Q2", heldOn: "2017-07-01") {{ quarter }}"""),
     "addToNegativeList": ("add_to_negative_list", f"""addToNegativeList(subjectId: "{BRANCH}",
         year: 2017, reason: "台账缺失") {{ subjectId }}"""),
+    "createRectification": ("create_rectification", f"""createRectification(input: {{
+        orgId: "{BRANCH}", problem: "学习不够", measures: ["补课"], ownerId: "{BRANCH}-m0",
+        due: "2017-06-30", campaign: true}}) {{ id }}"""),
+    "closeRectification": ("close_rectification",
+                           'closeRectification(id: "rc1", outcome: "已整改") { id state }'),
+    "publishRectification": ("publish_rectification",
+                             'publishRectification(id: "rc1") { id published }'),
 }
 
 
