@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from services.supervision import (domain, handlers, pioneer_handlers, quota_state, rating_views,
                                   views)
 from services.supervision.domain.rating import RATING_RULES
+from services.supervision.item_entrypoints import ItemEntrypoints
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from shared import clock, metrics
@@ -41,7 +42,7 @@ TOTALS_BATCH = 10_000
 TOTALS_TIMEOUT = 30
 
 
-class SupervisionService(tree_consumers(handlers), BaseService):
+class SupervisionService(ItemEntrypoints, tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(domain.QUOTA_RULES, RATING_RULES, SUPERVISION_RULES)

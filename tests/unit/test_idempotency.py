@@ -322,6 +322,28 @@ class Recording(FakeServices):
         return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
                 "since": "2017-06-03", "ended_on": None}
 
+    # -- supervision items' lifecycle --
+
+    ITEM = {"id": "it1", "org_id": "bureau0-branch0", "rule": "A1", "period": "2017-06",
+            "org_path": ["city", "bureau0", "bureau0-branch0"], "state": "ASSIGNED",
+            "opened_at": "2017-07-01T00:00:00+08:00", "due_on": "2017-07-16", "report": None,
+            "note": None, "history": []}
+
+    def supervision_item(self, item_id):
+        return {**self.ITEM, "id": item_id}
+
+    def report_supervision_item(self, item_id, report, actor, request):
+        self._keep("report_supervision_item", request)
+        return {**self.ITEM, "state": "REPORTED", "report": report}
+
+    def close_supervision_item(self, item_id, note, actor, request):
+        self._keep("close_supervision_item", request)
+        return {**self.ITEM, "state": "CLOSED"}
+
+    def escalate_supervision_item(self, item_id, note, actor, request):
+        self._keep("escalate_supervision_item", request)
+        return {**self.ITEM, "state": "ESCALATED"}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -394,6 +416,12 @@ MUTATIONS = {
     "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
     "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
         menteeId: "{BRANCH}-m1") {{ since }}"""),
+    "reportSupervisionItem": ("report_supervision_item",
+                              'reportSupervisionItem(id: "it1", report: "已整改") { id state }'),
+    "closeSupervisionItem": ("close_supervision_item",
+                             'closeSupervisionItem(id: "it1", note: "销号") { id state }'),
+    "escalateSupervisionItem": ("escalate_supervision_item",
+                                'escalateSupervisionItem(id: "it1", note: "逾期") { id state }'),
 }
 
 
