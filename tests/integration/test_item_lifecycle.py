@@ -3,7 +3,8 @@ backend: report, close and escalate through supervision's RPC, each move
 kept in the history and told once as its event, every wrong move CONFLICT;
 two replicas sweeping at the same moment escalate each overdue item once
 (nothing on day 15 after opening, everything on day 16); and a late
-activity that meets a closed quota closes its item by itself."""
+activity that meets a closed quota closes its item by itself, and a
+branch's item of a member quota once no member of it misses the quota."""
 import eventlet
 import pytest
 from nameko.exceptions import RemoteError
@@ -11,10 +12,11 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 
 from services.supervision.domain.items import late_note
-from services.supervision.models import item_transitions, outbox, supervision_items
+from services.supervision.models import item_transitions, members, outbox, supervision_items
 from services.supervision.service import SupervisionService
 from shared.errors import BadInput, Conflict
-from tests.integration.conftest import wait_for
+from shared.events import Envelope
+from tests.integration.conftest import publish, wait_for
 from tests.integration.test_quota_state import known, result, small_city
 
 OPENED = "2017-07-03"  # the day the items open; June is closed that day
@@ -150,3 +152,37 @@ def test_report_close_escalate_and_a_late_activity_closing_an_item(
         (meeting, "bureau-sec"), (a1, "platform")]
     assert [e["item_id"] for e in told(db, "supervision_item_escalated")] == [s2, a1]
     assert all(e["on"] == OPENED for e in told(db, "supervision_item_closed"))
+
+
+def test_a_branch_item_of_a_member_quota_closes_once_no_member_misses_it(
+        services, rpc, vhost, engine_of, monkeypatch):
+    monkeypatch.setenv("XF_TODAY", "2018-01-05")
+    services(SupervisionService)
+    city, bureau, committee, branch = small_city(vhost.uri)
+    first, second = city.member(branch), city.member(branch)
+    db = engine_of("supervision")
+    wait_for(known(db, 4), what="the read model")
+    with db.connect() as conn:
+        wait_for(lambda: conn.execute(select(func.count()).select_from(members)).scalar() == 2,
+                 what="the members known")
+    rpc.supervision.close_period(bureau, "2017", "tester", False)
+    [(p5, state, _)] = [(i, s, d) for i, r, s, d in every_item(db) if r == "P5"]
+    assert state == "ASSIGNED"  # the branch's, for both members' check-ups (党性体检)
+
+    def checkup(member_id):
+        envelope = Envelope.new("checkup_recorded", bureau, {
+            "member_id": member_id, "branch_id": branch, "year": 2017, "post_type": "member",
+            "total": 90.0, "health": "HEALTHY", "on": "2018-01-04"})
+        publish(vhost.uri, envelope, source="scoring", routing_key="checkup_recorded")
+
+    checkup(first)  # late, and one member of two
+    wait_for(lambda: result(rpc, branch, "2017", "P5", first)["status"] == "MET",
+             what="the first member's late check-up")
+    assert result(rpc, branch, "2017", "P5", second)["status"] == "MISSED"
+    assert dict((r, s) for _, r, s, _ in every_item(db))["P5"] == "ASSIGNED"
+    checkup(second)
+    wait_for(lambda: dict((r, s) for _, r, s, _ in every_item(db))["P5"] == "CLOSED",
+             what="the branch's P5 item closed by itself")
+    [event] = told(db, "supervision_item_closed")
+    assert (event["item_id"], event["by"], event["note"]) == (
+        p5, "platform", late_note("P5", "2017", members=True))
