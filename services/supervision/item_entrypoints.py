@@ -13,7 +13,8 @@ from shared.errors import ALL_ERRORS, BadInput
 from shared.idempotency import once
 from shared.sweep import sweep
 
-ESCALATE_INTERVAL = float(env("XF_ESCALATE_INTERVAL", "60"))
+# the supervision service's periodic rounds run at one interval (README)
+ESCALATE_INTERVAL = float(env("XF_AUTO_CLOSE_INTERVAL", "60"))
 # the overdue items escalated per transaction
 ESCALATE_BATCH = 500
 
