@@ -129,6 +129,7 @@ CONTAINED = {
                        "its member and its pioneer are checked as such",
     "MentoringPair": "a pair of an organisation checked before the service is asked; "
                      "its mentor and mentee are checked as members",
+    "ItemTransition": "an entry of a checked SupervisionItem's history",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",

@@ -304,3 +304,25 @@ rectifications = Table(
     Index("ix_rectifications_org_path_due", "org_path", "due"),
     Index("ix_rectifications_bureau_campaign", "bureau_id", "campaign"),
 )
+
+# -- the item lifecycle (督办: 交办、报告、销号、责任追究; issue 11, part items) -------------
+#
+# An item's due day (the platform's day it opened plus the rule set's
+# escalate_after_days) and its report; the escalation sweep reads the
+# ASSIGNED items past their due day through (state, due_on).
+supervision_items.append_column(Column("due_on", Date, nullable=False))
+supervision_items.append_column(Column("report", Text, nullable=True))
+Index("ix_supervision_items_state_due", supervision_items.c.state, supervision_items.c.due_on)
+
+# Each move of an item after its opening (the opening is the item's own row):
+# the state it led to, when, by whom ("platform" when it turned by itself)
+# and the report or note; ``seq`` orders them.
+item_transitions = Table(
+    "item_transitions", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("note", Text, nullable=True),
+)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from services.supervision import (domain, handlers, pioneer_handlers, quota_state, rating_views,
                                   views)
 from services.supervision.domain.rating import RATING_RULES
+from services.supervision.item_entrypoints import ItemEntrypoints
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
 from services.supervision.negative_list_entrypoints import NegativeListEntrypoints
@@ -47,6 +48,7 @@ TOTALS_TIMEOUT = 30
 # The entrypoints of supervision's parts, each in a module of its own (one
 # per line, so additions merge).
 PARTS = (
+    ItemEntrypoints,
     RectificationEntrypoints,
     ReminderEntrypoints,
     NegativeListEntrypoints,

@@ -469,6 +469,8 @@ def _talk_held(city, org):
 
 def _listed(city, subject):
     return {"subjectId": subject, "year": city.year, "reason": unique("矩阵负面")}
+
+
 def _rectification(city, org, owner, bureau="一局"):
     """An item of ``org``'s rectification list (问题整改清单) due in the city's
     year (never twice alike; a bureau's words are never part of the other's)."""
@@ -505,6 +507,39 @@ def _rectified(city):
             city.outside_ids.add(item)
             city.outside_words |= {data["problem"], *data["measures"], outcome}
     return city
+
+
+def _assigned_items(city):
+    """The ASSIGNED items of bureau one's committee and below no builder took yet."""
+    used = city.__dict__.setdefault("items_taken", set())
+    found = city.client.run("""query($o: ID!) { supervisionItems(orgId: $o, state: ASSIGNED)
+        { id } }""", {"o": city.committee1})["supervisionItems"]
+    return [i["id"] for i in found if i["id"] not in used]
+
+
+def _fresh_item(city, reported=False):
+    """An ASSIGNED item of bureau one that no builder moved yet (REPORTED by
+    the operator with ``reported``); when they run out, a fresh branch of
+    bureau one, short last month, opens more."""
+    free = _assigned_items(city)
+    if not free:
+        branch = city.client.create_org(unique("一局督办支部"), "BRANCH", city.committee1)["id"]
+
+        def opened():  # once supervision has heard of the branch
+            _write(city, """mutation($o: ID!, $p: String!) { closePeriod(orgId: $o,
+                period: $p) { orgId } }""", {"o": branch, "p": city.period})
+            assert _assigned_items(city)
+            return _assigned_items(city)
+        free = eventually(opened, timeout=30, what="the fresh branch's items")
+    item = free[0]
+    city.items_taken.add(item)
+    if reported:
+        _mutate(city, "reportSupervisionItem", {"id": item, "report": unique("一局报告")})
+    return item
+
+
+def _item_of_two(city):
+    return [i["id"] for i in city.items if i["org"]["id"] == city.branch_c][0]
 
 
 ROOTS = {
@@ -753,6 +788,17 @@ ROOTS = {
     "Mutation.publishRectification": lambda c, case: [
         {"id": _new_rectification(c, closed=True)}]
     if case == "in" else [({"id": _rectified(c).rectifications[2]}, c.rectifications[2])],
+    # supervision items (督办): bureau one's scope is strictly above its
+    # committee's and branches' items, so it reports, closes and escalates them
+    "Mutation.reportSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c), "report": unique("一局整改报告")}]
+    if case == "in" else [({"id": _item_of_two(c), "report": "报告"}, _item_of_two(c))],
+    "Mutation.closeSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c, reported=True), "note": unique("一局销号")}]
+    if case == "in" else [({"id": _item_of_two(c), "note": "销号"}, _item_of_two(c))],
+    "Mutation.escalateSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c), "note": unique("一局追责")}]
+    if case == "in" else [({"id": _item_of_two(c), "note": "追责"}, _item_of_two(c))],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

@@ -356,6 +356,27 @@ class Recording(FakeServices):
     def publish_rectification(self, item_id, actor, request):
         self._keep("publish_rectification", request)
         return {**self.RECTIFICATION, "state": "CLOSED", "outcome": "o", "published": True}
+    # -- supervision items' lifecycle --
+
+    ITEM = {"id": "it1", "org_id": "bureau0-branch0", "rule": "A1", "period": "2017-06",
+            "org_path": ["city", "bureau0", "bureau0-branch0"], "state": "ASSIGNED",
+            "opened_at": "2017-07-01T00:00:00+08:00", "due_on": "2017-07-16", "report": None,
+            "note": None, "history": []}
+
+    def supervision_item(self, item_id):
+        return {**self.ITEM, "id": item_id}
+
+    def report_supervision_item(self, item_id, report, actor, request):
+        self._keep("report_supervision_item", request)
+        return {**self.ITEM, "state": "REPORTED", "report": report}
+
+    def close_supervision_item(self, item_id, note, actor, request):
+        self._keep("close_supervision_item", request)
+        return {**self.ITEM, "state": "CLOSED"}
+
+    def escalate_supervision_item(self, item_id, note, actor, request):
+        self._keep("escalate_supervision_item", request)
+        return {**self.ITEM, "state": "ESCALATED"}
 
 
 BRANCH = "bureau0-branch0"
@@ -440,6 +461,12 @@ MUTATIONS = {
                            'closeRectification(id: "rc1", outcome: "已整改") { id state }'),
     "publishRectification": ("publish_rectification",
                              'publishRectification(id: "rc1") { id published }'),
+    "reportSupervisionItem": ("report_supervision_item",
+                              'reportSupervisionItem(id: "it1", report: "已整改") { id state }'),
+    "closeSupervisionItem": ("close_supervision_item",
+                             'closeSupervisionItem(id: "it1", note: "销号") { id state }'),
+    "escalateSupervisionItem": ("escalate_supervision_item",
+                                'escalateSupervisionItem(id: "it1", note: "逾期") { id state }'),
 }
 
 
