@@ -11,12 +11,13 @@ from sqlalchemy import case, delete, func, insert, select, text
 from services.supervision import domain
 from services.supervision.domain import practice
 from services.supervision.domain.quota_rules import EVERY_MEMBER, EVERY_PAIR, SECRETARY
+from services.supervision.domain.survey import SurveyFact
 from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
                                          member_activities,
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_derivations, quota_marks, quota_state,
-                                         self_study_filings, talk_facts)
+                                         self_study_filings, surveys, talk_facts)
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -517,7 +518,7 @@ def rederive(session, bureau_id):
 
 def _bureau_facts(session, bureau_id, member_paths):
     """Every fact of the bureau, as the pure rules take them: activities held,
-    plans and self-study plans filed, check-ups recorded."""
+    plans and self-study plans filed, check-ups recorded, surveys opened."""
     for row in session.execute(select(activity_facts)
                                .where(activity_facts.c.bureau_id == bureau_id)
                                .execution_options(yield_per=CHUNK)).mappings():
@@ -538,6 +539,11 @@ def _bureau_facts(session, bureau_id, member_paths):
             .where(checkup_facts.c.bureau_id == bureau_id)):
         yield domain.CheckupFact(member_id, year, recorded_on,
                                  ids_of(member_paths.get(member_id, "/")))
+    for survey_id, committee_id, committee_path, year, opened_on in session.execute(
+            select(surveys.c.id, surveys.c.committee_id, surveys.c.committee_path,
+                   surveys.c.year, surveys.c.opened_on)
+            .where(surveys.c.bureau_id == bureau_id)):
+        yield SurveyFact(survey_id, committee_id, ids_of(committee_path), year, opened_on)
 
 
 def mark_derived(session, bureau_id):
