@@ -10,14 +10,14 @@ import graphene
 
 from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
                             pioneer, practice_households, practice_talks, rating, scoring,
-                            study, supervision)
+                            study, supervision, survey)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
             scoring.Queries, appraisal.Queries, checkup.Queries, rating.Queries,
-            pioneer.Queries, graphene.ObjectType):
+            pioneer.Queries, survey.Queries, graphene.ObjectType):
     pass
 
 
@@ -25,7 +25,7 @@ class Mutation(organisation.Mutations, activity.Mutations, supervision.Mutations
                bulk.Mutations, study.Mutations, practice_talks.Mutations,
                practice_households.Mutations,
                scoring.Mutations, appraisal.Mutations, checkup.Mutations,
-               pioneer.Mutations, graphene.ObjectType):
+               pioneer.Mutations, survey.Mutations, graphene.ObjectType):
     pass
 
 

@@ -96,6 +96,8 @@ CHECKS = {
     # 时代先锋: a title through the organisation it sits in, a review through its committee
     "Pioneer": lambda p, pioneer: p.sees(pioneer["org_path"]),
     "PioneerReview": lambda p, review: p.sees(review["committee_path"]),
+    # 思想政治状况调查: through its committee; a member who just answered sees it
+    "Survey": lambda p, s: p.sees(s["committee_path"]) or is_own(p, s.get("answered_by")),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -130,7 +132,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
-         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review"}
+         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
+         "Survey": "survey"}
 
 
 def _seen(principal, check, value):

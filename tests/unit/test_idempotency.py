@@ -322,6 +322,22 @@ class Recording(FakeServices):
         return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
                 "since": "2017-06-03", "ended_on": None}
 
+    # -- the thought survey (思想政治状况调查) --
+
+    SURVEY = {"id": "sv1", "committee_id": "bureau0", "committee_path": ["city", "bureau0"],
+              "year": 2017, "questions": ["q"], "responses": 0, "results": None}
+
+    def get_survey(self, survey_id):
+        return {**self.SURVEY, "id": survey_id}
+
+    def open_survey(self, committee_id, year, questions, actor, request):
+        self._keep("open_survey", request)
+        return {**self.SURVEY, "questions": questions}
+
+    def answer_survey(self, survey_id, member_id, answers, request):
+        self._keep("answer_survey", request)
+        return {**self.SURVEY, "responses": 1}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -394,6 +410,10 @@ MUTATIONS = {
     "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
     "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
         menteeId: "{BRANCH}-m1") {{ since }}"""),
+    "openSurvey": ("open_survey",
+                   'openSurvey(committeeId: "bureau0", year: 2017, questions: ["q"]) { id }'),
+    "answerSurvey": ("answer_survey", f"""answerSurvey(surveyId: "sv1", memberId: "{BRANCH}-m0",
+        answers: [3]) {{ id responses }}"""),
 }
 
 
