@@ -189,3 +189,10 @@ def test_a_survey_outside_the_scope_is_never_shown_whatever_the_service_answers(
     city.leaky = True
     answer = ask(city, SURVEYS, {"o": "bureau0"}, "bureau0", ("admin",))
     assert codes(answer) == ["FORBIDDEN"] and OTHER_COMMITTEE not in str(answer)
+
+
+def test_the_gateway_bounds_the_lists_as_the_service_does():
+    from gateway.hygiene import MAX_LIST_LENGTHS
+    from services.supervision.domain.survey import MAX_QUESTIONS
+    assert MAX_LIST_LENGTHS[("Mutation.openSurvey", "questions")][0] == MAX_QUESTIONS
+    assert MAX_LIST_LENGTHS[("Mutation.answerSurvey", "answers")][0] == MAX_QUESTIONS
