@@ -7,6 +7,8 @@ does not exist is refused in the words of one out of reach."""
 import pytest
 from graphql import GraphQLError
 
+from gateway.hygiene import MAX_LIST_LENGTHS
+from services.supervision.domain.survey import MAX_QUESTIONS
 from tests.unit.test_idempotency import Recording
 from tests.unit.test_study_gateway import codes, post
 
@@ -192,7 +194,5 @@ def test_a_survey_outside_the_scope_is_never_shown_whatever_the_service_answers(
 
 
 def test_the_gateway_bounds_the_lists_as_the_service_does():
-    from gateway.hygiene import MAX_LIST_LENGTHS
-    from services.supervision.domain.survey import MAX_QUESTIONS
     assert MAX_LIST_LENGTHS[("Mutation.openSurvey", "questions")][0] == MAX_QUESTIONS
     assert MAX_LIST_LENGTHS[("Mutation.answerSurvey", "answers")][0] == MAX_QUESTIONS
