@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from services.supervision.domain import survey as domain_survey
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import survey_respondents, survey_tallies, surveys
-from shared.errors import NotFound, Unavailable
+from shared.errors import BadInput, NotFound, Unavailable
 from shared.rules import NoValidRuleSet
 from shared.tree import ids_of, under
 
@@ -18,7 +18,7 @@ CHOSEN = [survey_tallies.c[f"chosen_{choice}"] for choice in domain_survey.CHOIC
 def survey_row(session, survey_id, field="surveyId", lock=False):
     """The survey's row (locked for an answer with ``lock``), or NotFound."""
     if not isinstance(survey_id, str) or not survey_id:
-        raise NotFound("a survey id is needed", field)
+        raise BadInput("a survey id is needed", field)
     query = select(surveys).where(surveys.c.id == survey_id)
     if lock:
         query = query.with_for_update()
@@ -75,7 +75,7 @@ def survey_dicts(session, rows):
 
 
 def get_survey(session, survey_id):
-    return survey_dicts(session, [survey_row(session, survey_id, field="id")])[0]
+    return survey_dicts(session, [survey_row(session, survey_id)])[0]
 
 
 def surveys_under(session, org_path, year):

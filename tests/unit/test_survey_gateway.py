@@ -53,8 +53,8 @@ class SurveyCity(Recording):
 
     def get_survey(self, survey_id):
         if survey_id not in self.opened:
-            raise GraphQLError(f"id: there is no survey {survey_id}",
-                               extensions={"code": "NOT_FOUND", "field": "id"})
+            raise GraphQLError(f"surveyId: there is no survey {survey_id}",
+                               extensions={"code": "NOT_FOUND", "field": "surveyId"})
         return self.opened[survey_id]
 
     def answer_survey(self, survey_id, member_id, answers, request):
