@@ -13,6 +13,7 @@ from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisat
                             study, supervision)
 from gateway.schema import rectification
 from gateway.schema import reminders
+from gateway.schema import survey
 from gateway.schema.context import RequestContext
 
 # The modules that serve the contract, one per section or part of one; each
@@ -22,6 +23,7 @@ MODULES = (
     scoring, appraisal, checkup, rating, pioneer,
     rectification,
     reminders,
+    survey,
 )
 
 

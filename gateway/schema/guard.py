@@ -102,6 +102,8 @@ CHECKS = {
     "NegativeListEntry": lambda p, entry: p.sees(entry["subject_path"]),
     # 问题整改清单: through the branch or committee whose list it is
     "RectificationItem": lambda p, item: p.sees(item["org_path"]),
+    # 思想政治状况调查: through its committee; a member who just answered sees it
+    "Survey": lambda p, s: p.sees(s["committee_path"]) or is_own(p, s.get("answered_by")),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -139,7 +141,7 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
          "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
          "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry",
-         "RectificationItem": "rectification item"}
+         "RectificationItem": "rectification item", "Survey": "survey"}
 
 
 def _seen(principal, check, value):

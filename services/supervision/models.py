@@ -1,9 +1,11 @@
 """The supervision service's tables: its read model of the organisation
 tree, of members and of activities; the quota state kept as facts arrive;
-closed quotas; supervision items (督办); and the pioneer titles withdrawn."""
+closed quotas; supervision items (督办); the pioneer titles withdrawn; and
+the yearly thought surveys."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, false, func)
 
+from services.supervision.domain.survey import CHOICES
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 from shared.parking import parked_queues_table
@@ -325,4 +327,39 @@ item_transitions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("by", String(128), nullable=False),
     Column("note", Text, nullable=True),
+)
+
+# -- part survey: the yearly thought survey (思想政治状况调查, U7) ----------------------
+#
+# Who answered is kept apart from what was answered, so that nothing joins
+# them: ``survey_respondents`` says who answered a survey (to refuse a second
+# answer) and nothing else, no time, no sequence; ``survey_tallies`` keeps
+# what was answered only as counts per question and choice, one row per
+# question written when the survey is opened, so no row is ever added for a
+# response. The two share the survey's id alone (domain/survey.py).
+surveys = Table(
+    "surveys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("committee_id", String(32), nullable=False),
+    Column("committee_path", Text, nullable=False),  # a subtree's by path prefix
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("opened_by", String(128), nullable=False),
+    Index("ix_surveys_committee_year", "committee_id", "year"),
+)
+
+survey_respondents = Table(
+    "survey_respondents", metadata,
+    Column("survey_id", String(32), primary_key=True),
+    Column("member_id", String(32), primary_key=True),
+)
+
+survey_tallies = Table(
+    "survey_tallies", metadata,
+    Column("survey_id", String(32), primary_key=True),
+    Column("question", Integer, primary_key=True),  # its position, from 0
+    *(Column(f"chosen_{choice}", Integer, nullable=False, server_default="0")
+      for choice in CHOICES),
 )

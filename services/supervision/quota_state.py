@@ -12,13 +12,15 @@ from services.supervision import domain
 from services.supervision.domain import practice
 from services.supervision.domain.items import turned_met
 from services.supervision.domain.quota_rules import EVERY_MEMBER, EVERY_PAIR, SECRETARY
+from services.supervision.domain.rectification import CampaignFact
+from services.supervision.domain.survey import SurveyFact
 from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
                                          member_activities,
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_derivations, quota_marks, quota_state,
-                                         rectifications, self_study_filings, talk_facts)
-from services.supervision.domain.rectification import CampaignFact
+                                         rectifications, self_study_filings, surveys,
+                                         talk_facts)
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -536,7 +538,7 @@ def rederive(session, bureau_id):
 def _bureau_facts(session, bureau_id, member_paths):
     """Every fact of the bureau, as the pure rules take them: activities held,
     plans and self-study plans filed, check-ups recorded, rectification
-    campaign items made."""
+    campaign items made, surveys opened."""
     for row in session.execute(select(activity_facts)
                                .where(activity_facts.c.bureau_id == bureau_id)
                                .execution_options(yield_per=CHUNK)).mappings():
@@ -561,6 +563,11 @@ def _bureau_facts(session, bureau_id, member_paths):
             select(rectifications.c.id, rectifications.c.org_path, rectifications.c.made_on)
             .where(rectifications.c.bureau_id == bureau_id, rectifications.c.campaign.is_(True))):
         yield CampaignFact(item_id, ids_of(org_path), made_on)
+    for survey_id, committee_id, committee_path, year, opened_on in session.execute(
+            select(surveys.c.id, surveys.c.committee_id, surveys.c.committee_path,
+                   surveys.c.year, surveys.c.opened_on)
+            .where(surveys.c.bureau_id == bureau_id)):
+        yield SurveyFact(survey_id, committee_id, ids_of(committee_path), year, opened_on)
 
 
 def mark_derived(session, bureau_id):

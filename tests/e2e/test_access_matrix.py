@@ -542,6 +542,33 @@ def _item_of_two(city):
     return [i["id"] for i in city.items if i["org"]["id"] == city.branch_c][0]
 
 
+def _survey_input(city, committee, words="一局问卷"):
+    return {"committeeId": committee, "year": city.year, "questions": [unique(words)]}
+
+
+def _fresh_survey(city):
+    """A survey of committee one just opened, that no one has answered."""
+    return _mutate(city, "openSurvey", _survey_input(city, city.committee1))["id"]
+
+
+def _surveyed(city):
+    """A thought survey in each committee (once); bureau two's, with its
+    question, never shown to bureau one."""
+    if getattr(city, "surveys", None):
+        return city
+    city.surveys = {}
+    for bureau, committee, words in ((1, city.committee1, "一局问卷"),
+                                     (2, city.committee2, "二局问卷")):
+        opened = _survey_input(city, committee, words)
+        city.surveys[bureau] = _mutate(city, "openSurvey", opened)["id"]
+        if bureau == 1:
+            city.inside.add(city.surveys[1])
+        else:
+            city.outside_ids.add(city.surveys[2])
+            city.outside_words |= set(opened["questions"])
+    return city
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -799,6 +826,19 @@ ROOTS = {
     "Mutation.escalateSupervisionItem": lambda c, case: [
         {"id": _fresh_item(c), "note": unique("一局追责")}]
     if case == "in" else [({"id": _item_of_two(c), "note": "追责"}, _item_of_two(c))],
+    # the thought survey (思想政治状况调查): answerSurvey is "(self)", so the
+    # builders name a2 (a reader's token is a1's) and a survey just opened
+    "Query.surveys": lambda c, case: [{"orgId": _surveyed(c).bureau1, "year": c.year},
+                                      {"orgId": c.committee1, "year": c.year}]
+    if case == "in" else [({"orgId": _surveyed(c).bureau2, "year": c.year}, c.bureau2)],
+    "Mutation.openSurvey": lambda c, case: [_survey_input(c, c.committee1)]
+    if case == "in" else [(_survey_input(c, c.committee2, "问卷"), c.committee2)],
+    "Mutation.answerSurvey": lambda c, case: [
+        {"surveyId": _fresh_survey(c), "memberId": c.a2, "answers": [3]}]
+    if case == "in" else [
+        ({"surveyId": _surveyed(c).surveys[2], "memberId": c.a2, "answers": [3]},
+         c.surveys[2]),
+        ({"surveyId": _fresh_survey(c), "memberId": c.c1, "answers": [3]}, c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

@@ -377,6 +377,21 @@ class Recording(FakeServices):
     def escalate_supervision_item(self, item_id, note, actor, request):
         self._keep("escalate_supervision_item", request)
         return {**self.ITEM, "state": "ESCALATED"}
+    # -- the thought survey (思想政治状况调查) --
+
+    SURVEY = {"id": "sv1", "committee_id": "bureau0", "committee_path": ["city", "bureau0"],
+              "year": 2017, "questions": ["q"], "responses": 0, "results": None}
+
+    def get_survey(self, survey_id):
+        return {**self.SURVEY, "id": survey_id}
+
+    def open_survey(self, committee_id, year, questions, actor, request):
+        self._keep("open_survey", request)
+        return {**self.SURVEY, "questions": questions}
+
+    def answer_survey(self, survey_id, member_id, answers, request):
+        self._keep("answer_survey", request)
+        return {**self.SURVEY, "responses": 1}
 
 
 BRANCH = "bureau0-branch0"
@@ -467,6 +482,10 @@ MUTATIONS = {
                              'closeSupervisionItem(id: "it1", note: "销号") { id state }'),
     "escalateSupervisionItem": ("escalate_supervision_item",
                                 'escalateSupervisionItem(id: "it1", note: "逾期") { id state }'),
+    "openSurvey": ("open_survey",
+                   'openSurvey(committeeId: "bureau0", year: 2017, questions: ["q"]) { id }'),
+    "answerSurvey": ("answer_survey", f"""answerSurvey(surveyId: "sv1", memberId: "{BRANCH}-m0",
+        answers: [3]) {{ id responses }}"""),
 }
 
 

@@ -17,9 +17,10 @@ meetings they attended as a guest, where their post says).
 
 The facts: an activity held (ActivityFact), an annual plan filed (PlanFact),
 a self-study plan filed (SelfStudyFact), a party-spirit check-up recorded
-(CheckupFact) and a rectification campaign item made (CampaignFact,
-domain/rectification.py). Each says which day places it
-in periods (``period_day``) and which day is held against a rule's deadline
+(CheckupFact), a rectification campaign item made (CampaignFact,
+domain/rectification.py) and a thought survey opened (SurveyFact,
+domain/survey.py). Each says which day places it in periods
+(``period_day``) and which day is held against a rule's deadline
 (``told_on``).
 """
 import datetime as dt
@@ -32,7 +33,8 @@ from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN,
                                                      PARTY_SPIRIT_CHECKUP, PLAN_FILED,
                                                      RECTIFICATION_CAMPAIGN,
                                                      SELF_STUDY_PLAN_FILED, SUBJECT_ORG_KINDS,
-                                                     SUBJECT_ROLES)
+                                                     SUBJECT_ROLES, SURVEY_OPENED)
+from services.supervision.domain.survey import SurveyFact
 from shared.periods import KINDS as PERIOD_KINDS, Period
 from shared.vocabulary import (BRANCH, GROUP, MET, MISSED, ORG_KINDS, PARTY_LECTURE,
                                PENDING)
@@ -221,6 +223,8 @@ def counts_for(rule, subject, fact):
         return isinstance(fact, CheckupFact) and fact.member_id == subject.id
     if rule.fact == RECTIFICATION_CAMPAIGN:
         return isinstance(fact, CampaignFact) and fact.org_id == subject.id
+    if rule.fact == SURVEY_OPENED:
+        return isinstance(fact, SurveyFact) and fact.committee_id == subject.id
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return False
     if rule.per_member:
@@ -256,6 +260,8 @@ def touched_subjects(rule, fact, ancestors, branch_has_groups, people=None):
         return [fact.member_id] if isinstance(fact, CheckupFact) else []
     if rule.fact == RECTIFICATION_CAMPAIGN:
         return [fact.org_id] if isinstance(fact, CampaignFact) and fact.is_branch else []
+    if rule.fact == SURVEY_OPENED:
+        return [fact.committee_id] if isinstance(fact, SurveyFact) else []
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return []
     if rule.per_member:
