@@ -20,6 +20,7 @@ from services.supervision import (domain, handlers, pioneer_handlers, quota_stat
 from services.supervision.domain.rating import RATING_RULES
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
+from services.supervision.report_entrypoints import ReportEntrypoints
 from shared import clock, metrics
 from shared.config import env
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
@@ -41,7 +42,7 @@ TOTALS_BATCH = 10_000
 TOTALS_TIMEOUT = 30
 
 
-class SupervisionService(tree_consumers(handlers), BaseService):
+class SupervisionService(ReportEntrypoints, tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(domain.QUOTA_RULES, RATING_RULES, SUPERVISION_RULES)
