@@ -9,15 +9,15 @@ level, not per node."""
 import graphene
 
 from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisation,
-                            pioneer, practice_households, practice_talks, rating, scoring,
-                            study, supervision)
+                            pioneer, practice_households, practice_talks, rating, report,
+                            scoring, study, supervision)
 from gateway.schema.context import RequestContext
 
 
 class Query(organisation.Queries, activity.Queries, supervision.Queries, study.Queries,
             practice_talks.Queries, practice_households.Queries,
             scoring.Queries, appraisal.Queries, checkup.Queries, rating.Queries,
-            pioneer.Queries, graphene.ObjectType):
+            pioneer.Queries, report.Queries, graphene.ObjectType):
     pass
 
 

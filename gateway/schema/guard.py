@@ -96,6 +96,9 @@ CHECKS = {
     # 时代先锋: a title through the organisation it sits in, a review through its committee
     "Pioneer": lambda p, pioneer: p.sees(pioneer["org_path"]),
     "PioneerReview": lambda p, review: p.sees(review["committee_path"]),
+    # reports (U5): through the organisation reported on, a row through its branch
+    "Report": lambda p, report: p.sees(report["org_path"]),
+    "ReportRow": lambda p, row: p.sees(row["org_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -130,7 +133,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
-         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review"}
+         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
+         "Report": "report", "ReportRow": "report row"}
 
 
 def _seen(principal, check, value):
