@@ -18,16 +18,16 @@ from services.supervision.domain import report
 from services.supervision.models import members, orgs, supervision_items
 from shared import clock
 from shared.config import timezone
-from shared.tree import ids_of, under
+from shared.tree import under
 from shared.vocabulary import BRANCH
 
 
 @dataclass
 class Measured:
     period: object                                   # shared.periods.Period
-    branches: list = field(default_factory=list)     # (id, name, path ids)
-    results: list = field(default_factory=list)      # (QuotaResult, subject path ids)
-    items: list = field(default_factory=list)        # (state, org path ids, n[, item])
+    branches: list = field(default_factory=list)     # (id, name, path)
+    results: list = field(default_factory=list)      # (QuotaResult, subject path)
+    items: list = field(default_factory=list)        # (state, org path, n[, item])
     members: dict = field(default_factory=dict)      # branch id -> [member ids]
 
     @property
@@ -68,17 +68,17 @@ def measure(session, org_id, period, details=False):
     out = Measured(period)
     if path is None:
         return out
-    out.branches = [(b, name, ids_of(p)) for b, name, p in session.execute(branches_query(path))]
+    out.branches = [tuple(row) for row in session.execute(branches_query(path))]
     if not out.branches:
         return out
     for part in period.within():
-        out.results += [(r, ids_of(spath)) for r, spath in views.compliance(session, org_id, part)]
+        out.results += views.compliance(session, org_id, part)
     labels = [p.label for p in period.within()]
     if details:
-        out.items = [(row.state, ids_of(row.path), 1, row)
+        out.items = [(row.state, row.path, 1, row)
                      for row in session.execute(items_query(path, labels))]
     else:
-        out.items = [(state, ids_of(p), n)
+        out.items = [(state, p, n)
                      for p, state, n in session.execute(item_counts_query(path, labels))]
     for member_id, branch_id in session.execute(
             select(members.c.id, members.c.branch_id).where(under(members.c.branch_path, path))
