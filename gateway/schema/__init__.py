@@ -14,6 +14,7 @@ from gateway.schema import (activity, appraisal, bulk, checkup, guard, organisat
 from gateway.schema import rectification
 from gateway.schema import reminders
 from gateway.schema import survey
+from gateway.schema import report
 from gateway.schema.context import RequestContext
 
 # The modules that serve the contract, one per section or part of one; each
@@ -24,6 +25,7 @@ MODULES = (
     rectification,
     reminders,
     survey,
+    report,
 )
 
 

@@ -104,6 +104,9 @@ CHECKS = {
     "RectificationItem": lambda p, item: p.sees(item["org_path"]),
     # 思想政治状况调查: through its committee; a member who just answered sees it
     "Survey": lambda p, s: p.sees(s["committee_path"]) or is_own(p, s.get("answered_by")),
+    # reports (U5): through the organisation reported on, a row through its branch
+    "Report": lambda p, report: p.sees(report["org_path"]),
+    "ReportRow": lambda p, row: p.sees(row["org_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -141,7 +144,8 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
          "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
          "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry",
-         "RectificationItem": "rectification item", "Survey": "survey"}
+         "RectificationItem": "rectification item", "Survey": "survey",
+         "Report": "report", "ReportRow": "report row"}
 
 
 def _seen(principal, check, value):

@@ -24,6 +24,7 @@ from services.supervision.models import auto_closed_periods, closed_deadlines, m
 from services.supervision.negative_list_entrypoints import NegativeListEntrypoints
 from services.supervision.rectification_entrypoints import RectificationEntrypoints
 from services.supervision.reminder_entrypoints import ReminderEntrypoints
+from services.supervision.report_entrypoints import ReportEntrypoints
 from services.supervision.survey_entrypoints import SurveyEntrypoints
 from shared import clock, metrics
 from shared.config import env
@@ -54,6 +55,7 @@ PARTS = (
     ReminderEntrypoints,
     NegativeListEntrypoints,
     SurveyEntrypoints,
+    ReportEntrypoints,
 )
 
 

@@ -585,6 +585,12 @@ ROOTS = {
                                             {"orgId": c.branch_a, "year": c.year}]
     if case == "in" else [({"orgId": c.bureau2, "year": c.year}, c.bureau2),
                           ({"orgId": c.branch_c, "year": c.year}, c.branch_c)],
+    "Query.report": lambda c, case: [
+        {"orgId": c.bureau1, "kind": "ANNUAL", "period": str(c.year)},
+        {"orgId": c.branch_a, "kind": "MONTHLY", "period": c.period}]
+    if case == "in" else [
+        ({"orgId": c.bureau2, "kind": "ANNUAL", "period": str(c.year)}, c.bureau2),
+        ({"orgId": c.branch_c, "kind": "MONTHLY", "period": c.period}, c.branch_c)],
     "Mutation.createOrganization": lambda c, case: [
         {"input": {"name": unique("一局乙支部小组"), "kind": "GROUP", "parentId": c.branch_b}}]
     if case == "in" else [
