@@ -1,8 +1,7 @@
-"""The GraphQL schema: contract/core.graphql and the sections
-"organisation", "bulk", "study", "members' practice", "scoring" and
-"pioneer" of
-contract/programme.graphql, served exactly, plus a few optional extras
-(marked). One module per contract section; resolvers only translate to RPC
+"""The GraphQL schema: contract/core.graphql and every section of
+contract/programme.graphql ("organisation", "bulk", "study", "members'
+practice", "scoring", "pioneer", "supervision"), served exactly, plus a few
+optional extras (marked). One module per contract section or part of one; resolvers only translate to RPC
 calls and check the caller's scope; the services decide everything else.
 Look-ups go through the request's loaders, so a query costs one RPC per
 level, not per node."""
