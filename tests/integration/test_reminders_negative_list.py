@@ -84,7 +84,8 @@ def world(services, rpc, vhost, engine_of, monkeypatch):
     with db.begin() as conn:
         conn.execute(insert(supervision_items).values(
             id=uuid.uuid4().hex, org_id=b, bureau_id=bureau, rule="A2-GM", period="2017-Q1",
-            state="ESCALATED", opened_at=dt.datetime(2017, 4, 1, tzinfo=dt.timezone.utc)))
+            state="ESCALATED", opened_at=dt.datetime(2017, 4, 1, tzinfo=dt.timezone.utc),
+            due_on=dt.date(2017, 4, 16)))
     return {"city": city, "bureau": bureau, "committee": committee, "a": a, "b": b,
             "plain": plain, "lead": lead, "db": db}
 
