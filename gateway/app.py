@@ -6,6 +6,7 @@
     GET  /graphql   GraphiQL, for a person with a browser
     GET  /healthz   the gateway is up
     GET  /readyz    every service answers over RPC (asked at most once a READY_FOR)
+    GET  /reports/{kind}/{orgId}/{period}.xlsx   a report as a workbook (gateway/reports.py)
 
 Prometheus' figures are not here: they name bureaus, and are served on a port
 of their own by gunicorn's master process (gateway/gunicorn_conf.py).
@@ -32,7 +33,7 @@ from graphene.validation import depth_limit_validator
 from graphql import (DocumentNode, ExecutionResult, FieldNode, GraphQLError, OperationType,
                      execute, get_operation_ast, parse, specified_rules, validate)
 
-from gateway import hygiene
+from gateway import hygiene, reports
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.cost import measure
 from gateway.limits import ExpensiveRequests, Limits, fits, over_limits
@@ -196,7 +197,8 @@ class Gateway:
         try:
             return self.route(path, method, environ, recording_start)
         finally:
-            label = path if path in ("/graphql", "/healthz", "/readyz") else "other"
+            label = path if path in ("/graphql", "/healthz", "/readyz") else \
+                "/reports" if path.startswith(reports.PREFIX) else "other"
             metrics.HTTP_LATENCY.labels(label, method, status_holder.get("status", "500")) \
                 .observe(time.perf_counter() - started)
 
@@ -206,6 +208,8 @@ class Gateway:
             return [b"ok\n"]
         if path == "/readyz":
             return self.ready(start_response)
+        if path.startswith(reports.PREFIX):
+            return reports.download(self, path, method, environ, start_response)
         if path != "/graphql":
             return _json(start_response, "404 Not Found",
                          {"errors": [{"message": f"no such path {path}; use /graphql"}]})

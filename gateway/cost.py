@@ -58,6 +58,7 @@ LIST_SIZES = {
     ("Query", "pledges"): 100,
     ("Query", "branchRatings"): 100,        # a bureau's branches
     ("Query", "fourQualified"): 4,          # one per dimension (四个合格)
+    ("Report", "rows"): 100,                # a bureau's branches
 }
 DEFAULT_LIST_SIZE = 20
 SIZE_ARGUMENTS = ("first", "last", "limit")

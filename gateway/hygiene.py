@@ -47,6 +47,11 @@ MAX_LIST_LENGTHS = {
     ("MinutesInput", "decisions"): (50, "decisions", " in one set of minutes"),
     # the scoring service checks the same bound (services/scoring/domain/checkup.py)
     ("CheckupInput", "scores"): (100, "scores", " in one check-up, one per indicator"),
+    # the supervision service checks the same bound (domain/rectification.py MAX_MEASURES)
+    ("RectificationInput", "measures"): (50, "measures", " in one rectification item"),
+    # the supervision service checks the same bound (services/supervision/domain/survey.py)
+    ("Mutation.openSurvey", "questions"): (100, "questions", " in one survey"),
+    ("Mutation.answerSurvey", "answers"): (100, "answers", ", one per question of the survey"),
 }
 
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")

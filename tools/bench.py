@@ -15,9 +15,10 @@ to end), bench_tree, bench_compliance (a synthetic city, tools/synth_city.py),
 bench_supervision (timer work), bench_scoring (the scoring handler alone),
 bench_retention (the retention sweep's cost), bench_roster (a 5,000-row
 roster import), bench_cpu (CPU ms per activity in each process, single and
-bulk writes) and bench_member_quotas (compliance and the S4 deadline close
+bulk writes), bench_member_quotas (compliance and the S4 deadline close
 with a quota for every member, and the city's branch ratings, in supervision
-alone).
+alone) and bench_report (the city's and a bureau's reports, U5, over 2,000
+branches, and a bureau's workbook, in supervision alone).
 """
 import argparse
 import datetime as dt
@@ -34,8 +35,8 @@ from pathlib import Path
 
 from shared.config import REPO_ROOT
 from tools import (bench_broker, bench_compliance, bench_cpu, bench_freshness, bench_http,
-                   bench_member_quotas, bench_pipeline, bench_retention, bench_roster,
-                   bench_supervision, bench_tree)
+                   bench_member_quotas, bench_pipeline, bench_report, bench_retention,
+                   bench_roster, bench_supervision, bench_tree)
 from tools.bench_common import BenchPlatform, Report, Stats
 from tools.broker import VirtualHost
 
@@ -52,7 +53,7 @@ PROFILES = {
              "roster_rows": 5000, "quota_members": 60000, "cpu_single": 300, "cpu_bulk": 3000},
 }
 FIGURES = ("baselines", "freshness", "single", "bulk", "tree", "compliance", "supervision",
-           "scoring", "retention", "roster", "member-quotas", "cpu")
+           "scoring", "retention", "roster", "member-quotas", "report", "cpu")
 PLATFORM_FIGURES = {"freshness", "single", "bulk", "tree", "compliance", "supervision",
                     "roster", "cpu"}
 
@@ -149,6 +150,9 @@ def run_apart(report, args, profile, backend):
     """The figures measured on the service's own tables, without a platform."""
     if "member-quotas" in args.only:
         report.run("member quotas", backend, bench_member_quotas.run, report, backend,
+                   profile["quota_members"])
+    if "report" in args.only:
+        report.run("reports", backend, bench_report.run, report, backend,
                    profile["quota_members"])
 
 

@@ -109,7 +109,8 @@ def load_rating_facts(db):
                 if not met:
                     item_rows.append({"id": f"i{n}x{month}x{k}", "org_id": branch,
                                       "bureau_id": bureau, "rule": rule, "period": label,
-                                      "state": "ASSIGNED", "opened_at": opened})
+                                      "state": "ASSIGNED", "opened_at": opened,
+                                      "due_on": dt.date(2019, 1, 16)})
     with db.engine.begin() as conn:
         for table, rows in ((quota_state, state_rows), (supervision_items, item_rows)):
             for i in range(0, len(rows), 5000):

@@ -96,6 +96,17 @@ CHECKS = {
     # 时代先锋: a title through the organisation it sits in, a review through its committee
     "Pioneer": lambda p, pioneer: p.sees(pioneer["org_path"]),
     "PioneerReview": lambda p, review: p.sees(review["committee_path"]),
+    # 约谈提醒 through the organisation proposed; 负面清单 through its subject's
+    # place (a branch's path, a committee member's branch's path and id)
+    "ReminderProposal": lambda p, proposal: p.sees(proposal["org_path"]),
+    "NegativeListEntry": lambda p, entry: p.sees(entry["subject_path"]),
+    # 问题整改清单: through the branch or committee whose list it is
+    "RectificationItem": lambda p, item: p.sees(item["org_path"]),
+    # 思想政治状况调查: through its committee; a member who just answered sees it
+    "Survey": lambda p, s: p.sees(s["committee_path"]) or is_own(p, s.get("answered_by")),
+    # reports (U5): through the organisation reported on, a row through its branch
+    "Report": lambda p, report: p.sees(report["org_path"]),
+    "ReportRow": lambda p, row: p.sees(row["org_path"]),
 }
 CONTAINED = {
     "Attendance": "a line of a checked Activity; its member is checked as of the day",
@@ -123,6 +134,7 @@ CONTAINED = {
                        "its member and its pioneer are checked as such",
     "MentoringPair": "a pair of an organisation checked before the service is asked; "
                      "its mentor and mentee are checked as members",
+    "ItemTransition": "an entry of a checked SupervisionItem's history",
 }
 NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activity",
          "SupervisionItem": "supervision item", "QuotaResult": "quota result",
@@ -130,7 +142,10 @@ NOUNS = {"Organization": "organisation", "Member": "member", "Activity": "activi
          "ThemeProposal": "theme proposal", "SelfStudyPlan": "self-study plan",
          "SelfStudyEntry": "self-study entry", "Talk": "talk", "Wish": "wish",
          "Household": "household", "HouseholdVisit": "household visit", "Pledge": "pledge",
-         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review"}
+         "Appraisal": "appraisal", "Pioneer": "pioneer", "PioneerReview": "pioneer review",
+         "ReminderProposal": "reminder proposal", "NegativeListEntry": "negative-list entry",
+         "RectificationItem": "rectification item", "Survey": "survey",
+         "Report": "report", "ReportRow": "report row"}
 
 
 def _seen(principal, check, value):

@@ -1,9 +1,16 @@
 """Section "supervision" of the contract: quotas, closing a period, and the
-items opened for quotas missed."""
+items opened for quotas missed, with their lifecycle (督办: 交办、报告、销号、
+责任追究). Who may move an item is judged here on the item's organisation: a
+writer whose scope contains it reports (the branch itself, or anyone above);
+only a writer whose scope is strictly above it closes or escalates, so a
+branch never closes its own item. The supervision service judges the move
+itself (CONFLICT, a blank report or note)."""
 import graphene
+from graphql import GraphQLError
 
+from gateway.auth import ALL, forbidden
 from gateway.schema.organisation import Organization
-from gateway.schema.scalars import DateTime, QuotaStatus, SupervisionState, value_of
+from gateway.schema.scalars import Date, DateTime, QuotaStatus, SupervisionState, value_of
 
 
 class QuotaResult(graphene.ObjectType):
@@ -21,6 +28,13 @@ class Compliance(graphene.ObjectType):
     results = graphene.List(graphene.NonNull(QuotaResult), required=True)
 
 
+class ItemTransition(graphene.ObjectType):
+    state = graphene.Field(SupervisionState, required=True)
+    at = graphene.Field(DateTime, required=True)
+    by = graphene.String(required=True)
+    note = graphene.String()
+
+
 class SupervisionItem(graphene.ObjectType):
     id = graphene.ID(required=True)
     org = graphene.Field(Organization, required=True)
@@ -28,6 +42,9 @@ class SupervisionItem(graphene.ObjectType):
     period = graphene.String(required=True)
     state = graphene.Field(SupervisionState, required=True)
     opened_at = graphene.Field(DateTime, required=True)
+    due_on = graphene.Field(Date, required=True)
+    report = graphene.String()
+    history = graphene.List(graphene.NonNull(ItemTransition), required=True)
 
     @staticmethod
     async def resolve_org(item, info):
@@ -68,5 +85,86 @@ class ClosePeriod(graphene.Mutation):
                         ctx.principal.is_admin, ctx.request_of(info))
 
 
+def _outside(item_id):
+    return forbidden(f"supervision item {item_id} is outside what you may see")
+
+
+def strictly_above(principal, item):
+    """The caller's scope holds the item's organisation and is not that
+    organisation itself: the committee or bureau above a branch, "*"."""
+    return principal.scope == ALL or (principal.sees(item["org_path"])
+                                      and principal.scope != item["org_id"])
+
+
+def _item_in_scope(ctx, item_id, what, above=None):
+    """The item, once the caller may make ``what`` on it: a writer who sees
+    it, and for a move named ``above`` ("close", "escalate") one whose scope
+    is strictly above its organisation. Below "*", an item that does not
+    exist is FORBIDDEN in the same words as one outside the scope."""
+    ctx.require_writer(what)
+    try:
+        item = ctx.call("supervision", "supervision_item", item_id)
+    except GraphQLError as exc:
+        if ctx.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND":
+            raise _outside(item_id) from None
+        raise
+    if not ctx.principal.sees(item["org_path"]):
+        raise _outside(item_id)
+    if above and not strictly_above(ctx.principal, item):
+        raise forbidden(f"{what} needs a scope strictly above the item's organisation (the "
+                        f"committee or bureau above it); an organisation does not {above} "
+                        "its own item")
+    return item
+
+
+class ReportSupervisionItem(graphene.Mutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        report = graphene.String(required=True)
+
+    Output = graphene.NonNull(SupervisionItem)
+
+    @staticmethod
+    def mutate(_root, info, id, report):
+        ctx = info.context
+        _item_in_scope(ctx, id, "reporting on a supervision item")
+        return ctx.call("supervision", "report_supervision_item", id, report,
+                        ctx.principal.sub, ctx.request_of(info))
+
+
+class CloseSupervisionItem(graphene.Mutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        note = graphene.String()
+
+    Output = graphene.NonNull(SupervisionItem)
+
+    @staticmethod
+    def mutate(_root, info, id, note=None):
+        ctx = info.context
+        _item_in_scope(ctx, id, "closing a supervision item (销号)", above="close")
+        return ctx.call("supervision", "close_supervision_item", id, note,
+                        ctx.principal.sub, ctx.request_of(info))
+
+
+class EscalateSupervisionItem(graphene.Mutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        note = graphene.String(required=True)
+
+    Output = graphene.NonNull(SupervisionItem)
+
+    @staticmethod
+    def mutate(_root, info, id, note):
+        ctx = info.context
+        _item_in_scope(ctx, id, "escalating a supervision item (责任追究)",
+                       above="escalate")
+        return ctx.call("supervision", "escalate_supervision_item", id, note,
+                        ctx.principal.sub, ctx.request_of(info))
+
+
 class Mutations:
     close_period = ClosePeriod.Field()
+    report_supervision_item = ReportSupervisionItem.Field()
+    close_supervision_item = CloseSupervisionItem.Field()
+    escalate_supervision_item = EscalateSupervisionItem.Field()

@@ -1,13 +1,16 @@
 """The supervision service's commands and event handlers, each inside the
 unit of work it is given: keeping the read models, moving the quota state as
-facts arrive (quota_state.py), and closing periods."""
+facts arrive (quota_state.py), and closing periods. A fact that arrives after
+its period was closed (a late record) moves the closed quota's count too; an
+item whose quota it meets closes by itself (item_handlers.close_met)."""
 import datetime as dt
-import uuid
 
 from sqlalchemy import case, insert, select, update
 
 from services.supervision import domain
 from services.supervision.domain import practice
+from services.supervision.item_handlers import close_met
+from services.supervision.item_rows import opened_rows
 from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
                                          member_activities,
                                          member_contacts, member_roles, members, orgs,
@@ -17,12 +20,11 @@ from services.supervision.models import (activity_facts, checkup_facts, househol
 from services.supervision.quota_state import (CHUNK, apply_facts, apply_practice,
                                               derive_practice_again, judged_subjects,
                                               recount_member, state_row, stored_counts)
-from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
 from shared.read_models import MOVED, TreeReadModel
 from shared.tree import ids_of, path_of
-from shared.vocabulary import ASSIGNED, MET, MISSED, PRESENT
+from shared.vocabulary import MET, MISSED, PRESENT
 
 
 # -- read models ------------------------------------------------------------------
@@ -170,7 +172,7 @@ def apply_activities(uow, envelopes):
                if m]
     for i in range(0, len(indexed), CHUNK):
         session.execute(insert(member_activities), indexed[i:i + CHUNK])
-    apply_facts(session, [(e.bureau_id, f) for e, f in new])
+    close_met(uow, apply_facts(session, [(e.bureau_id, f) for e, f in new]))
 
 
 def first_filing(session, table, keys, values):
@@ -190,7 +192,7 @@ def apply_plan_filed(uow, envelope):
                      {"org_id": fact.org_id, "year": fact.year, "kind": fact.kind},
                      {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
                       "filed_on": fact.filed_on}):
-        apply_facts(session, [(envelope.bureau_id, fact)])
+        close_met(uow, apply_facts(session, [(envelope.bureau_id, fact)]))
 
 
 def apply_self_study_plan_filed(uow, envelope):
@@ -204,7 +206,7 @@ def apply_self_study_plan_filed(uow, envelope):
     if first_filing(session, self_study_filings,
                      {"member_id": fact.member_id, "year": fact.year},
                      {"bureau_id": envelope.bureau_id, "filed_on": fact.filed_on}):
-        apply_facts(session, [(envelope.bureau_id, fact)])
+        close_met(uow, apply_facts(session, [(envelope.bureau_id, fact)]))
 
 
 def apply_checkup_recorded(uow, envelope):
@@ -218,7 +220,7 @@ def apply_checkup_recorded(uow, envelope):
                               ids_of(place))
     if first_filing(session, checkup_facts, {"member_id": fact.member_id, "year": fact.year},
                      {"bureau_id": envelope.bureau_id, "recorded_on": fact.filed_on}):
-        apply_facts(session, [(envelope.bureau_id, fact)])
+        close_met(uow, apply_facts(session, [(envelope.bureau_id, fact)]))
 
 
 # -- members' practice (issue 8): talks, households, pledges ---------------------------
@@ -244,7 +246,7 @@ def apply_talk_recorded(uow, envelope):
                      {"bureau_id": envelope.bureau_id, "org_path": path_of(fact.org_path),
                       "kind": fact.kind, "held_on": fact.held_on, "initiator_id": initiator,
                       "other_id": other}):
-        apply_practice(session, envelope.bureau_id, fact)
+        close_met(uow, apply_practice(session, envelope.bureau_id, fact))
 
 
 def _apply_household_contact(uow, envelope, contact_id, on):
@@ -266,7 +268,7 @@ def _apply_household_contact(uow, envelope, contact_id, on):
                       "bureau_id": envelope.bureau_id, "branch_path": place, "on": fact.on,
                       "in_difficulty": fact.in_difficulty,
                       "paired_cadre_id": fact.paired_cadre_id}):
-        apply_practice(session, envelope.bureau_id, fact)
+        close_met(uow, apply_practice(session, envelope.bureau_id, fact))
 
 
 def apply_household_registered(uow, envelope):
@@ -289,7 +291,7 @@ def apply_pledge_made(uow, envelope):
     if first_filing(session, pledge_facts, {"pledge_id": fact.pledge_id},
                      {"member_id": fact.member_id, "bureau_id": envelope.bureau_id,
                       "branch_path": place, "year": fact.year, "made_on": fact.made_on}):
-        apply_practice(session, envelope.bureau_id, fact)
+        close_met(uow, apply_practice(session, envelope.bureau_id, fact))
 
 
 # -- closing ----------------------------------------------------------------------
@@ -357,10 +359,7 @@ def close(uow, path, period, actor, automatic, created_by=None, only=None):
                        quota_state.c.subject_id.in_(subject_ids[i:i + CHUNK]))
                 .values(closed=True, status=case((quota_state.c.actual >= against, MET),
                                                  else_=MISSED), **values))
-    opened_at = clock.now()
-    item_rows = [{"id": uuid.uuid4().hex, "org_id": subject_id, "bureau_id": bureau_id,
-                  "rule": rule, "period": period.label, "state": ASSIGNED,
-                  "opened_at": opened_at} for bureau_id, rule, subject_id in items]
+    item_rows = opened_rows(items, period.label)
     for i in range(0, len(item_rows), CHUNK):
         session.execute(insert(supervision_items), item_rows[i:i + CHUNK])
     for row in item_rows:

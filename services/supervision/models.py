@@ -1,9 +1,11 @@
 """The supervision service's tables: its read model of the organisation
 tree, of members and of activities; the quota state kept as facts arrive;
-closed quotas; supervision items (督办); and the pioneer titles withdrawn."""
+closed quotas; supervision items (督办); the pioneer titles withdrawn; and
+the yearly thought surveys."""
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String,
                         Table, Text, UniqueConstraint, false, func)
 
+from services.supervision.domain.survey import CHOICES
 from shared.idempotency import idempotency_table
 from shared.outbox import messaging_tables
 from shared.parking import parked_queues_table
@@ -237,4 +239,127 @@ pioneer_withdrawals = Table(
     Column("name", Text, nullable=False),
     Index("ix_pioneer_withdrawals_bureau_year", "bureau_id", "year"),
     Index("ix_pioneer_withdrawals_committee_year", "committee_id", "year"),
+)
+
+# -- reminder talks and the negative list (约谈提醒, 负面清单; part remind) -------------
+#
+# A reminder talk held with an organisation about a quarter's misses, once
+# per organisation and quarter; ``org_path`` lets a subtree's talks be read
+# by an indexed prefix with the quarter (ix_reminder_talks_quarter_path).
+reminder_talks = Table(
+    "reminder_talks", metadata,
+    Column("org_id", String(32), primary_key=True),
+    Column("quarter", String(8), primary_key=True),
+    Column("bureau_id", String(32), nullable=False),
+    Column("org_path", Text, nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("recorded_by", String(128), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The negative list's manual entries, each reason once per subject and year
+# (the automatic ones are derived when read). ``subject_path``: a branch's
+# path, or a committee member's branch's path and their id, as quota_state
+# places its subjects (ix_negative_list_year_path).
+negative_list_entries = Table(
+    "negative_list_entries", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_id", String(32), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("subject_path", Text, nullable=False),
+    Column("added_by", String(128), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("subject_id", "year", "reason", name="uq_negative_list_reason"),
+)
+
+# -- rectification lists (问题整改清单, U3), part "rect" -----------------------------------
+#
+# An item of a branch's or committee's list. ``state`` is stored OPEN or
+# CLOSED only: OVERDUE is read from (state, due) and today, so a subtree's
+# items of a year are one indexed prefix read on (org_path, due), and the
+# OVERDUE ones one read of (state, due). A campaign item is a fact of quota
+# U3, counted again from here when the bureau's quotas are derived again.
+rectifications = Table(
+    "rectifications", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org_id", String(32), nullable=False),
+    Column("bureau_id", String(32), nullable=False),
+    Column("org_path", Text, nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("owner_id", String(32), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("campaign", Boolean, nullable=False, server_default=false()),
+    Column("state", String(8), nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("published", Boolean, nullable=False, server_default=false()),
+    Column("made_on", Date, nullable=False),
+    Column("made_by", String(128), nullable=False),
+    Column("closed_by", String(128), nullable=True),
+    Column("published_by", String(128), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_rectifications_state_due", "state", "due"),
+    # built by shared.tree.path_index in the migration
+    Index("ix_rectifications_org_path_due", "org_path", "due"),
+    Index("ix_rectifications_bureau_campaign", "bureau_id", "campaign"),
+)
+
+# -- the item lifecycle (督办: 交办、报告、销号、责任追究; issue 11, part items) -------------
+#
+# An item's due day (the platform's day it opened plus the rule set's
+# escalate_after_days) and its report; the escalation sweep reads the
+# ASSIGNED items past their due day through (state, due_on).
+supervision_items.append_column(Column("due_on", Date, nullable=False))
+supervision_items.append_column(Column("report", Text, nullable=True))
+Index("ix_supervision_items_state_due", supervision_items.c.state, supervision_items.c.due_on)
+
+# Each move of an item after its opening (the opening is the item's own row):
+# the state it led to, when, by whom ("platform" when it turned by itself)
+# and the report or note; ``seq`` orders them.
+item_transitions = Table(
+    "item_transitions", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", String(32), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("note", Text, nullable=True),
+)
+
+# -- part survey: the yearly thought survey (思想政治状况调查, U7) ----------------------
+#
+# Who answered is kept apart from what was answered, so that nothing joins
+# them: ``survey_respondents`` says who answered a survey (to refuse a second
+# answer) and nothing else, no time, no sequence; ``survey_tallies`` keeps
+# what was answered only as counts per question and choice, one row per
+# question written when the survey is opened, so no row is ever added for a
+# response. The two share the survey's id alone (domain/survey.py).
+surveys = Table(
+    "surveys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("committee_id", String(32), nullable=False),
+    Column("committee_path", Text, nullable=False),  # a subtree's by path prefix
+    Column("bureau_id", String(32), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("opened_by", String(128), nullable=False),
+    Index("ix_surveys_committee_year", "committee_id", "year"),
+)
+
+survey_respondents = Table(
+    "survey_respondents", metadata,
+    Column("survey_id", String(32), primary_key=True),
+    Column("member_id", String(32), primary_key=True),
+)
+
+survey_tallies = Table(
+    "survey_tallies", metadata,
+    Column("survey_id", String(32), primary_key=True),
+    Column("question", Integer, primary_key=True),  # its position, from 0
+    *(Column(f"chosen_{choice}", Integer, nullable=False, server_default="0")
+      for choice in CHOICES),
 )

@@ -1,25 +1,20 @@
 """Supervision of the pioneer programme (时代先锋, V3): each title withdrawn
 (摘牌) is kept once, and its committee's item of the year (one per committee
 and year, rule V3) is opened or named in (domain/withdrawals.py)."""
-import uuid
-
 from sqlalchemy import select, update
 
 from services.supervision.domain import withdrawals
 from services.supervision.handlers import first_filing
+from services.supervision.item_rows import new_item
 from services.supervision.models import pioneer_withdrawals, supervision_items
-from shared import clock
 from shared.db import conflict_insert
-from shared.vocabulary import ASSIGNED
 
 
 def _open_item(session, w):
     """The committee's V3 item of the year, opened unless it is there; the
     new item's row, or None. A conflict, not an error: another worker may be
     opening it for another withdrawal at this moment."""
-    row = {"id": uuid.uuid4().hex, "org_id": w.committee_id, "bureau_id": w.bureau_id,
-           "rule": withdrawals.WITHDRAWAL_RULE, "period": w.period, "state": ASSIGNED,
-           "opened_at": clock.now()}
+    row = new_item(w.bureau_id, w.committee_id, withdrawals.WITHDRAWAL_RULE, w.period)
     statement = conflict_insert(session, supervision_items).values(**row)
     statement = statement.on_conflict_do_nothing(index_elements=[
         supervision_items.c.rule, supervision_items.c.org_id, supervision_items.c.period])

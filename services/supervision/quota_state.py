@@ -10,13 +10,17 @@ from sqlalchemy import case, delete, func, insert, select, text
 
 from services.supervision import domain
 from services.supervision.domain import practice
+from services.supervision.domain.items import turned_met
 from services.supervision.domain.quota_rules import EVERY_MEMBER, EVERY_PAIR, SECRETARY
+from services.supervision.domain.rectification import CampaignFact
+from services.supervision.domain.survey import SurveyFact
 from services.supervision.models import (activity_facts, checkup_facts, household_contacts,
                                          member_activities,
                                          member_contacts, member_roles, members, orgs,
                                          plan_filings, pledge_facts, quota_closures,
                                          quota_derivations, quota_marks, quota_state,
-                                         self_study_filings, talk_facts)
+                                         rectifications, self_study_filings, surveys,
+                                         talk_facts)
 from shared import clock
 from shared.db import conflict_insert
 from shared.errors import Unavailable
@@ -137,9 +141,15 @@ def _subject_path(inc, fact_path, member_paths):
 def upsert_counts(session, rows):
     """Add each row's ``actual`` to the stored count (creating the row), in
     one statement; the status follows the new count. Rows of the same key
-    are summed first (one statement may not touch a row twice)."""
+    are summed first (one statement may not touch a row twice).
+
+    A late record (a fact told after its period was closed) adds to the
+    closed quota's count too, judged against the minimum it was closed with;
+    returns the closed quotas it turned from MISSED to MET (rule,
+    subject_id, period, member, subject_path), whose items close by
+    themselves (item_handlers.close_met)."""
     if not rows:
-        return
+        return []
     summed = {}
     for row in rows:
         key = (row["rule"], row["subject_id"], row["period"])
@@ -151,18 +161,29 @@ def upsert_counts(session, rows):
     rows = [summed[k] for k in sorted(summed)]  # a fixed order: no deadlock between replicas
     stmt = conflict_insert(session, quota_state)
     new_actual = quota_state.c.actual + stmt.excluded.actual
+    # a closed quota keeps the minimum it was judged against (a dynamic one
+    # may have moved since)
+    required = case((quota_state.c.closed.is_(True), quota_state.c.required),
+                    else_=stmt.excluded.required)
     stmt = stmt.on_conflict_do_update(
         index_elements=[quota_state.c.rule, quota_state.c.subject_id, quota_state.c.period],
-        set_={"actual": new_actual, "required": stmt.excluded.required,
-              "status": case((new_actual >= stmt.excluded.required, MET),
+        set_={"actual": new_actual, "required": required,
+              "status": case((new_actual >= required, MET),
                              (quota_state.c.closed.is_(True), MISSED), else_=PENDING)})
     # with RETURNING, SQLAlchemy sends the rows as one multi-row statement
-    session.execute(stmt.returning(quota_state.c.rule), rows).all()
+    c = quota_state.c
+    returned = session.execute(stmt.returning(
+        c.rule, c.subject_id, c.period, c.member, c.subject_path, c.closed, c.required,
+        c.actual), rows).mappings().all()
+    return [r for r in returned
+            if turned_met(r["closed"], r["required"], r["actual"],
+                          summed[(r["rule"], r["subject_id"], r["period"])]["actual"])]
 
 
 def apply_facts(session, facts):
     """Move every count the ``(bureau id, fact)`` pairs add to, in a fixed
-    number of statements however many facts there are."""
+    number of statements however many facts there are; the closed quotas
+    they turned MET (upsert_counts)."""
     planned, groups_known = [], {}
     with_sets = [(b, f, rule_sets_for(b, f.period_day)) for b, f in facts]
     speakers_and_guests = {m for _, f, sets in with_sets if _needs_people(sets, f)
@@ -183,9 +204,8 @@ def apply_facts(session, facts):
     for bureau_id in sorted({b for b, _, _ in planned}):
         _bureau_lock(session, bureau_id)
     member_paths = _member_paths(session, {i.subject_id for _, _, i in planned if i.member})
-    upsert_counts(session, [state_row(i, b, _subject_path(i, f.place, member_paths))
-                            for b, f, i in planned])
-    return [i for _, _, i in planned]
+    return upsert_counts(session, [state_row(i, b, _subject_path(i, f.place, member_paths))
+                                   for b, f, i in planned])
 
 
 def _role_rule_keys(bureau_ids):
@@ -321,7 +341,8 @@ def apply_practice(session, bureau_id, fact):
     """Move the counts a practice fact (a talk, a household contacted, a
     pledge), told for the first time, adds to: each thing it marks once per
     subject and period, by an upsert of its mark; a thing counts when marked
-    ``times`` times. A fixed number of indexed statements per fact."""
+    ``times`` times. A fixed number of indexed statements per fact; the
+    closed quotas it turned MET (upsert_counts)."""
     rule_sets = rule_sets_for(bureau_id, fact.period_day)
     if not any(r.practice for rs in rule_sets.values() for r in rs.active()):
         return []
@@ -349,8 +370,7 @@ def apply_practice(session, bureau_id, fact):
     times = {(r, s, p, t): n for r, s, p, t, n in returned}
     marked = [(m, times[k]) for k, m in rows]
     incs = _mark_increments(session, bureau_id, rule_sets, marked, clock.today())
-    upsert_counts(session, [state_row(i, bureau_id, place) for i, place in incs])
-    return [i for i, _ in incs]
+    return upsert_counts(session, [state_row(i, bureau_id, place) for i, place in incs])
 
 
 def practice_depends_on(session, member_id):
@@ -517,7 +537,8 @@ def rederive(session, bureau_id):
 
 def _bureau_facts(session, bureau_id, member_paths):
     """Every fact of the bureau, as the pure rules take them: activities held,
-    plans and self-study plans filed, check-ups recorded."""
+    plans and self-study plans filed, check-ups recorded, rectification
+    campaign items made, surveys opened."""
     for row in session.execute(select(activity_facts)
                                .where(activity_facts.c.bureau_id == bureau_id)
                                .execution_options(yield_per=CHUNK)).mappings():
@@ -538,6 +559,15 @@ def _bureau_facts(session, bureau_id, member_paths):
             .where(checkup_facts.c.bureau_id == bureau_id)):
         yield domain.CheckupFact(member_id, year, recorded_on,
                                  ids_of(member_paths.get(member_id, "/")))
+    for item_id, org_path, made_on in session.execute(
+            select(rectifications.c.id, rectifications.c.org_path, rectifications.c.made_on)
+            .where(rectifications.c.bureau_id == bureau_id, rectifications.c.campaign.is_(True))):
+        yield CampaignFact(item_id, ids_of(org_path), made_on)
+    for survey_id, committee_id, committee_path, year, opened_on in session.execute(
+            select(surveys.c.id, surveys.c.committee_id, surveys.c.committee_path,
+                   surveys.c.year, surveys.c.opened_on)
+            .where(surveys.c.bureau_id == bureau_id)):
+        yield SurveyFact(survey_id, committee_id, ids_of(committee_path), year, opened_on)
 
 
 def mark_derived(session, bureau_id):

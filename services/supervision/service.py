@@ -18,8 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from services.supervision import (domain, handlers, pioneer_handlers, quota_state, rating_views,
                                   views)
 from services.supervision.domain.rating import RATING_RULES
+from services.supervision.item_entrypoints import ItemEntrypoints
 from services.supervision.domain.supervision_rules import SUPERVISION_RULES
 from services.supervision.models import auto_closed_periods, closed_deadlines, metadata, orgs
+from services.supervision.negative_list_entrypoints import NegativeListEntrypoints
+from services.supervision.rectification_entrypoints import RectificationEntrypoints
+from services.supervision.reminder_entrypoints import ReminderEntrypoints
+from services.supervision.report_entrypoints import ReportEntrypoints
+from services.supervision.survey_entrypoints import SurveyEntrypoints
 from shared import clock, metrics
 from shared.config import env
 from shared.consumer import batch_consumer, consume, consume_batch, event_consumer
@@ -41,7 +47,19 @@ TOTALS_BATCH = 10_000
 TOTALS_TIMEOUT = 30
 
 
-class SupervisionService(tree_consumers(handlers), BaseService):
+# The entrypoints of supervision's parts, each in a module of its own (one
+# per line, so additions merge).
+PARTS = (
+    ItemEntrypoints,
+    RectificationEntrypoints,
+    ReminderEntrypoints,
+    NegativeListEntrypoints,
+    SurveyEntrypoints,
+    ReportEntrypoints,
+)
+
+
+class SupervisionService(*PARTS, tree_consumers(handlers), BaseService):
     name = "supervision"
     db = Database("supervision", metadata, MIGRATIONS)
     rule_sets = RuleSetCheck(domain.QUOTA_RULES, RATING_RULES, SUPERVISION_RULES)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from services.supervision import domain
+from services.supervision import domain, item_history
 from services.supervision.quota_state import (fingerprint, judged_required, judged_subjects,
                                               stored_counts)
 from services.supervision.models import (member_roles, members, orgs, pioneer_withdrawals,
@@ -54,7 +54,8 @@ def item_dict(row):
     opened_at = clock.as_utc(row["opened_at"]).astimezone(timezone())
     return {"id": row["id"], "org_id": row["org_id"], "rule": row["rule"],
             "period": row["period"], "state": row["state"], "opened_at": opened_at.isoformat(),
-            "org_path": ids_of(row["org_path"]), "note": row["note"]}
+            "org_path": ids_of(row["org_path"]), "note": row["note"],
+            "due_on": row["due_on"].isoformat(), "report": row["report"]}
 
 
 def items(session, org_id, state=None):
@@ -68,7 +69,9 @@ def items(session, org_id, state=None):
         query = query.where(supervision_items.c.state == state)
     rows = session.execute(query.order_by(supervision_items.c.period, supervision_items.c.rule,
                                           supervision_items.c.org_id)).mappings().all()
-    return [item_dict(r) for r in rows]
+    # each with its history (item_history.py), one statement more per chunk
+    return item_history.with_history(session, [item_dict(r) for r in rows],
+                                     {r["id"]: r["opened_at"] for r in rows})
 
 
 def withdrawn_count(session, bureau_id, year):

@@ -456,6 +456,119 @@ def _review_to_close(city):
                                                "year": city.year - 1})["id"]
 
 
+def _quarter(city):
+    """The quarter of last month, which the city's close left branch B two
+    misses in (A1 and A2-CM: it held nothing): a reminder talk is proposed."""
+    year, month = city.period.split("-")
+    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+
+def _talk_held(city, org):
+    return {"orgId": org, "quarter": _quarter(city), "heldOn": clock.today().isoformat()}
+
+
+def _listed(city, subject):
+    return {"subjectId": subject, "year": city.year, "reason": unique("矩阵负面")}
+
+
+def _rectification(city, org, owner, bureau="一局"):
+    """An item of ``org``'s rectification list (问题整改清单) due in the city's
+    year (never twice alike; a bureau's words are never part of the other's)."""
+    return {"orgId": org, "problem": unique(f"{bureau}整改问题"),
+            "measures": [unique(f"{bureau}整改措施")], "ownerId": owner,
+            "due": f"{city.year}-12-31", "campaign": True}
+
+
+def _new_rectification(city, closed=False):
+    """An OPEN item of branch B just made (CLOSED with ``closed``)."""
+    item = _mutate(city, "createRectification",
+                   {"input": _rectification(city, city.branch_b, city.b1)})["id"]
+    if closed:
+        _mutate(city, "closeRectification", {"id": item, "outcome": unique("一局整改结果")})
+    return item
+
+
+def _rectified(city):
+    """A closed item in each bureau's list (once), so the rectification
+    read has something to show and something to withhold."""
+    if getattr(city, "rectifications", None):
+        return city
+    city.rectifications = {}
+    for bureau, branch, owner in ((1, city.branch_a, city.a1), (2, city.branch_c, city.c1)):
+        words = ("一局", "二局")[bureau - 1]
+        data = _rectification(city, branch, owner, words)
+        item = _mutate(city, "createRectification", {"input": data})["id"]
+        outcome = unique(f"{words}整改结果")
+        _mutate(city, "closeRectification", {"id": item, "outcome": outcome})
+        city.rectifications[bureau] = item
+        if bureau == 1:
+            city.inside.add(item)
+        else:
+            city.outside_ids.add(item)
+            city.outside_words |= {data["problem"], *data["measures"], outcome}
+    return city
+
+
+def _assigned_items(city):
+    """The ASSIGNED items of bureau one's committee and below no builder took yet."""
+    used = city.__dict__.setdefault("items_taken", set())
+    found = city.client.run("""query($o: ID!) { supervisionItems(orgId: $o, state: ASSIGNED)
+        { id } }""", {"o": city.committee1})["supervisionItems"]
+    return [i["id"] for i in found if i["id"] not in used]
+
+
+def _fresh_item(city, reported=False):
+    """An ASSIGNED item of bureau one that no builder moved yet (REPORTED by
+    the operator with ``reported``); when they run out, a fresh branch of
+    bureau one, short last month, opens more."""
+    free = _assigned_items(city)
+    if not free:
+        branch = city.client.create_org(unique("一局督办支部"), "BRANCH", city.committee1)["id"]
+
+        def opened():  # once supervision has heard of the branch
+            _write(city, """mutation($o: ID!, $p: String!) { closePeriod(orgId: $o,
+                period: $p) { orgId } }""", {"o": branch, "p": city.period})
+            assert _assigned_items(city)
+            return _assigned_items(city)
+        free = eventually(opened, timeout=30, what="the fresh branch's items")
+    item = free[0]
+    city.items_taken.add(item)
+    if reported:
+        _mutate(city, "reportSupervisionItem", {"id": item, "report": unique("一局报告")})
+    return item
+
+
+def _item_of_two(city):
+    return [i["id"] for i in city.items if i["org"]["id"] == city.branch_c][0]
+
+
+def _survey_input(city, committee, words="一局问卷"):
+    return {"committeeId": committee, "year": city.year, "questions": [unique(words)]}
+
+
+def _fresh_survey(city):
+    """A survey of committee one just opened, that no one has answered."""
+    return _mutate(city, "openSurvey", _survey_input(city, city.committee1))["id"]
+
+
+def _surveyed(city):
+    """A thought survey in each committee (once); bureau two's, with its
+    question, never shown to bureau one."""
+    if getattr(city, "surveys", None):
+        return city
+    city.surveys = {}
+    for bureau, committee, words in ((1, city.committee1, "一局问卷"),
+                                     (2, city.committee2, "二局问卷")):
+        opened = _survey_input(city, committee, words)
+        city.surveys[bureau] = _mutate(city, "openSurvey", opened)["id"]
+        if bureau == 1:
+            city.inside.add(city.surveys[1])
+        else:
+            city.outside_ids.add(city.surveys[2])
+            city.outside_words |= set(opened["questions"])
+    return city
+
+
 ROOTS = {
     "Query.organization": lambda c, case: [{"id": c.bureau1}, {"id": c.branch_a}]
     if case == "in" else [({"id": c.bureau2}, c.bureau2), ({"id": c.city}, c.city)],
@@ -472,6 +585,12 @@ ROOTS = {
                                             {"orgId": c.branch_a, "year": c.year}]
     if case == "in" else [({"orgId": c.bureau2, "year": c.year}, c.bureau2),
                           ({"orgId": c.branch_c, "year": c.year}, c.branch_c)],
+    "Query.report": lambda c, case: [
+        {"orgId": c.bureau1, "kind": "ANNUAL", "period": str(c.year)},
+        {"orgId": c.branch_a, "kind": "MONTHLY", "period": c.period}]
+    if case == "in" else [
+        ({"orgId": c.bureau2, "kind": "ANNUAL", "period": str(c.year)}, c.bureau2),
+        ({"orgId": c.branch_c, "kind": "MONTHLY", "period": c.period}, c.branch_c)],
     "Mutation.createOrganization": lambda c, case: [
         {"input": {"name": unique("一局乙支部小组"), "kind": "GROUP", "parentId": c.branch_b}}]
     if case == "in" else [
@@ -672,6 +791,60 @@ ROOTS = {
         {"mentorId": _pioneered(c).a1, "menteeId": _fresh_member(c)}]
     if case == "in" else [({"mentorId": _pioneered(c).c1, "menteeId": c.a2}, c.c1),
                           ({"mentorId": c.a1, "menteeId": c.c2}, c.c2)],
+    # supervision: reminder talks (约谈提醒) and the negative list (负面清单); the
+    # writes belong to the organisations above their subject (bureau one's)
+    "Query.reminderProposals": lambda c, case: [{"orgId": c.bureau1, "quarter": _quarter(c)}]
+    if case == "in" else [({"orgId": c.bureau2, "quarter": _quarter(c)}, c.bureau2)],
+    "Query.negativeList": lambda c, case: [{"orgId": c.bureau1, "year": c.year}]
+    if case == "in" else [({"orgId": c.bureau2, "year": c.year}, c.bureau2)],
+    "Mutation.recordReminderTalk": lambda c, case: [_talk_held(c, c.branch_b)]
+    if case == "in" else [(_talk_held(c, c.branch_c), c.branch_c)],
+    "Mutation.addToNegativeList": lambda c, case: [_listed(c, c.branch_b)]
+    if case == "in" else [(_listed(c, c.branch_c), c.branch_c), (_listed(c, c.c1), c.c1)],
+    # supervision: rectification lists (问题整改清单); a state-changing write
+    # acts on an item of branch B made for it
+    "Query.rectifications": lambda c, case: [
+        {"orgId": _rectified(c).bureau1, "year": c.year},
+        {"orgId": c.branch_a, "year": c.year, "state": "CLOSED"}]
+    if case == "in" else [({"orgId": _rectified(c).bureau2, "year": c.year}, c.bureau2),
+                          ({"orgId": c.branch_c, "year": c.year, "state": "OPEN"},
+                           c.branch_c)],
+    "Mutation.createRectification": lambda c, case: [
+        {"input": _rectification(c, c.branch_b, c.b1)}]
+    if case == "in" else [
+        ({"input": _rectification(c, c.branch_c, c.c1, "二局")}, c.branch_c),
+        ({"input": _rectification(c, c.branch_a, c.c1)}, c.c1)],
+    "Mutation.closeRectification": lambda c, case: [
+        {"id": _new_rectification(c), "outcome": unique("一局整改结果")}]
+    if case == "in" else [({"id": _rectified(c).rectifications[2], "outcome": "已整改"},
+                           c.rectifications[2])],
+    "Mutation.publishRectification": lambda c, case: [
+        {"id": _new_rectification(c, closed=True)}]
+    if case == "in" else [({"id": _rectified(c).rectifications[2]}, c.rectifications[2])],
+    # supervision items (督办): bureau one's scope is strictly above its
+    # committee's and branches' items, so it reports, closes and escalates them
+    "Mutation.reportSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c), "report": unique("一局整改报告")}]
+    if case == "in" else [({"id": _item_of_two(c), "report": "报告"}, _item_of_two(c))],
+    "Mutation.closeSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c, reported=True), "note": unique("一局销号")}]
+    if case == "in" else [({"id": _item_of_two(c), "note": "销号"}, _item_of_two(c))],
+    "Mutation.escalateSupervisionItem": lambda c, case: [
+        {"id": _fresh_item(c), "note": unique("一局追责")}]
+    if case == "in" else [({"id": _item_of_two(c), "note": "追责"}, _item_of_two(c))],
+    # the thought survey (思想政治状况调查): answerSurvey is "(self)", so the
+    # builders name a2 (a reader's token is a1's) and a survey just opened
+    "Query.surveys": lambda c, case: [{"orgId": _surveyed(c).bureau1, "year": c.year},
+                                      {"orgId": c.committee1, "year": c.year}]
+    if case == "in" else [({"orgId": _surveyed(c).bureau2, "year": c.year}, c.bureau2)],
+    "Mutation.openSurvey": lambda c, case: [_survey_input(c, c.committee1)]
+    if case == "in" else [(_survey_input(c, c.committee2, "问卷"), c.committee2)],
+    "Mutation.answerSurvey": lambda c, case: [
+        {"surveyId": _fresh_survey(c), "memberId": c.a2, "answers": [3]}]
+    if case == "in" else [
+        ({"surveyId": _surveyed(c).surveys[2], "memberId": c.a2, "answers": [3]},
+         c.surveys[2]),
+        ({"surveyId": _fresh_survey(c), "memberId": c.c1, "answers": [3]}, c.c1)],
 }
 # Arguments of nested fields, by name.
 NESTED_ARGS = {"year": lambda c: c.year}

@@ -7,8 +7,8 @@ worked out here by hand from the contract's formula:
   activity days, a committee, a group and a general meeting, a party lecture
   and an organisational life meeting; B holds nothing;
 - the platform starts again on 2026-01-20 and closes 2025 by itself: each
-  branch has 11 results of 2025 (December: A1, A2-CM, A2-GR; Q4: A2-GM; the
-  year: A2-PL, A4, A6, A6-SEC, A7-OL, S1, A2-PLAN): A met 6, B none; every
+  branch has 12 results of 2025 (December: A1, A2-CM, A2-GR; Q4: A2-GM; the
+  year: A2-PL, A4, A6, A6-SEC, A7-OL, S1, A2-PLAN, U3): A met 6, B none; every
   one missed is an item of the branch, and so are its members' missed
   yearly quotas (A5, A8, P5, S4): supervision 0 for both;
 - branch C is founded; in January A holds all its monthly quotas, B only its
@@ -33,7 +33,7 @@ from tests.e2e.conftest import _platform, admin, eventually, refused, restart_on
 FIRST_DAY, LATER_DAY = "2025-12-20", "2026-01-20"
 # the branches' 2025 items: their own results missed, and their members' (A5,
 # A8, P5, S4: a member's missed quota is the branch's to follow up, once per rule)
-EXPECT_A = ["A2-PLAN", "A4", "A5", "A6", "A6-SEC", "A8", "P5", "S1", "S4"]
+EXPECT_A = ["A2-PLAN", "A4", "A5", "A6", "A6-SEC", "A8", "P5", "S1", "S4", "U3"]
 EXPECT_B = sorted(EXPECT_A + ["A1", "A2-CM", "A2-GR", "A2-GM", "A2-PL", "A7-OL"])
 RATINGS = """query($o: ID!, $y: Int!) { branchRatings(orgId: $o, year: $y) {
     branch { id name } year score stars change compliance points supervision } }"""
@@ -134,12 +134,12 @@ def test_branch_ratings_of_a_committee_best_first_with_the_change_from_the_year_
     assert items_of(client, b, 2026) == ["A2-CM", "A2-GR"]
     assert items_of(client, c, 2026) == ["A1", "A2-CM", "A2-GR"]
 
-    # 2025: A met 6 of 11 with 8 items, points (9 + 3) / 2; B met none, 14 items
-    a_2025, a_2025_stars = by_hand(100 * 6 / 11, 6, 0)
-    assert a_2025 == pytest.approx(29.072727, abs=1e-6) and a_2025_stars == 1
+    # 2025: A met 6 of 12 with 10 items, points (9 + 3) / 2; B met none, 16 items
+    a_2025, a_2025_stars = by_hand(100 * 6 / 12, 6, 0)
+    assert a_2025 == pytest.approx(26.8, abs=1e-6) and a_2025_stars == 1
     last_year = ratings(client, committee, 2025)
     assert [r["branch"]["id"] for r in last_year] == [a, b]    # C did not exist
-    assert shown(last_year[0]) == (pytest.approx(600 / 11), 6, 0, pytest.approx(a_2025),
+    assert shown(last_year[0]) == (pytest.approx(600 / 12), 6, 0, pytest.approx(a_2025),
                                    1, 0)
     assert shown(last_year[1]) == (0, 0, 0, 0, 1, 0)
 

@@ -15,7 +15,7 @@ from gateway.schema import schema
 
 FOLDER = Path(__file__).parents[2] / "contract"
 SERVED_SECTIONS = ("organisation", "bulk", "study", "members' practice", "scoring",
-                   "pioneer")
+                   "pioneer", "supervision")
 # Types a served section uses but another section defines.
 BORROWED = {}  # ThemeSource comes with "study", Minutes with "members' practice"
 SECTION = re.compile(r"^# -{8,} (.+)$", re.M)

@@ -322,6 +322,77 @@ class Recording(FakeServices):
         return {"id": "pair1", "mentor_id": mentor_id, "mentee_id": mentee_id,
                 "since": "2017-06-03", "ended_on": None}
 
+    # -- supervision: reminder talks and the negative list --
+
+    def record_reminder_talk(self, org_id, quarter, held_on, actor, request):
+        self._keep("record_reminder_talk", request)
+        return {"org_id": org_id, "org_path": self.orgs[org_id]["path"], "quarter": quarter,
+                "missed": [], "talk_held_on": held_on}
+
+    def add_to_negative_list(self, subject_id, year, reason, actor, request):
+        self._keep("add_to_negative_list", request)
+        return {"subject_id": subject_id, "subject_path": self.orgs[subject_id]["path"],
+                "year": year, "reasons": [reason], "manual": True}
+    # -- supervision: rectification lists (问题整改清单) --
+
+    RECTIFICATION = {"id": "rc1", "org_id": "bureau0-branch0", "bureau_id": "bureau0",
+                     "org_path": ["city", "bureau0", "bureau0-branch0"], "problem": "p",
+                     "measures": ["m"], "owner_id": "bureau0-branch0-m0", "due": "2017-06-30",
+                     "campaign": False, "state": "OPEN", "outcome": None, "closed_on": None,
+                     "published": False, "made_on": "2017-06-03"}
+
+    def get_rectification(self, item_id):
+        return {**self.RECTIFICATION, "id": item_id}
+
+    def create_rectification(self, data, actor, request):
+        self._keep("create_rectification", request)
+        return {**self.RECTIFICATION, "problem": data["problem"]}
+
+    def close_rectification(self, item_id, outcome, actor, request):
+        self._keep("close_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": outcome,
+                "closed_on": "2017-06-03"}
+
+    def publish_rectification(self, item_id, actor, request):
+        self._keep("publish_rectification", request)
+        return {**self.RECTIFICATION, "state": "CLOSED", "outcome": "o", "published": True}
+    # -- supervision items' lifecycle --
+
+    ITEM = {"id": "it1", "org_id": "bureau0-branch0", "rule": "A1", "period": "2017-06",
+            "org_path": ["city", "bureau0", "bureau0-branch0"], "state": "ASSIGNED",
+            "opened_at": "2017-07-01T00:00:00+08:00", "due_on": "2017-07-16", "report": None,
+            "note": None, "history": []}
+
+    def supervision_item(self, item_id):
+        return {**self.ITEM, "id": item_id}
+
+    def report_supervision_item(self, item_id, report, actor, request):
+        self._keep("report_supervision_item", request)
+        return {**self.ITEM, "state": "REPORTED", "report": report}
+
+    def close_supervision_item(self, item_id, note, actor, request):
+        self._keep("close_supervision_item", request)
+        return {**self.ITEM, "state": "CLOSED"}
+
+    def escalate_supervision_item(self, item_id, note, actor, request):
+        self._keep("escalate_supervision_item", request)
+        return {**self.ITEM, "state": "ESCALATED"}
+    # -- the thought survey (思想政治状况调查) --
+
+    SURVEY = {"id": "sv1", "committee_id": "bureau0", "committee_path": ["city", "bureau0"],
+              "year": 2017, "questions": ["q"], "responses": 0, "results": None}
+
+    def get_survey(self, survey_id):
+        return {**self.SURVEY, "id": survey_id}
+
+    def open_survey(self, committee_id, year, questions, actor, request):
+        self._keep("open_survey", request)
+        return {**self.SURVEY, "questions": questions}
+
+    def answer_survey(self, survey_id, member_id, answers, request):
+        self._keep("answer_survey", request)
+        return {**self.SURVEY, "responses": 1}
+
 
 BRANCH = "bureau0-branch0"
 ACTIVITY_INPUT = f"""{{orgId: "{BRANCH}", kind: ACTIVITY_DAY, theme: "学", heldOn: "2017-06-03",
@@ -394,6 +465,27 @@ MUTATIONS = {
     "closePioneerReview": ("close_review", 'closePioneerReview(id: "rv1") { id open }'),
     "pairMentor": ("pair_mentor", f"""pairMentor(mentorId: "{BRANCH}-m0",
         menteeId: "{BRANCH}-m1") {{ since }}"""),
+    "recordReminderTalk": ("record_reminder_talk", f"""recordReminderTalk(orgId: "{BRANCH}",
+        quarter: "2017-Q2", heldOn: "2017-07-01") {{ quarter }}"""),
+    "addToNegativeList": ("add_to_negative_list", f"""addToNegativeList(subjectId: "{BRANCH}",
+        year: 2017, reason: "台账缺失") {{ subjectId }}"""),
+    "createRectification": ("create_rectification", f"""createRectification(input: {{
+        orgId: "{BRANCH}", problem: "学习不够", measures: ["补课"], ownerId: "{BRANCH}-m0",
+        due: "2017-06-30", campaign: true}}) {{ id }}"""),
+    "closeRectification": ("close_rectification",
+                           'closeRectification(id: "rc1", outcome: "已整改") { id state }'),
+    "publishRectification": ("publish_rectification",
+                             'publishRectification(id: "rc1") { id published }'),
+    "reportSupervisionItem": ("report_supervision_item",
+                              'reportSupervisionItem(id: "it1", report: "已整改") { id state }'),
+    "closeSupervisionItem": ("close_supervision_item",
+                             'closeSupervisionItem(id: "it1", note: "销号") { id state }'),
+    "escalateSupervisionItem": ("escalate_supervision_item",
+                                'escalateSupervisionItem(id: "it1", note: "逾期") { id state }'),
+    "openSurvey": ("open_survey",
+                   'openSurvey(committeeId: "bureau0", year: 2017, questions: ["q"]) { id }'),
+    "answerSurvey": ("answer_survey", f"""answerSurvey(surveyId: "sv1", memberId: "{BRANCH}-m0",
+        answers: [3]) {{ id responses }}"""),
 }
 
 

@@ -251,3 +251,98 @@ def test_parse_date_says_an_impossible_day_is_not_in_the_calendar():
         parse_date("2017-02-30", "heldOn")
     assert "2017-02-30" in err.value.message
     assert "calendar" in err.value.message
+
+
+# -- half years and report periods (年中观摩: "2017-H1") ---------------------------------
+
+from shared.periods import (ALL_KINDS, HALF, parse_report_kind,  # noqa: E402
+                            parse_report_period)
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("2017-H1", D(2017, 1, 1), D(2017, 6, 30)),
+    ("2017-H2", D(2017, 7, 1), D(2017, 12, 31)),
+    (" 2020-H1 ", D(2020, 1, 1), D(2020, 6, 30)),
+])
+def test_a_half_year_is_read_where_asked_for(text, start, end):
+    period = parse_period(text, kinds=ALL_KINDS)
+    assert (period.start, period.end, period.kind) == (start, end, HALF)
+    assert period.label == text.strip()
+
+
+@pytest.mark.parametrize("text", ["2017-H0", "2017-H3", "2017-h1", "2017-H", "1920-H1",
+                                  "2017-H12"])
+def test_a_bad_half_year_is_bad_input(text):
+    with pytest.raises(BadInput) as err:
+        parse_period(text, kinds=ALL_KINDS)
+    assert err.value.field == "period"
+
+
+def test_a_half_year_names_its_halves_when_wrong():
+    with pytest.raises(BadInput) as err:
+        parse_period("2017-H3", kinds=ALL_KINDS)
+    assert "H1 and H2" in err.value.message
+
+
+def test_a_quota_period_is_never_a_half_year():
+    # closePeriod and compliance read quota periods: "2017-H1" is none of them
+    with pytest.raises(BadInput) as err:
+        parse_period("2017-H1")
+    assert "H1" not in err.value.message.replace("'2017-H1'", "")
+
+
+@pytest.mark.parametrize("day, label", [
+    (D(2017, 1, 1), "2017-H1"), (D(2017, 6, 30), "2017-H1"),
+    (D(2017, 7, 1), "2017-H2"), (D(2017, 12, 31), "2017-H2")])
+def test_the_half_year_containing_a_day(day, label):
+    assert Period.containing(day, HALF).label == label
+
+
+def test_the_half_after_h2_is_next_years_h1():
+    assert parse_period("2017-H2", kinds=ALL_KINDS).next().label == "2018-H1"
+    assert parse_period("2017-H1", kinds=ALL_KINDS).next().label == "2017-H2"
+
+
+@pytest.mark.parametrize("text, labels", [
+    ("2017-06", ["2017-06"]),
+    ("2017-Q2", ["2017-04", "2017-05", "2017-06", "2017-Q2"]),
+    ("2017-H1", ["2017-01", "2017-02", "2017-03", "2017-04", "2017-05", "2017-06",
+                 "2017-Q1", "2017-Q2"]),
+    ("2017-H2", ["2017-07", "2017-08", "2017-09", "2017-10", "2017-11", "2017-12",
+                 "2017-Q3", "2017-Q4"]),
+    ("2017", [f"2017-{m:02d}" for m in range(1, 13)]
+     + ["2017-Q1", "2017-Q2", "2017-Q3", "2017-Q4", "2017"]),
+])
+def test_the_quota_periods_within_a_period(text, labels):
+    assert [p.label for p in parse_period(text, kinds=ALL_KINDS).within()] == labels
+
+
+@pytest.mark.parametrize("kind, text, label", [
+    ("MONTHLY", "2017-06", "2017-06"), ("QUARTERLY", "2017-Q2", "2017-Q2"),
+    ("MIDYEAR", "2017-H1", "2017-H1"), ("MIDYEAR", "2017-H2", "2017-H2"),
+    ("ANNUAL", "2017", "2017")])
+def test_a_report_period_of_its_kinds_shape(kind, text, label):
+    assert parse_report_period(kind, text).label == label
+
+
+@pytest.mark.parametrize("kind, text, says", [
+    ("MONTHLY", "2017-Q2", '"2017-06"'), ("QUARTERLY", "2017-06", '"2017-Q2"'),
+    ("MIDYEAR", "2017", '"2017-H1"'), ("MIDYEAR", "2017-Q2", '"2017-H1"'),
+    ("ANNUAL", "2017-H1", '"2017"'), ("ANNUAL", "2017-13", "01 to 12"),
+    ("MIDYEAR", "2017-H3", "H1 and H2"), ("QUARTERLY", "2017/2", "2017-H1")])
+def test_a_report_period_of_another_shape_is_bad_input_on_period(kind, text, says):
+    with pytest.raises(BadInput) as err:
+        parse_report_period(kind, text)
+    assert err.value.field == "period"
+    assert says in err.value.message
+
+
+@pytest.mark.parametrize("kind", ["WEEKLY", "annual", "", None, 3])
+def test_an_unknown_report_kind_is_bad_input_on_kind(kind):
+    with pytest.raises(BadInput) as err:
+        parse_report_kind(kind)
+    assert err.value.field == "kind"
+    assert "MIDYEAR" in err.value.message
+    with pytest.raises(BadInput) as err:
+        parse_report_period(kind, "2017")
+    assert err.value.field == "kind"

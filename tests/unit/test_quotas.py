@@ -87,6 +87,8 @@ def test_shipped_rule_set_matches_the_spec(rules):
         ("A6-COM", "committee", "year", (), None),
         ("A8", "member", "year", (), 1),
         ("P5", "member", "year", (), 1),
+        ("U3", "branch", "year", (), 1),
+        ("U7", "committee", "year", (), 1),
     }
     practice = {r.key: (r.fact, r.times, r.dynamic) for r in rules.active() if r.practice}
     assert practice == {
@@ -107,9 +109,11 @@ def test_shipped_rule_set_matches_the_spec(rules):
         "S5-COM": ("lecture_given", None, "contact_branch", None),
         "A7-LEAD": ("guest_at", None, "contact_branch", None),
         "P5": ("party_spirit_checkup", None, None, None),
+        "U3": ("rectification_campaign", None, None, None),
+        "U7": ("survey_opened", None, None, None),
     }
     disabled = {r.key for r in rules.rules if not r.enabled}
-    assert disabled == {"U3"}
+    assert disabled == set()
 
 
 def test_active_filters_by_period_kind(rules):
@@ -117,7 +121,7 @@ def test_active_filters_by_period_kind(rules):
     assert sorted(r.key for r in rules.active("quarter")) == ["A2-GM"]
     assert sorted(r.key for r in rules.active("year")) == [
         "A2-PL", "A2-PLAN", "A4", "A5", "A5-PAIR", "A6", "A6-COM", "A6-SEC", "A7-DL",
-        "A7-LEAD", "A7-OL", "A8", "P5", "S1", "S4", "S5-COM", "S5-SEC", "S6"]
+        "A7-LEAD", "A7-OL", "A8", "P5", "S1", "S4", "S5-COM", "S5-SEC", "S6", "U3", "U7"]
 
 
 # -- A1: activity days per branch per month ------------------------------------------
@@ -285,7 +289,7 @@ def test_year_evaluation_lists_every_yearly_subject(rules):
         ("S1", "branch"), ("S1", "lone"), ("S1", "committee"),
         ("A2-PLAN", "branch"), ("A2-PLAN", "lone"),
         ("A6", "branch"), ("A6", "lone"), ("A6-SEC", "branch"), ("A6-SEC", "lone"),
-        ("A6-COM", "committee"),
+        ("A6-COM", "committee"), ("U3", "branch"), ("U3", "lone"), ("U7", "committee"),
     ])  # no members given: no member or role subjects
     assert all(r.period == "2017" for r in results)
     # nobody to talk with: A6 and A6-COM require nothing, and are met
@@ -379,8 +383,7 @@ def test_disabled_rules_never_appear(rules):
         seen |= {r.rule for r in evaluate(rules, TREE, [], parse_period(text))}
     # organisations' quotas only: no member is given (S4, A5, A8, P5 need one)
     assert seen == {"A1", "A2-GM", "A2-CM", "A2-GR", "A2-PL", "A4", "A7-OL", "A7-DL",
-                    "S2", "S6", "S1", "A2-PLAN", "A6", "A6-SEC", "A6-COM"}
-    assert "U3" not in seen
+                    "S2", "S6", "S1", "A2-PLAN", "A6", "A6-SEC", "A6-COM", "U3", "U7"}
 
 
 # -- custom rule sets -------------------------------------------------------------------------

@@ -46,6 +46,8 @@ SECRETARY_TALKS_WITH_BUREAU_SECRETARY = "secretary_talks_with_bureau_secretary"
 COMMITTEE_PAIR_TALKED = "committee_pair_talked"  # 局党委成员之间
 PLEDGE_MADE = "pledge_made"                      # 亮诺
 PARTY_SPIRIT_CHECKUP = "party_spirit_checkup"    # 党性教育体检: a check-up recorded
+RECTIFICATION_CAMPAIGN = "rectification_campaign"  # 专项整改: a campaign item made
+SURVEY_OPENED = "survey_opened"                  # 思想政治状况调查 opened (U7)
 FACT_SUBJECTS = {
     PLAN_FILED: ("branch", "committee", "committee_or_branch"),
     SELF_STUDY_PLAN_FILED: ("member",),
@@ -58,6 +60,8 @@ FACT_SUBJECTS = {
     COMMITTEE_PAIR_TALKED: ("committee",),
     PLEDGE_MADE: ("member",),
     PARTY_SPIRIT_CHECKUP: ("member",),
+    RECTIFICATION_CAMPAIGN: ("branch",),
+    SURVEY_OPENED: ("committee",),
 }
 PRACTICE_FACTS = (HOUSEHOLD_CONTACTED, PAIRED_HOUSEHOLD_CONTACTED,
                   SECRETARY_TALKED_WITH_MEMBER, SECRETARY_TALKS_WITH_BUREAU_SECRETARY,
@@ -246,6 +250,10 @@ def parse_rule_set(version):
             raise ValueError(f"rule {key}: a plan is filed for a year: use 'period: year'")
         if fact == PARTY_SPIRIT_CHECKUP and period != YEAR and enabled:
             raise ValueError(f"rule {key}: a check-up is for a year: use 'period: year'")
+        if fact == RECTIFICATION_CAMPAIGN and period != YEAR and enabled:
+            raise ValueError(f"rule {key}: a campaign is run in a year: use 'period: year'")
+        if fact == SURVEY_OPENED and period != YEAR and enabled:
+            raise ValueError(f"rule {key}: a survey is of a year: use 'period: year'")
         due = _due(key, raw.get("due"), period)
         minimum, dynamic = _minimum(key, fact, subject, raw.get("minimum"), enabled)
         times = _times(key, fact, (raw.get("counts") or {}).get("times"), enabled)

@@ -16,9 +16,11 @@ members by the role they hold on the day (the lectures they gave, the
 meetings they attended as a guest, where their post says).
 
 The facts: an activity held (ActivityFact), an annual plan filed (PlanFact),
-a self-study plan filed (SelfStudyFact) and a party-spirit check-up recorded
-(CheckupFact). Each says which day places it
-in periods (``period_day``) and which day is held against a rule's deadline
+a self-study plan filed (SelfStudyFact), a party-spirit check-up recorded
+(CheckupFact), a rectification campaign item made (CampaignFact,
+domain/rectification.py) and a thought survey opened (SurveyFact,
+domain/survey.py). Each says which day places it in periods
+(``period_day``) and which day is held against a rule's deadline
 (``told_on``).
 """
 import datetime as dt
@@ -26,15 +28,18 @@ from dataclasses import dataclass
 
 from services.supervision.domain import practice
 from services.supervision.domain.people import Member
+from services.supervision.domain.rectification import CampaignFact
 from services.supervision.domain.quota_rules import (GUEST_AT, LECTURE_GIVEN,
                                                      PARTY_SPIRIT_CHECKUP, PLAN_FILED,
+                                                     RECTIFICATION_CAMPAIGN,
                                                      SELF_STUDY_PLAN_FILED, SUBJECT_ORG_KINDS,
-                                                     SUBJECT_ROLES)
+                                                     SUBJECT_ROLES, SURVEY_OPENED)
+from services.supervision.domain.survey import SurveyFact
 from shared.periods import KINDS as PERIOD_KINDS, Period
 from shared.vocabulary import (BRANCH, GROUP, MET, MISSED, ORG_KINDS, PARTY_LECTURE,
                                PENDING)
 
-__all__ = ["Member"]
+__all__ = ["CampaignFact", "Member"]
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,10 @@ def counts_for(rule, subject, fact):
         return isinstance(fact, SelfStudyFact) and fact.member_id == subject.id
     if rule.fact == PARTY_SPIRIT_CHECKUP:
         return isinstance(fact, CheckupFact) and fact.member_id == subject.id
+    if rule.fact == RECTIFICATION_CAMPAIGN:
+        return isinstance(fact, CampaignFact) and fact.org_id == subject.id
+    if rule.fact == SURVEY_OPENED:
+        return isinstance(fact, SurveyFact) and fact.committee_id == subject.id
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return False
     if rule.per_member:
@@ -249,6 +258,10 @@ def touched_subjects(rule, fact, ancestors, branch_has_groups, people=None):
         return [fact.member_id] if isinstance(fact, SelfStudyFact) else []
     if rule.fact == PARTY_SPIRIT_CHECKUP:
         return [fact.member_id] if isinstance(fact, CheckupFact) else []
+    if rule.fact == RECTIFICATION_CAMPAIGN:
+        return [fact.org_id] if isinstance(fact, CampaignFact) and fact.is_branch else []
+    if rule.fact == SURVEY_OPENED:
+        return [fact.committee_id] if isinstance(fact, SurveyFact) else []
     if not isinstance(fact, ActivityFact) or fact.kind not in rule.activity_kinds:
         return []
     if rule.per_member:
