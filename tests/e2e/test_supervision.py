@@ -51,8 +51,9 @@ RECTS = """query($o: ID!, $y: Int!, $s: RectificationState) {
 SURVEY = "id committee { id } year questions responses results"
 OPEN_SURVEY = """mutation($c: ID!, $y: Int!, $q: [String!]!) {
     openSurvey(committeeId: $c, year: $y, questions: $q) { %s } }""" % SURVEY
+# a member's own token sees the survey it answered, not the committee above its scope
 ANSWER = """mutation($s: ID!, $m: ID!, $a: [Int!]!) {
-    answerSurvey(surveyId: $s, memberId: $m, answers: $a) { %s } }""" % SURVEY
+    answerSurvey(surveyId: $s, memberId: $m, answers: $a) { id responses results } }"""
 SURVEYS = "query($o: ID!, $y: Int!) { surveys(orgId: $o, year: $y) { %s } }" % SURVEY
 PROPOSALS = """query($o: ID!, $q: String!) { reminderProposals(orgId: $o, quarter: $q) {
     org { id } quarter missed { rule subjectId period status } talkHeldOn } }"""
@@ -303,13 +304,20 @@ def test_past_the_due_day_untouched_items_escalate_and_a_rectification_turns_ove
     assert any("3" in r and "MISSED" in r for r in reasons.get(b, [])), listed
 
 
-def _numbers(cells):
-    return [c for c in cells if isinstance(c, (int, float)) and not isinstance(c, bool)]
+def _sheet(book, title):
+    """A sheet's lines as {Chinese header: value}."""
+    lines = [row for row in book[title].iter_rows(values_only=True)
+             if any(c not in (None, "") for c in row)]
+    headers = lines[0]
+    assert all(isinstance(h, str) and any("\u4e00" <= ch <= "\u9fff" for ch in h)
+               for h in headers), headers
+    return [dict(zip(headers, line)) for line in lines[1:]]
 
 
-def _filled(sheet):
-    return [row for row in sheet.iter_rows(values_only=True)
-            if any(c not in (None, "") for c in row)]
+# the workbook's columns of a report row, as the GraphQL fields
+COLUMNS = {"指标达标": "quotasMet", "指标未达标": "quotasMissed", "指标待定": "quotasPending",
+           "督办未销号": "itemsOpen", "督办已销号": "itemsClosed", "督办已追责": "itemsEscalated"}
+STATUS_FIELD = {"MET": "quotasMet", "MISSED": "quotasMissed", "PENDING": "quotasPending"}
 
 
 def test_the_annual_report_and_its_workbook_agree(platform, january):
@@ -334,26 +342,27 @@ def test_the_annual_report_and_its_workbook_agree(platform, january):
     answer = requests.get(url, headers={"Authorization": f"Bearer {sec}"}, timeout=30)
     assert answer.status_code == 200, answer.text
     book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
-    assert len(book.worksheets) == 3
-    sheet_rows, sheet_results, sheet_items = (_filled(s) for s in book.worksheets)
-    # Chinese column headers on every sheet
-    for sheet in (sheet_rows, sheet_results, sheet_items):
-        assert any(isinstance(c, str) and any("\u4e00" <= ch <= "\u9fff" for ch in c)
-                   for c in sheet[0]), sheet[0]
+    assert book.sheetnames == ["报表", "指标结果", "督办事项"]
+    lines = {line["支部编号"]: line for line in _sheet(book, "报表")}
+    assert set(lines) == set(rows)
     for org_id, row in rows.items():
-        found = [cells for cells in sheet_rows[1:]
-                 if org_id in cells or row["org"]["name"] in cells]
-        assert len(found) == 1, (row, sheet_rows)
-        wanted = [row[k] for k in ("quotasMet", "quotasMissed", "quotasPending", "itemsOpen",
-                                   "itemsClosed", "itemsEscalated")]
-        numbers = _numbers(found[0])
-        assert numbers[:6] == wanted and numbers[6] == pytest.approx(row["averagePoints"]), \
-            (row, found[0])
-    counted = sum(r[k] for r in rows.values()
-                  for k in ("quotasMet", "quotasMissed", "quotasPending"))
-    assert len(sheet_results) - 1 == counted
-    assert len(sheet_items) - 1 == sum(r[k] for r in rows.values()
-                                       for k in ("itemsOpen", "itemsClosed", "itemsEscalated"))
+        line = lines[org_id]
+        assert line["支部"] == row["org"]["name"]
+        assert {field: line[header] for header, field in COLUMNS.items()} == \
+            {field: row[field] for field in COLUMNS.values()}
+        assert line["党员平均积分"] == pytest.approx(row["averagePoints"])
+    # the quota results and the items behind the rows' counts
+    counted = {}
+    for result in _sheet(book, "指标结果"):
+        key = (result["支部编号"], STATUS_FIELD[result["状态"]])
+        counted[key] = counted.get(key, 0) + 1
+    assert counted == {(org_id, field): row[field] for org_id, row in rows.items()
+                       for field in STATUS_FIELD.values() if row[field]}
+    items = client.run(ITEMS, {"o": committee}, token=sec)["supervisionItems"]
+    assert sorted((i["督办编号"], i["支部编号"], i["指标"], i["状态"])
+                  for i in _sheet(book, "督办事项")) == \
+        sorted((i["id"], i["org"]["id"], i["rule"], i["state"])
+               for i in items if i["org"]["id"] in rows)
 
     # auth and scope as GraphQL
     assert requests.get(url, timeout=30).status_code == 401
