@@ -36,6 +36,9 @@ class Report(graphene.ObjectType):
     kind = graphene.Field(ReportKind, required=True)
     period = graphene.String(required=True)
     rows = graphene.List(graphene.NonNull(ReportRow), required=True)
+    # extra (not in the contract): pioneer titles of the subtree's committees
+    # withdrawn (摘牌, V3) within the period, which the bureau's yearly report counts
+    titles_withdrawn = graphene.Int(required=True)
 
     @staticmethod
     async def resolve_org(report, info):

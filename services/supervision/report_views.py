@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from services.supervision import views
 from services.supervision.domain import report
-from services.supervision.models import members, orgs, supervision_items
+from services.supervision.models import members, orgs, pioneer_withdrawals, supervision_items
 from shared import clock
 from shared.config import timezone
 from shared.tree import under
@@ -29,6 +29,7 @@ class Measured:
     results: list = field(default_factory=list)      # (QuotaResult, subject path)
     items: list = field(default_factory=list)        # (state, org path, n[, item])
     members: dict = field(default_factory=dict)      # branch id -> [member ids]
+    titles_withdrawn: int = 0                        # 摘牌 in the period (V3)
 
     @property
     def member_ids(self):
@@ -61,6 +62,15 @@ def items_query(path, labels):
             .order_by(i.period, i.rule, i.org_id))
 
 
+def withdrawals_query(path, period):
+    """How many pioneer titles of committees at or below ``path`` were
+    withdrawn (摘牌) within ``period``."""
+    w = pioneer_withdrawals.c
+    return (select(func.count()).select_from(pioneer_withdrawals)
+            .join(orgs, orgs.c.id == w.committee_id)
+            .where(under(orgs.c.path, path), w.on >= period.start, w.on <= period.end))
+
+
 def measure(session, org_id, period, details=False):
     """The subtree's measures for the report ``period``; an organisation not
     known here (yet) has no branches. ``details``: the items one by one."""
@@ -68,6 +78,7 @@ def measure(session, org_id, period, details=False):
     out = Measured(period)
     if path is None:
         return out
+    out.titles_withdrawn = session.execute(withdrawals_query(path, period)).scalar()
     out.branches = [tuple(row) for row in session.execute(branches_query(path))]
     if not out.branches:
         return out
@@ -100,7 +111,7 @@ def answer(measured, totals, details=False):
     rows = report.tally([(b, path) for b, _, path in measured.branches],
                         [(r.status, path) for r, path in measured.results],
                         [entry[:3] for entry in measured.items], measured.members, totals)
-    out = {"period": measured.period.label,
+    out = {"period": measured.period.label, "titles_withdrawn": measured.titles_withdrawn,
            "rows": [{**row.as_dict(), "name": names[row.org_id]} for row in rows]}
     if details:
         out["results"] = [

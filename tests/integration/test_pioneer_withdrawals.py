@@ -105,6 +105,14 @@ def test_a_committee_gets_one_v3_item_a_year_naming_every_title_withdrawn(
         ("2019", "ASSIGNED", NOTE_OPENING + "李四")]
     assert [o["period"] for o in opened(supervision)] == ["2018", "2019"]
 
+    # the bureau's reports count the titles withdrawn in their period; a
+    # branch's report, below the committee, counts none
+    report = rpc.supervision.report
+    assert [report(bureau["id"], kind, period)["titles_withdrawn"] for kind, period in (
+        ("ANNUAL", "2018"), ("MIDYEAR", "2018-H1"), ("MIDYEAR", "2018-H2"),
+        ("QUARTERLY", "2019-Q1"), ("ANNUAL", "2020"))] == [2, 2, 0, 1, 0]
+    assert report(branch["id"], "ANNUAL", "2018")["titles_withdrawn"] == 0
+
 
 def test_the_withdrawals_of_a_bureau_are_counted_by_the_year_they_happened(
         services, rpc, vhost, engine_of):
