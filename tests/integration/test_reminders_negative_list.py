@@ -9,8 +9,6 @@ import uuid
 
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from services.supervision.models import (members, negative_list_entries, quota_state,
                                          supervision_items)
@@ -20,27 +18,11 @@ from services.supervision.service import SupervisionService
 from shared.errors import BadInput, Conflict, NotFound
 from shared.events import Envelope
 from shared.tree import path_of
+from tests.explain import explain
 from tests.integration.conftest import publish, wait_for
 from tests.integration.test_quota_state import City, count_of, known
 
 TODAY = "2017-07-10"
-
-
-class Explain(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, statement):
-        self.statement = statement
-
-
-@compiles(Explain, "sqlite")
-def _explain_sqlite(element, compiler, **kw):
-    return "EXPLAIN QUERY PLAN " + compiler.process(element.statement, **kw)
-
-
-@compiles(Explain, "postgresql")
-def _explain_pg(element, compiler, **kw):
-    return "EXPLAIN " + compiler.process(element.statement, **kw)
 
 
 def member(city, branch, roles=("member",)):
@@ -162,9 +144,7 @@ def test_the_reads_are_served_by_their_indexes(world):
                 (lambda s: misses(s, path, ["2017-04", "2017-Q2"]), "ix_quota_state_period_path"),
                 (lambda s: manual_rows(s, path, 2017), "ix_negative_list_year_path")):
             statement = _statement_of(read)
-            rows = conn.execute(Explain(statement)).all()
-            plan = "\n".join(str(r[-1] if conn.dialect.name == "sqlite" else r[0])
-                             for r in rows)
+            plan = explain(conn, statement)
             assert index in plan, plan
 
 

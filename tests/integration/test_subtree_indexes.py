@@ -8,8 +8,6 @@ import itertools
 
 import pytest
 from sqlalchemy import insert, text
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from services.activity import views as activity_views
 from services.activity.models import activities
@@ -21,34 +19,10 @@ from services.organization.models import metadata as org_metadata
 from services.organization.service import MIGRATIONS as ORG_MIGRATIONS
 from shared.db import Database
 from shared.tree import path_of
+from tests.explain import explain
 
 BUREAUS, BRANCHES, MEMBERS, ACTIVITIES = 40, 20, 20, 30  # per parent
 DAY = dt.date(2017, 6, 15)
-
-
-class Explain(Executable, ClauseElement):
-    inherit_cache = False
-
-    def __init__(self, statement):
-        self.statement = statement
-
-
-@compiles(Explain, "sqlite")
-def _explain_sqlite(element, compiler, **kw):
-    return "EXPLAIN QUERY PLAN " + compiler.process(element.statement, **kw)
-
-
-@compiles(Explain, "postgresql")
-def _explain_pg(element, compiler, **kw):
-    return "EXPLAIN " + compiler.process(element.statement, **kw)
-
-
-def explain(conn, statement):
-    """The plan of ``statement`` with its parameters bound as the service binds them."""
-    rows = conn.execute(Explain(statement)).all()
-    if conn.dialect.name == "sqlite":
-        return "\n".join(row[-1] for row in rows)
-    return "\n".join(row[0] for row in rows)
 
 
 def _id(*parts):
