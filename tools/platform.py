@@ -84,6 +84,10 @@ class Platform:
 
     def env(self, extra=None):
         env = dict(os.environ)
+        # eventlet's green DNS resolver (dnspython, imported with eventlet)
+        # costs each process a seventh of its start-up, for names that are
+        # addresses on one machine; the environment may still ask for it
+        env.setdefault("EVENTLET_NO_GREENDNS", "yes")
         env.update({
             "PYTHONPATH": str(config.REPO_ROOT), "PYTHONWARNINGS": "ignore",
             "AMQP_URI": self.amqp_uri, "XF_DATA_DIR": str(self.data_dir),
