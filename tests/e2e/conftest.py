@@ -66,18 +66,28 @@ def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_
         dbs.drop()
 
 
-# One plain platform (and one per backend) for the whole run: the modules that
-# use them build trees of their own (their own city) and judge only those, so
-# they share the processes instead of starting seven each time. A module that
+# One plain platform per backend for the whole run: the modules that use them
+# build trees of their own (their own city) and judge only those, so they
+# share the processes instead of starting seven each time. A module that
 # needs other settings, a pinned day or a restart defines its own `platform`.
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory):
+def sqlite_platform(tmp_path_factory):
     yield from _platform("sqlite", tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def postgresql_platform(tmp_path_factory):
+    yield from _platform("postgresql", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def platform(sqlite_platform):
+    return sqlite_platform
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def platform_on_each_backend(request, tmp_path_factory):
-    yield from _platform(request.param, tmp_path_factory)
+def platform_on_each_backend(request):
+    return request.getfixturevalue(f"{request.param}_platform")
 
 
 def token(scope="*", roles=("admin",), sub="tester", ttl=3600, now=None):
