@@ -1,6 +1,8 @@
 """End-to-end fixtures: every service and the gateway started as processes
 (as `make run` starts them), on a virtual host and databases of their own,
 driven over HTTP through the contract."""
+import concurrent.futures
+import functools
 import random
 import secrets
 import socket
@@ -47,7 +49,10 @@ def free_port_block(size):
     raise RuntimeError("no block of free ports")
 
 
-def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES)):
+def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES),
+              stops=None):
+    """A platform of its own; stopped when the fixture ends, or, given a list
+    of ``stops``, put there to be stopped later beside the others."""
     folder = tmp_path_factory.mktemp(f"platform-{backend}")
     host = VHOSTS.take()
     dbs = Databases(backend, folder)
@@ -58,12 +63,34 @@ def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_
                         service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
                         extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
                                    **(extra_env or {})})
+    started = False
     try:
         platform.start(services)
+        started = True
         yield platform
     finally:
+        if started and stops is not None:
+            stops.append(functools.partial(_stop, platform, dbs))
+        else:
+            _stop(platform, dbs)
+
+
+def _stop(platform, dbs):
+    try:
         platform.stop()
+    finally:
         dbs.drop()
+
+
+@pytest.fixture(scope="session")
+def _session_stops():
+    """The run's shared platforms stop at its end side by side, not one
+    after another (each takes a second or two, mostly waiting)."""
+    stops = []
+    yield stops
+    with concurrent.futures.ThreadPoolExecutor(max(len(stops), 1)) as pool:
+        for stopped in [pool.submit(stop) for stop in stops]:
+            stopped.result()
 
 
 # One plain platform per backend for the whole run: the modules that use them
@@ -71,13 +98,13 @@ def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_
 # share the processes instead of starting seven each time. A module that
 # needs other settings, a pinned day or a restart defines its own `platform`.
 @pytest.fixture(scope="session")
-def sqlite_platform(tmp_path_factory):
-    yield from _platform("sqlite", tmp_path_factory)
+def sqlite_platform(tmp_path_factory, _session_stops):
+    yield from _platform("sqlite", tmp_path_factory, stops=_session_stops)
 
 
 @pytest.fixture(scope="session")
-def postgresql_platform(tmp_path_factory):
-    yield from _platform("postgresql", tmp_path_factory)
+def postgresql_platform(tmp_path_factory, _session_stops):
+    yield from _platform("postgresql", tmp_path_factory, stops=_session_stops)
 
 
 @pytest.fixture(scope="session")
