@@ -27,6 +27,14 @@ from shared.config import gateway_metrics_address as _metrics_address  # noqa: E
 workers = int(_env("XF_GATEWAY_WORKERS", "") or os.cpu_count() or 1)
 worker_class = "gthread"
 threads = int(_env("XF_GATEWAY_THREADS", "8"))
+# The application (the schema, most of the start's work) is imported once,
+# in the master, and the workers are forked from it: a start costs 0.4 s of
+# CPU instead of 0.85 s with two workers, and a worker that dies is back at
+# once. Nothing the import makes is tied to a process: the RPC pool connects
+# on first use, and prometheus_client opens a worker's files when it sees
+# the new process id (the master's, made before on_starting empties the
+# folder, are gone with it).
+preload_app = True
 
 
 def on_starting(_server):
