@@ -107,6 +107,24 @@ def postgresql_platform(tmp_path_factory, _session_stops):
     yield from _platform("postgresql", tmp_path_factory, stops=_session_stops)
 
 
+# Query limits far past any screen's, and several gateway workers: for the
+# access matrix, which asks for every field of every type in one request, and
+# the gateway's own tests, which ask for a whole city's tree with points and
+# count what each worker answers. The default limits are judged in
+# tests/e2e/test_hostile.py, on the plain platform.
+ROOMY_LIMITS = {"XF_QUERY_MAX_FIELDS": "100000", "XF_QUERY_MAX_ALIASES": "10000",
+                "XF_QUERY_MAX_COST": str(10 ** 12), "XF_QUERY_EXPENSIVE_COST": str(10 ** 12),
+                "XF_QUERY_MAX_CHARS": "1000000"}
+ROOMY_WORKERS = 3
+
+
+@pytest.fixture(scope="session")
+def roomy_platform(tmp_path_factory, _session_stops):
+    yield from _platform("sqlite", tmp_path_factory,
+                         {**ROOMY_LIMITS, "XF_GATEWAY_WORKERS": str(ROOMY_WORKERS)},
+                         stops=_session_stops)
+
+
 @pytest.fixture(scope="session")
 def platform(sqlite_platform):
     return sqlite_platform
