@@ -38,7 +38,7 @@ QueueConsumer.consume = _consume
 class FrozenHeap(DependencyProvider):
     """Once a service process has started (config key FREEZE_HEAP, set in
     config.yaml for ``nameko run``), what it made to start - modules,
-    tables, rule sets, several hundred thousand objects that live as long
+    tables, rule sets, about a hundred thousand objects that live as long
     as it does - is set out of the garbage collector's way (gc.freeze): no
     full collection walks them again, nor does the interpreter's at exit,
     which took a service's stop 0.1-0.15 s of CPU. Not in a process that
