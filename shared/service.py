@@ -41,7 +41,7 @@ class FrozenHeap(DependencyProvider):
     tables, rule sets, about a hundred thousand objects that live as long
     as it does - is set out of the garbage collector's way (gc.freeze): no
     full collection walks them again, nor does the interpreter's at exit,
-    which took a service's stop 0.1-0.15 s of CPU. Not in a process that
+    which took a service's stop 0.2-0.3 s of CPU. Not in a process that
     runs containers among other work (the integration tests): what is
     frozen is never collected."""
 
