@@ -1,6 +1,9 @@
 """What every service has: metrics, a health check over HTTP and over RPC,
 and the retention sweep of its outbox and processed events."""
+import gc
+
 from kombu.mixins import ConsumerMixin
+from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 from nameko.rpc import rpc
 from nameko.web.handlers import http
@@ -32,8 +35,24 @@ def _consume(self, limit=None, timeout=None, safety_interval=STOP_CHECK, **kwarg
 QueueConsumer.consume = _consume
 
 
+class FrozenHeap(DependencyProvider):
+    """Once a service process has started (config key FREEZE_HEAP, set in
+    config.yaml for ``nameko run``), what it made to start - modules,
+    tables, rule sets, about a hundred thousand objects that live as long
+    as it does - is set out of the garbage collector's way (gc.freeze): no
+    full collection walks them again, nor does the interpreter's at exit,
+    which took a service's stop 0.2-0.3 s of CPU. Not in a process that
+    runs containers among other work (the integration tests): what is
+    frozen is never collected."""
+
+    def start(self):
+        if self.container.config.get("FREEZE_HEAP"):
+            gc.freeze()
+
+
 class BaseService:
     instrumentation = metrics.Instrumentation()
+    frozen_heap = FrozenHeap()
     event_topology = Declaration()  # before anything is published (shared/topology.py)
 
     @http("GET", "/metrics")

@@ -1,6 +1,8 @@
 """End-to-end fixtures: every service and the gateway started as processes
 (as `make run` starts them), on a virtual host and databases of their own,
 driven over HTTP through the contract."""
+import concurrent.futures
+import functools
 import random
 import secrets
 import socket
@@ -47,7 +49,10 @@ def free_port_block(size):
     raise RuntimeError("no block of free ports")
 
 
-def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES)):
+def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_CLASSES),
+              stops=None):
+    """A platform of its own; stopped when the fixture ends, or, given a list
+    of ``stops``, put there to be stopped later beside the others."""
     folder = tmp_path_factory.mktemp(f"platform-{backend}")
     host = VHOSTS.take()
     dbs = Databases(backend, folder)
@@ -58,26 +63,76 @@ def _platform(backend, tmp_path_factory, extra_env=None, services=tuple(SERVICE_
                         service_port_base=base + 1, database_urls=dbs.urls, secret=SECRET,
                         extra_env={"XF_RPC_TIMEOUT": "8", "XF_AUTO_CLOSE_INTERVAL": "2",
                                    **(extra_env or {})})
+    started = False
     try:
         platform.start(services)
+        started = True
         yield platform
     finally:
-        platform.stop()
+        if started and stops is not None:
+            stops.append(functools.partial(_stop, platform, dbs))
+        else:
+            _stop(platform, dbs)
+
+
+def _stop(platform, dbs):
+    try:
+        platform.stop(drain=False)  # nothing is asked of it any more
+    finally:
         dbs.drop()
 
 
-# One plain platform (and one per backend) for the whole run: the modules that
-# use them build trees of their own (their own city) and judge only those, so
-# they share the processes instead of starting seven each time. A module that
+@pytest.fixture(scope="session")
+def _session_stops():
+    """The run's shared platforms stop at its end side by side, not one
+    after another (each takes a second or two, mostly waiting)."""
+    stops = []
+    yield stops
+    with concurrent.futures.ThreadPoolExecutor(max(len(stops), 1)) as pool:
+        for stopped in [pool.submit(stop) for stop in stops]:
+            stopped.result()
+
+
+# One plain platform per backend for the whole run: the modules that use them
+# build trees of their own (their own city) and judge only those, so they
+# share the processes instead of starting seven each time. A module that
 # needs other settings, a pinned day or a restart defines its own `platform`.
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory):
-    yield from _platform("sqlite", tmp_path_factory)
+def sqlite_platform(tmp_path_factory, _session_stops):
+    yield from _platform("sqlite", tmp_path_factory, stops=_session_stops)
+
+
+@pytest.fixture(scope="session")
+def postgresql_platform(tmp_path_factory, _session_stops):
+    yield from _platform("postgresql", tmp_path_factory, stops=_session_stops)
+
+
+# Query limits far past any screen's, and several gateway workers: for the
+# access matrix, which asks for every field of every type in one request, and
+# the gateway's own tests, which ask for a whole city's tree with points and
+# count what each worker answers. The default limits are judged in
+# tests/e2e/test_hostile.py, on the plain platform.
+ROOMY_LIMITS = {"XF_QUERY_MAX_FIELDS": "100000", "XF_QUERY_MAX_ALIASES": "10000",
+                "XF_QUERY_MAX_COST": str(10 ** 12), "XF_QUERY_EXPENSIVE_COST": str(10 ** 12),
+                "XF_QUERY_MAX_CHARS": "1000000"}
+ROOMY_WORKERS = 3
+
+
+@pytest.fixture(scope="session")
+def roomy_platform(tmp_path_factory, _session_stops):
+    yield from _platform("sqlite", tmp_path_factory,
+                         {**ROOMY_LIMITS, "XF_GATEWAY_WORKERS": str(ROOMY_WORKERS)},
+                         stops=_session_stops)
+
+
+@pytest.fixture(scope="session")
+def platform(sqlite_platform):
+    return sqlite_platform
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def platform_on_each_backend(request, tmp_path_factory):
-    yield from _platform(request.param, tmp_path_factory)
+def platform_on_each_backend(request):
+    return request.getfixturevalue(f"{request.param}_platform")
 
 
 def token(scope="*", roles=("admin",), sub="tester", ttl=3600, now=None):
@@ -111,8 +166,9 @@ def refused(client, query, variables, token=None):
 
 def restart_on(platform, day):
     """Stop the platform and start it again with its day pinned to ``day``
-    (XF_TODAY), as a city's platform moves on across restarts."""
-    platform.stop()
+    (XF_TODAY), as a city's platform moves on across restarts (between the
+    test's requests: nothing to drain)."""
+    platform.stop(drain=False)
     platform.extra_env["XF_TODAY"] = day
     platform.start()
 

@@ -9,19 +9,16 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import _platform, admin, token
-
-WORKERS = 3
-
+from tests.e2e.conftest import admin, token
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    # TREE asks for a whole city's tree with every member's points: more
-    # than the default cost limit allows at city size (gateway/limits.py);
-    # these tests count RPCs on a city of a few dozen members
-    yield from _platform("sqlite", tmp_path_factory, {"XF_GATEWAY_WORKERS": str(WORKERS),
-                                                      "XF_QUERY_MAX_COST": str(10 ** 8),
-                                                      "XF_QUERY_EXPENSIVE_COST": str(10 ** 8)})
+def platform(roomy_platform):
+    # several gateway workers (ROOMY_WORKERS); TREE asks for a whole city's
+    # tree with every member's points: more than the default cost limit
+    # allows at city size (gateway/limits.py), and the roomy platform's
+    # limits are raised; these tests count RPCs on a city of a few dozen
+    # members, their own
+    return roomy_platform
 
 
 def samples(platform, name):

@@ -10,7 +10,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared import clock
-from tests.e2e.conftest import Tree, _platform, admin, token
+from tests.e2e.conftest import Tree, admin, token
 from tools.client import Client
 
 # A few hundred examples: about half a minute of a loaded two-core machine.
@@ -27,8 +27,11 @@ NORMAL = """query($id: ID!) { organization(id: $id) { name children { name child
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    yield from _platform("postgresql", tmp_path_factory)
+def platform(postgresql_platform):
+    # the run's plain platform on PostgreSQL (the default limits): what the
+    # fuzzing below writes is in this module's tree or in organisations of
+    # its own making, which no other module looks at
+    return postgresql_platform
 
 
 @pytest.fixture(scope="module")

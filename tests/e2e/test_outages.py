@@ -58,7 +58,7 @@ def platform(tmp_path_factory):
             platform.start()
             yield platform
         finally:
-            platform.stop()
+            platform.stop(drain=False)
 
 
 class Burst(threading.Thread):
