@@ -524,6 +524,15 @@ def test_city_scales_and_keeps_pods_through_disruptions(rendered):
         assert {"kubernetes.io/hostname", "topology.kubernetes.io/zone"} <= keys, name
 
 
+def test_quorum_queues_in_the_city_only(rendered):
+    def flag(name):
+        (configmap,) = [d for d in by_kind(rendered[name], "ConfigMap")
+                        if d["metadata"]["name"] == CONFIGMAP_NAME]
+        return configmap["data"].get("XF_QUORUM_QUEUES")
+    assert flag("city") == "1"
+    assert flag("single-node") is None, "a one-node broker gains nothing from quorum queues"
+
+
 def test_the_broker(overlay, documents):
     _, nodes, _ = SIZES[overlay]
     broker = the_one(documents, "RabbitmqCluster")
