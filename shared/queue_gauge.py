@@ -59,6 +59,15 @@ def count(connection, service, queues):
     return counts
 
 
+def _released(conn):
+    if conn is not None:
+        try:
+            conn.release()
+        except Exception:
+            pass
+    return None
+
+
 class QueueGauge(DependencyProvider):
     """Counts the service's queues in a thread of its own while it runs."""
 
@@ -69,16 +78,25 @@ class QueueGauge(DependencyProvider):
         self.container.spawn_managed_thread(self._watch, identifier="queue-gauge")
 
     def _watch(self):
+        """One connection kept from round to round (not one opened and
+        closed every 30 s in every replica, each in the broker's log); made
+        again after a failure."""
         service = self.container.service_name
         queues = queues_of(service)
-        while queues:
-            try:
-                with Connection(self.container.config["AMQP_URI"]) as conn:
-                    conn.ensure_connection(max_retries=1)
+        conn = None
+        try:
+            while queues:
+                try:
+                    if conn is None:
+                        conn = Connection(self.container.config["AMQP_URI"])
+                        conn.ensure_connection(max_retries=1)
                     count(conn, service, queues)
-            except Exception as exc:  # the broker is away: the next round
-                log.warning("counting the queues of %s failed: %r", service, exc)
-            eventlet.sleep(self.interval if self.interval is not None else INTERVAL)
+                except Exception as exc:  # the broker is away: the next round
+                    log.warning("counting the queues of %s failed: %r", service, exc)
+                    conn = _released(conn)
+                eventlet.sleep(self.interval if self.interval is not None else INTERVAL)
+        finally:
+            _released(conn)
 
     def get_dependency(self, worker_ctx):
         return None

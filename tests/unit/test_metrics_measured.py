@@ -141,3 +141,45 @@ def test_a_queue_the_broker_does_not_know_leaves_the_gauge_and_the_others_are_co
     assert 'queue="q-gone"' not in text
     assert 'xianfeng_queue_messages{kind="dead_letter",queue="dlq.q-here",service="test-svc"} 1.0' \
         in text
+
+
+class Stop(Exception):
+    pass
+
+
+def test_the_queue_gauge_keeps_its_connection_and_makes_another_after_a_failure(monkeypatch):
+    from shared import queue_gauge
+
+    made = []
+
+    class Connection(FakeConnection):
+        def __init__(self, uri):
+            super().__init__({name: 0 for name, _ in queue_gauge.queues_of("study")})
+            self.released = False
+            made.append(self)
+
+        def ensure_connection(self, max_retries):
+            if len(made) == 1:
+                raise ConnectionRefusedError("the broker is away")
+
+        def release(self):
+            self.released = True
+
+    rounds = []
+
+    def sleep(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 4:
+            raise Stop
+
+    monkeypatch.setattr(queue_gauge, "Connection", Connection)
+    monkeypatch.setattr(queue_gauge.eventlet, "sleep", sleep)
+    gauge = queue_gauge.QueueGauge(interval=7)
+    gauge.container = type("Container", (), {"service_name": "study",
+                                             "config": {"AMQP_URI": "amqp://x//"}})()
+    with pytest.raises(Stop):
+        gauge._watch()
+    assert rounds == [7, 7, 7, 7]
+    assert len(made) == 2                       # the first failed, the second served 3 rounds
+    assert made[0].released and made[1].released
+    assert len(made[1].asked) == 3 * len(queue_gauge.queues_of("study"))
