@@ -67,6 +67,18 @@ SWEEP_DURATION = Histogram(
 SWEEP_ROWS = Counter(
     "xianfeng_sweep_rows_total", "Rows a periodic sweep changed (e.g. deleted).",
     ["service", "sweep"])
+SWEEP_LAST_SUCCESS = Gauge(
+    "xianfeng_sweep_last_success_timestamp_seconds",
+    "When a run of a periodic sweep last ended without error in this replica "
+    "(seconds since the epoch); the newest over the replicas is when it last ran "
+    "(supervision's 'auto_close' closes the periods that have ended).",
+    ["service", "sweep"])
+QUEUE_MESSAGES = Gauge(
+    "xianfeng_queue_messages",
+    "Messages waiting in a queue of this service's consumers, as the broker "
+    "last counted them: 'consumer' (the consumer's queue: its lag) or "
+    "'dead_letter' (its dead-letter queue: poison set aside for a person).",
+    ["service", "queue", "kind"])
 
 
 def exposition():

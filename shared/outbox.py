@@ -98,6 +98,7 @@ class OutboxRelay:
                     log.exception("outbox relay of %s failed; trying again in %s s",
                                   self.db.service, pause)
                 self._drop_connection()
+                self._count_backlog()
                 self._back_off(pause)
                 continue
             try:
@@ -185,6 +186,15 @@ class OutboxRelay:
                 break
         metrics.OUTBOX_BACKLOG.labels(self.db.service).set(0)
         return published
+
+    def _count_backlog(self):
+        """While the relay cannot publish, the gauge says how many rows wait
+        (it would otherwise keep the 0 of the last round that published
+        all); nothing when the database is away as well."""
+        try:
+            self.update_backlog()
+        except Exception as exc:
+            log.debug("outbox relay of %s: cannot count the backlog: %r", self.db.service, exc)
 
     def update_backlog(self):
         outbox = self.db.tables["outbox"]

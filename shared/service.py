@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from shared import metrics, outages  # noqa: F401  (outages: nameko made to outlive the broker)
 from shared.config import env
 from shared.outbox import purge
+from shared.queue_gauge import QueueGauge
 from shared.sweep import sweep
 from shared.topology import Declaration
 
@@ -54,6 +55,7 @@ class BaseService:
     instrumentation = metrics.Instrumentation()
     frozen_heap = FrozenHeap()
     event_topology = Declaration()  # before anything is published (shared/topology.py)
+    queue_gauge = QueueGauge()  # its consumers' lag and dead letters, for the alerts
 
     @http("GET", "/metrics")
     def metrics_endpoint(self, request):

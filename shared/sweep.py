@@ -14,7 +14,9 @@ row (by two replicas one after the other): a sweep says what should hold, not
 what to do once. On SQLite, one file has one host, and the body just runs.
 
 Each run that does work records its duration and the rows it changed
-(``xianfeng_sweep_duration_seconds``, ``xianfeng_sweep_rows_total``); the
+(``xianfeng_sweep_duration_seconds``, ``xianfeng_sweep_rows_total``) and
+when it ended (``xianfeng_sweep_last_success_timestamp_seconds``: an alert
+notices a sweep that stopped running, e.g. the periods' close); the
 timer's own time is in ``xianfeng_entrypoint_duration_seconds`` as for every
 entrypoint.
 """
@@ -82,6 +84,7 @@ def _run_sweep(service, name, db, body):
         metrics.SWEEP_DURATION.labels(service, name).observe(time.perf_counter() - started)
         changed = sum(rows.values()) if isinstance(rows, dict) else (rows or 0)
         metrics.SWEEP_ROWS.labels(service, name).inc(changed)
+        metrics.SWEEP_LAST_SUCCESS.labels(service, name).set(time.time())
         if changed:
             log.info("sweep %s of %s changed %s rows", name, service, rows)
         return rows
