@@ -13,6 +13,8 @@ Offline and without a cluster; needs kubectl, which scripts/bootstrap.sh
 installs."""
 import copy
 import functools
+import importlib.resources
+import json
 import re
 import shutil
 import subprocess
@@ -21,6 +23,7 @@ import textwrap
 import jsonschema
 import kubernetes_validate
 import pytest
+import referencing
 import yaml
 
 from shared import config
@@ -147,6 +150,20 @@ def crd_schemas():
     return schemas
 
 
+@functools.cache
+def object_meta():
+    """Kubernetes' own (strict) schema of metadata: a CRD's schema says only
+    `metadata: {type: object}`, the API server checks it as for any object."""
+    folder = importlib.resources.files("kubernetes_validate").joinpath(
+        "kubernetes-json-schema", f"v{KUBERNETES_VERSION}.0-local-strict")
+    definitions = json.loads(folder.joinpath("_definitions.json").read_text())
+    registry = referencing.Registry().with_resource(
+        definitions["$id"], referencing.Resource.from_contents(definitions))
+    return jsonschema.Draft202012Validator(
+        {"$ref": f"{definitions['$id']}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+        registry=registry)
+
+
 # --- validation --------------------------------------------------------------
 
 def problems(obj):
@@ -155,9 +172,14 @@ def problems(obj):
     key = (obj.get("apiVersion"), obj.get("kind"))
     validator = crd_schemas().get(key)
     if validator is not None:
-        return [f"{name_of(obj)} at {at(e.absolute_path)}: {e.message} "
-                f"(against its CRD in {CRDS.relative_to(config.REPO_ROOT)})"
-                for e in sorted(validator.iter_errors(obj), key=lambda e: list(e.absolute_path))]
+        errors = sorted(validator.iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
+        found = [f"{name_of(obj)} at {at(e.absolute_path)}: {e.message} "
+                 f"(against its CRD in {CRDS.relative_to(config.REPO_ROOT)})" for e in errors]
+        if isinstance(obj.get("metadata"), dict):
+            found += [f"{name_of(obj)} at {at(['metadata', *e.absolute_path])}: {e.message} "
+                      f"(Kubernetes {KUBERNETES_VERSION}'s ObjectMeta, strict)"
+                      for e in object_meta().iter_errors(obj["metadata"])]
+        return found
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
@@ -262,6 +284,8 @@ def test_sound_objects_pass():
     (changed(RABBITMQ, ["spec", "replicas"], "three"), "'three'"),
     (changed(RABBITMQ, ["spec", "rabbitmq", "plugins"], ["x"]), "plugins"),
     (changed(CNPG, ["spec", "instance"], 3), "instance"),
+    (changed(CNPG, ["metadata", "label"], {"a": "b"}), "metadata: Additional properties"),
+    (changed(CNPG, ["metadata", "labels"], {"a": 1}), "1 is not of type 'string'"),
     (changed(CNPG, ["spec", "storage", "size"], None), "None"),
     ({"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "x"},
       "spec": {}}, "neither Kubernetes"),
