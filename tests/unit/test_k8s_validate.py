@@ -50,9 +50,10 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def kubectl():
     path = shutil.which("kubectl")
     if path is None:
-        pytest.fail("kubectl is not installed, so the overlays cannot be rendered. "
-                    "`make test` installs it as root (scripts/bootstrap.sh); by hand: "
-                    "sudo apt-get install -y kubernetes-client, or any kubectl >= 1.27 on PATH")
+        pytest.fail("kubectl is not installed, so the overlays cannot be rendered: put "
+                    "kubectl 1.27 or later on PATH. scripts/bootstrap.sh installs Debian's "
+                    "kubernetes-client where there is none, but bookworm's is kubectl 1.20, "
+                    "too old for these overlays (see MIN_KUSTOMIZE)")
     out = subprocess.run([path, "version", "--client"], capture_output=True, text=True,
                          timeout=60)
     found = re.search(r"Kustomize Version: v?(\d+)\.(\d+)", out.stdout)
