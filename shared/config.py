@@ -67,12 +67,37 @@ def data_dir():
 
 
 def database_url(service):
-    """``<SERVICE>_DATABASE_URL`` (e.g. ``SCORING_DATABASE_URL``), else an
-    SQLite file for the service under the data folder."""
+    """``<SERVICE>_DATABASE_URL`` (e.g. ``SCORING_DATABASE_URL``), else one
+    assembled from its parts (``XF_<SERVICE>_DB_HOST`` and the others, see
+    ``database_url_from_parts``), else an SQLite file for the service under
+    the data folder."""
     url = env(f"{service.upper()}_DATABASE_URL")
     if url:
         return url
+    url = database_url_from_parts(service)
+    if url:
+        return url
     return f"sqlite:///{data_dir() / (service + '.db')}"
+
+
+def database_url_from_parts(service):
+    """A PostgreSQL URL from ``XF_<SERVICE>_DB_HOST``, ``_DB_PORT`` (5432),
+    ``_DB_NAME`` (the service's name), ``_DB_USER`` and ``_DB_PASSWORD``, the
+    user and password percent-encoded; None without a host. On Kubernetes the
+    user and password come from the role's basic-auth Secret that CloudNativePG
+    logs in with (deploy/k8s/README.md), which holds them as they are, not as
+    parts of a URL."""
+    prefix = f"XF_{service.upper()}_DB_"
+    host = env(prefix + "HOST")
+    if not host:
+        return None
+    user, password = env(prefix + "USER"), env(prefix + "PASSWORD")
+    if not user or not password:
+        raise RuntimeError(f"{prefix}HOST is set but {prefix}USER or {prefix}PASSWORD is not")
+    port = env_int(prefix + "PORT", 5432)
+    name = env(prefix + "NAME", service)
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return f"postgresql://{credentials}@{host}:{port}/{quote(name, safe='')}"
 
 
 def timezone():
