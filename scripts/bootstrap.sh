@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepare this machine for Xianfeng: a virtualenv with the locked
-# dependencies, and a running RabbitMQ (and, with --with-postgres, a running
-# PostgreSQL for the test suite). Installs what is missing with apt-get when
-# run as root; otherwise says what to do.
+# dependencies, kubectl and promtool for the deployment checks, and a running
+# RabbitMQ (and, with --with-postgres, a running PostgreSQL for the test
+# suite). Installs what is missing with apt-get when run as root; otherwise
+# says what to do.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,6 +77,29 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes \
     -r requirements.lock || die "pip could not install requirements.lock (see above)"
   echo "$want" > "$stamp"
+fi
+
+# --- The deployment checks' tools: kubectl and promtool --------------------
+# The unit tests render deploy/k8s with `kubectl kustomize` and check the
+# alerts with promtool; neither needs a cluster. The platform runs without
+# them, so where they cannot be installed this only says what to do.
+test_tool() {  # command debian-package
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt_install "$2"
+  else
+    say "WARNING: $1 is missing and I cannot install it here; the deployment tests fail without it. Run: sudo apt-get install -y $2  (then run this again)"
+  fi
+}
+test_tool kubectl kubernetes-client
+test_tool promtool prometheus
+if command -v kubectl >/dev/null; then
+  # Debian bookworm's kubernetes-client is kubectl 1.20, whose bundled
+  # Kustomize (v2) cannot render the overlays; kubectl 1.27+ bundles v5.
+  kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\{0,1\}\([0-9]*\)\..*/\1/p')
+  if [ -z "$kustomize" ] || [ "$kustomize" -lt 5 ]; then
+    say "WARNING: $(command -v kubectl) bundles Kustomize ${kustomize:-(unknown)}; rendering deploy/k8s needs v5 or later, i.e. kubectl 1.27 or later first on PATH (Debian bookworm's kubernetes-client is 1.20): tests/unit/test_k8s_validate.py fails until then"
+  fi
 fi
 
 # --- RabbitMQ ------------------------------------------------------------
