@@ -46,6 +46,18 @@ def amqp_uri():
     return env("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 
+def quorum_queues():
+    """``XF_QUORUM_QUEUES=1``: the durable event queues are quorum queues,
+    replicated across a RabbitMQ cluster (shared/topology.py). Every process
+    on one broker must agree: RabbitMQ refuses a queue declared again with
+    another type. Read at each declaration, so nothing caches it."""
+    value = (env("XF_QUORUM_QUEUES") or "0").strip()
+    if value not in ("0", "1"):
+        raise RuntimeError(f"XF_QUORUM_QUEUES={value!r} is not 0 or 1 (1 declares the event "
+                           "queues as quorum queues)")
+    return value == "1"
+
+
 def gateway_metrics_address():
     """Where the gateway serves its Prometheus figures: a port of their own
     (XF_METRICS_PORT, on XF_METRICS_HOST), not the public one, since they

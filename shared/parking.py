@@ -5,7 +5,8 @@ never been read good (``shared.rules.NoValidRuleSet``) neither goes back on
 its queue, where it would be tried again and again and hold the workers the
 other bureaus' events need, nor to the dead letters, as it is not wrong. It
 waits in a queue of its own, ``parked.<queue>.<bureau id>``: durable, with
-no consumer and no time to live. The service's database records which such
+no consumer and no time to live; a classic queue even with XF_QUORUM_QUEUES,
+since the drain below deletes it only if empty, which quorum queues refuse. The service's database records which such
 queues hold events (``parked_queues``), so that a restart forgets none, and
 the service's ``RuleSetCheck`` moves them back to the consumer's queue once
 the bureau's rule sets are valid again.

@@ -16,8 +16,15 @@ the consumer declares have the same arguments (RabbitMQ refuses a second
 declaration that differs: PRECONDITION_FAILED).
 
 Queues made on demand (a bureau's parking queue) are not part of this
-static topology; they are declared where they are made, with the same
-dead-letter arguments.
+static topology; they are declared where they are made.
+
+With ``XF_QUORUM_QUEUES=1`` every queue here (the consumers' and their
+dead-letter queues) is a quorum queue, replicated on a majority of a
+RabbitMQ cluster's nodes, and the broker dead-letters at least once (it
+keeps a message until the dead-letter queue has confirmed it). Without it
+they are classic queues, declared with exactly the arguments they always
+had. ``queue_arguments`` builds both; the README's "Quorum queues" says
+which queues stay classic and why, and how an installation switches.
 """
 import functools
 import importlib
@@ -31,6 +38,7 @@ from nameko.events import SERVICE_POOL
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR, DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
+from shared import config as xf_config
 from shared.events import CATALOGUE
 
 log = logging.getLogger(__name__)
@@ -44,25 +52,44 @@ def queue_name(source_service, event_type, service, method):
     return f"evt-{source_service}-{event_type}--{service}.{method}"
 
 
-def dead_letter_queue(name):
+def queue_arguments(dead_letter_key=None, quorum=None):
+    """The arguments of a durable event queue: a quorum queue if ``quorum``
+    (default: ``XF_QUORUM_QUEUES``), and, given ``dead_letter_key``, one
+    that dead-letters into ``xianfeng.dead-letter`` under that key.
+
+    A quorum queue dead-letters at least once only if it also rejects
+    publishes beyond its length limit (there is none here, so nothing is
+    ever rejected for it); otherwise a message the broker dead-letters while
+    the dead-letter queue's majority is away would be lost. No delivery
+    limit is set: a consumer puts a message back after a pause for as long
+    as its database is away (RabbitMQ 4 sets 20 by default; the README says
+    what that does)."""
+    quorum = xf_config.quorum_queues() if quorum is None else quorum
+    arguments = {"x-queue-type": "quorum"} if quorum else {}
+    if dead_letter_key is not None:
+        arguments.update({"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+                          "x-dead-letter-routing-key": dead_letter_key})
+        if quorum:
+            arguments.update({"x-dead-letter-strategy": "at-least-once",
+                              "x-overflow": "reject-publish"})
+    return arguments
+
+
+def dead_letter_queue(name, quorum=None):
     """The queue beside ``name`` where its poison waits for an operator."""
     return Queue(DEAD_LETTER_PREFIX + name, exchange=DEAD_LETTER_EXCHANGE, routing_key=name,
-                 durable=True)
+                 durable=True, auto_delete=False, exclusive=False,
+                 queue_arguments=queue_arguments(quorum=quorum))
 
 
-def dead_letter_arguments(name):
-    return {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-            "x-dead-letter-routing-key": name}
-
-
-def consumer_queue(source_service, event_type, service, method, config=None):
+def consumer_queue(source_service, event_type, service, method, config=None, quorum=None):
     """A consumer's queue, bound to its source's events exchange, dead-lettering
     into ``dlq.<queue>``: the one definition both the consumer and the
     topology declare."""
     name = queue_name(source_service, event_type, service, method)
     return Queue(name, exchange=get_event_exchange(source_service, config or {}),
                  routing_key=event_type, durable=True, auto_delete=False, exclusive=False,
-                 queue_arguments=dead_letter_arguments(name))
+                 queue_arguments=queue_arguments(dead_letter_key=name, quorum=quorum))
 
 
 @dataclass(frozen=True, order=True)
@@ -129,14 +156,15 @@ def event_sources():
     return sorted({t.source for t in CATALOGUE.values()} | {c.source for c in consumers()})
 
 
-def entities(config=None):
+def entities(config=None, quorum=None):
     """What the topology declares, in order: the exchanges, then each
     consumer's queue (with its binding) and its dead-letter queue."""
     config = config or {}
+    quorum = xf_config.quorum_queues() if quorum is None else quorum
     out = [DEAD_LETTER_EXCHANGE] + [get_event_exchange(s, config) for s in event_sources()]
     for c in consumers():
-        out.append(consumer_queue(c.source, c.event_type, c.service, c.method, config))
-        out.append(dead_letter_queue(c.queue))
+        out.append(consumer_queue(c.source, c.event_type, c.service, c.method, config, quorum))
+        out.append(dead_letter_queue(c.queue, quorum))
     return out
 
 
