@@ -9,7 +9,7 @@ decides everything else (rules, branch membership, CONFLICT)."""
 import graphene
 from graphql import GraphQLError
 
-from gateway.auth import ALL, forbidden
+from gateway.auth import forbidden
 from gateway.schema.guard import membership_on
 from gateway.schema.organisation import Member, Organization
 from gateway.schema.scalars import value_of
@@ -69,22 +69,14 @@ def _outside(appraisal_id):
 
 
 def _appraisal(ctx, appraisal_id):
-    """The appraisal's branch, year and state; below "*" one that does not
-    exist is FORBIDDEN in the same words as one outside the scope."""
-    try:
-        return ctx.call("scoring", "get_appraisal", appraisal_id)
-    except GraphQLError as exc:
-        if ctx.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND":
-            raise _outside(appraisal_id) from None
-        raise
+    """The appraisal's branch, year and state (who may act on it, the caller
+    judges)."""
+    return ctx.named("scoring", "get_appraisal", appraisal_id, "appraisal")
 
 
 def _in_scope(ctx, appraisal_id, what):
     ctx.require_writer(what)
-    appraisal = _appraisal(ctx, appraisal_id)
-    if not ctx.principal.sees(appraisal["branch_path"]):
-        raise _outside(appraisal_id)
-    return appraisal
+    return ctx.named("scoring", "get_appraisal", appraisal_id, "appraisal", "branch_path")
 
 
 class Queries:

@@ -126,6 +126,22 @@ class RequestContext:
                 raise forbidden(message) from None
             raise
 
+    def named(self, service, method, key, noun, path_key=None):
+        """``service.method(key)``: an object the caller names by id (an
+        appraisal, a pioneer, an item, ...). Below "*" one that does not exist
+        is FORBIDDEN in the same words as one outside the subtree; with
+        ``path_key``, one whose path there the caller does not see is too."""
+        message = f"{noun} {key} is outside what you may see"
+        try:
+            found = self.call(service, method, key)
+        except GraphQLError as exc:
+            if self._hidden(exc):
+                raise forbidden(message) from None
+            raise
+        if path_key is not None and not self.principal.sees(found[path_key]):
+            raise forbidden(message)
+        return found
+
     async def visible_org(self, org_id):
         message = f"organisation {org_id} is outside what you may see"
         org = await self._look_up(self.org, org_id, message)

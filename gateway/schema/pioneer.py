@@ -7,8 +7,6 @@ pioneer; reads need the organisation visible. Below "*" a review or pioneer
 that does not exist is FORBIDDEN in the same words as one outside the
 scope. The pioneer service decides everything else (rules, states, CONFLICT)."""
 import graphene
-from graphql import GraphQLError
-
 from gateway.auth import ALL, forbidden
 from gateway.schema.organisation import Member, Organization
 from gateway.schema.scalars import Date, value_of
@@ -97,29 +95,12 @@ def _outside(noun, key):
     return forbidden(f"{noun} {key} is outside what you may see")
 
 
-def _found(ctx, method, key, noun):
-    """The service's ``method(key)``; below "*" one that does not exist is
-    FORBIDDEN in the same words as one outside the scope."""
-    try:
-        return ctx.call("pioneer", method, key)
-    except GraphQLError as exc:
-        if ctx.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND":
-            raise _outside(noun, key) from None
-        raise
-
-
 def _review_in_scope(ctx, review_id):
-    review = _found(ctx, "get_review", review_id, "pioneer review")
-    if not ctx.principal.sees(review["committee_path"]):
-        raise _outside("pioneer review", review_id)
-    return review
+    return ctx.named("pioneer", "get_review", review_id, "pioneer review", "committee_path")
 
 
 def _pioneer_in_scope(ctx, pioneer_id):
-    pioneer = _found(ctx, "get_pioneer", pioneer_id, "pioneer")
-    if not ctx.principal.sees(pioneer["org_path"]):
-        raise _outside("pioneer", pioneer_id)
-    return pioneer
+    return ctx.named("pioneer", "get_pioneer", pioneer_id, "pioneer", "org_path")
 
 
 class Queries:

@@ -8,9 +8,7 @@ visible. Below "*" an item that does not exist is FORBIDDEN in the same
 words as one outside the scope. The supervision service decides the rest
 (the organisation's kind, the owner's place, the states, CONFLICT)."""
 import graphene
-from graphql import GraphQLError
 
-from gateway.auth import ALL, forbidden
 from gateway.schema.organisation import Member, Organization
 from gateway.schema.scalars import Date, value_of
 from shared.vocabulary import RECTIFICATION_STATES
@@ -51,22 +49,10 @@ class RectificationInput(graphene.InputObjectType):
     campaign = graphene.Boolean(default_value=False)
 
 
-def _outside(item_id):
-    return forbidden(f"rectification item {item_id} is outside what you may see")
-
-
 def _item_in_scope(ctx, item_id):
-    """The item, once the caller's scope holds its organisation; below "*"
-    one that does not exist is FORBIDDEN in the same words."""
-    try:
-        item = ctx.call("supervision", "get_rectification", item_id)
-    except GraphQLError as exc:
-        if ctx.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND":
-            raise _outside(item_id) from None
-        raise
-    if not ctx.principal.sees(item["org_path"]):
-        raise _outside(item_id)
-    return item
+    """The item, once the caller's scope holds its organisation."""
+    return ctx.named("supervision", "get_rectification", item_id, "rectification item",
+                     "org_path")
 
 
 class Queries:

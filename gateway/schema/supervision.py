@@ -6,8 +6,6 @@ only a writer whose scope is strictly above it closes or escalates, so a
 branch never closes its own item. The supervision service judges the move
 itself (CONFLICT, a blank report or note)."""
 import graphene
-from graphql import GraphQLError
-
 from gateway.auth import ALL, forbidden
 from gateway.schema.organisation import Organization
 from gateway.schema.scalars import Date, DateTime, QuotaStatus, SupervisionState, value_of
@@ -85,10 +83,6 @@ class ClosePeriod(graphene.Mutation):
                         ctx.principal.is_admin, ctx.request_of(info))
 
 
-def _outside(item_id):
-    return forbidden(f"supervision item {item_id} is outside what you may see")
-
-
 def strictly_above(principal, item):
     """The caller's scope holds the item's organisation and is not that
     organisation itself: the committee or bureau above a branch, "*"."""
@@ -102,14 +96,8 @@ def _item_in_scope(ctx, item_id, what, above=None):
     is strictly above its organisation. Below "*", an item that does not
     exist is FORBIDDEN in the same words as one outside the scope."""
     ctx.require_writer(what)
-    try:
-        item = ctx.call("supervision", "supervision_item", item_id)
-    except GraphQLError as exc:
-        if ctx.principal.scope != ALL and (exc.extensions or {}).get("code") == "NOT_FOUND":
-            raise _outside(item_id) from None
-        raise
-    if not ctx.principal.sees(item["org_path"]):
-        raise _outside(item_id)
+    item = ctx.named("supervision", "supervision_item", item_id, "supervision item",
+                     "org_path")
     if above and not strictly_above(ctx.principal, item):
         raise forbidden(f"{what} needs a scope strictly above the item's organisation (the "
                         f"committee or bureau above it); an organisation does not {above} "

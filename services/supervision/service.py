@@ -9,8 +9,6 @@ pioneer_handlers.py), one item per committee and year."""
 import datetime as dt
 from pathlib import Path
 
-import eventlet
-from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, rpc
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +30,7 @@ from shared.consumer import batch_consumer, consume, consume_batch, event_consum
 from shared.db import Database
 from shared.errors import ALL_ERRORS, BadInput, Forbidden, Unavailable
 from shared.idempotency import is_clash, once
+from shared.lookups import ask
 from shared.periods import YEAR, Period, parse_period, parse_year
 from shared.read_models import tree_consumers
 from shared.rules import RuleSetCheck
@@ -194,13 +193,8 @@ class SupervisionService(*PARTS, tree_consumers(handlers), BaseService):
     def _year_totals(self, member_ids, year):
         totals = {}
         for i in range(0, len(member_ids), TOTALS_BATCH):
-            try:
-                with eventlet.Timeout(TOTALS_TIMEOUT):
-                    totals.update(self.scoring.member_year_totals(
-                        member_ids[i:i + TOTALS_BATCH], year))
-            except (UnknownService, eventlet.Timeout):
-                raise Unavailable("the scoring service is not answering; try again "
-                                  "in a minute") from None
+            totals.update(ask(self.scoring, "member_year_totals", member_ids[i:i + TOTALS_BATCH],
+                              year, timeout=TOTALS_TIMEOUT, asked="the scoring service"))
         return totals
 
     @rpc(expected_exceptions=ALL_ERRORS)
