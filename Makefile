@@ -12,7 +12,7 @@ run: bootstrap
 	@$(PY) -m tools.platform run
 
 test:
-	@bash scripts/bootstrap.sh --with-postgres
+	@bash scripts/bootstrap.sh --with-postgres --with-browser
 	@$(PY) -m pytest tests $(PYTEST_ARGS)
 
 unit: bootstrap

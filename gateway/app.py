@@ -3,7 +3,9 @@
     POST /graphql   the contract (contract/core.graphql and the served sections of
                     contract/programme.graphql), JSON in and out; a mutation is
                     carried out once per Idempotency-Key (shared/idempotency.py)
-    GET  /graphql   GraphiQL, for a person with a browser
+    GET  /graphql   GraphiQL, for a person with a browser (gateway/web.py)
+    GET  /          the console, in Chinese, for branch secretaries and bureau
+                    offices (gateway/console/, served by gateway/web.py)
     GET  /healthz   the gateway is up
     GET  /readyz    every service answers over RPC (asked at most once a READY_FOR)
     GET  /reports/{kind}/{orgId}/{period}.xlsx   a report as a workbook (gateway/reports.py)
@@ -33,7 +35,7 @@ from graphene.validation import depth_limit_validator
 from graphql import (DocumentNode, ExecutionResult, FieldNode, GraphQLError, OperationType,
                      execute, get_operation_ast, parse, specified_rules, validate)
 
-from gateway import hygiene, reports
+from gateway import hygiene, reports, web
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.cost import measure
 from gateway.limits import ExpensiveRequests, Limits, fits, over_limits
@@ -59,19 +61,6 @@ MAX_DEPTH = 15
 # not with an RPC to every service per request.
 READY_FOR = 2.0
 
-GRAPHIQL = """<!doctype html>
-<html><head><meta charset="utf-8"><title>Xianfeng GraphQL</title>
-<link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css"></head>
-<body style="margin:0"><div id="graphiql" style="height:100vh"></div>
-<script src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-<script src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-<script src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-<script>
-const fetcher = GraphiQL.createFetcher({url: window.location.pathname});
-ReactDOM.createRoot(document.getElementById('graphiql')).render(
-  React.createElement(GraphiQL, {fetcher, defaultEditorToolsVisibility: 'headers',
-    defaultHeaders: '{"Authorization": "Bearer <token printed by make run>"}'}));
-</script></body></html>"""
 
 
 def _json(start_response, status, body, headers=()):
@@ -198,7 +187,8 @@ class Gateway:
             return self.route(path, method, environ, recording_start)
         finally:
             label = path if path in ("/graphql", "/healthz", "/readyz") else \
-                "/reports" if path.startswith(reports.PREFIX) else "other"
+                "/reports" if path.startswith(reports.PREFIX) else \
+                "/console" if web.serves(path) else "other"
             metrics.HTTP_LATENCY.labels(label, method, status_holder.get("status", "500")) \
                 .observe(time.perf_counter() - started)
 
@@ -210,14 +200,13 @@ class Gateway:
             return self.ready(start_response)
         if path.startswith(reports.PREFIX):
             return reports.download(self, path, method, environ, start_response)
+        if web.serves(path):
+            return web.serve(path, method, environ, start_response)
         if path != "/graphql":
             return _json(start_response, "404 Not Found",
                          {"errors": [{"message": f"no such path {path}; use /graphql"}]})
         if method == "GET":
-            data = GRAPHIQL.encode()
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                      ("Content-Length", str(len(data)))])
-            return [data]
+            return web.graphiql(environ, start_response)
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed",
                          {"errors": [{"message": "use POST for queries and mutations"}]},

@@ -2,16 +2,19 @@
 # Prepare this machine for Xianfeng: a virtualenv with the locked
 # dependencies, kubectl and promtool for the deployment checks, and a running
 # RabbitMQ (and, with --with-postgres, a running PostgreSQL for the test
-# suite). Installs what is missing with apt-get when run as root; otherwise
+# suite; with --with-browser, Debian's Chromium for the console's browser
+# tests). Installs what is missing with apt-get when run as root; otherwise
 # says what to do.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 with_postgres=0
+with_browser=0
 for arg in "$@"; do
   case "$arg" in
     --with-postgres) with_postgres=1 ;;
+    --with-browser) with_browser=1 ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -91,6 +94,17 @@ if ! command -v promtool >/dev/null; then
     apt_install prometheus
   else
     say "WARNING: promtool is missing and I cannot install it here; the monitoring tests fail without it. Run: sudo apt-get install -y prometheus  (then run this again)"
+  fi
+fi
+
+# --- Chromium for the console's browser tests (--with-browser) -------------
+# Playwright (in the lock) drives Debian's Chromium; Playwright's own browser
+# download is never used, so nothing comes from outside the package archives.
+if [ $with_browser -eq 1 ] && [ -z "${XF_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    apt_install chromium
+  else
+    die "Chromium is needed for the console's browser tests. Run: sudo apt-get install -y chromium  (then run this again), or set XF_CHROMIUM=/path/to/chromium"
   fi
 fi
 

@@ -20,6 +20,38 @@ def load_if_empty(url, secret):
     return load(client)
 
 
+def console_users(url, secret, ttl=7 * 24 * 3600):
+    """Tokens to try the console with on the demo bureau, one per kind of
+    user: [(who, token)]. The demo's organisations are found by kind, so
+    this holds after a restart too; empty when there is no demo bureau."""
+    client = Client(url, make_token(secret, "demo-loader", "*", ["admin"], ttl=600))
+
+    def below(orgs, kind):
+        found = []
+        for org in orgs:
+            children = client.run("query($id: ID!) { organization(id: $id) { children { "
+                                  "id name kind } } }", {"id": org["id"]})
+            found += [c for c in children["organization"]["children"] if c["kind"] == kind]
+        return found
+
+    cities = [o for o in client.run("{ organizations { id kind } }")["organizations"]
+              if o["kind"] == "CITY"]
+    bureaus = below(cities[:1], "BUREAU")
+    if not bureaus:
+        return []
+    bureau = bureaus[0]
+    branches = below(below([bureau], "COMMITTEE"), "BRANCH")
+    users = [("市委组织部（全市，管理员）", make_token(secret, "city-office", "*", ["admin"], ttl)),
+             ("局机关党委办公室（本局，书记）",
+              make_token(secret, "bureau-office", bureau["id"], ["secretary"], ttl)),
+             ("局领导（本局，只读）", make_token(secret, "bureau-viewer", bureau["id"], ["viewer"],
+                                            ttl))]
+    for branch in branches:
+        users.append((f"{branch['name']}书记", make_token(
+            secret, f"secretary-{branch['id']}", branch["id"], ["secretary"], ttl)))
+    return users
+
+
 def load(client, today=None):
     today = today or clock.today()
     city = client.create_org("淄博市", "CITY")

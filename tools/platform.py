@@ -310,6 +310,10 @@ def run(args):
               f"(metrics at {platform.metrics_url})")
         if loaded:
             print(f"loaded the demo bureau: {loaded}")
+        print(f"the console, in Chinese, is at {platform.url}/ ; sign in with one of these "
+              "tokens (valid for 7 days):")
+        for who, user_token in demo.console_users(platform.url, platform.secret):
+            print(f"  {who}: {user_token}")
         print("an admin token for the whole installation, valid for 7 days:")
         print(f"  {token}")
         print("try:")

@@ -3,9 +3,14 @@
 driven over HTTP through the contract."""
 import concurrent.futures
 import functools
+import os
 import random
 import secrets
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -13,6 +18,7 @@ import pytest
 from gateway.auth import make_token
 from tests.conftest import VHOSTS, Databases
 from tools.client import Client, GraphQLFailed
+from shared.config import REPO_ROOT
 from tools.platform import SERVICE_CLASSES, Platform
 
 SECRET = secrets.token_urlsafe(32)
@@ -214,3 +220,79 @@ class Tree:
         self.a = [client.register_member(f"甲{i}", self.branch_a)["id"] for i in range(1, 5)]
         self.b = [client.register_member(f"乙{i}", self.branch_b)["id"] for i in range(1, 3)]
         self.c = [client.register_member("丙1", self.branch_c)["id"]]
+
+
+# --- the console's browser tests -------------------------------------------
+# The platform exactly as `make run` starts it (`python -m tools.platform run`:
+# SQLite in its data folder, the demo bureau loaded, its users' tokens
+# printed), on a pinned day, on a virtual host of its own; and Debian's
+# Chromium driven by Playwright (its own browser download is never used).
+CONSOLE_DAY = "2026-05-20"
+CHROMIUM = os.environ.get("XF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+class MadeRun:
+    """A `make run` in a subprocess: ``url``, ``users`` ({who: token}, as it
+    printed them), ``output`` (what it printed)."""
+
+    def __init__(self, folder, day):
+        self.folder = folder
+        self.host = VHOSTS.take()
+        base = free_port_block(len(SERVICE_CLASSES) + 2)
+        self.url = f"http://127.0.0.1:{base}"
+        env = dict(os.environ, XF_DATA_DIR=str(folder / "data"), XF_PORT=str(base),
+                   XF_SERVICE_PORT_BASE=str(base + 1),
+                   XF_METRICS_PORT=str(base + 1 + len(SERVICE_CLASSES)),
+                   AMQP_URI=self.host.uri, AUTH_SECRET=SECRET, XF_TODAY=day,
+                   PYTHONPATH=str(REPO_ROOT), PYTHONWARNINGS="ignore")
+        for name in SERVICE_CLASSES:
+            env.pop(f"{name.upper()}_DATABASE_URL", None)
+        self.log = open(folder / "make-run.out", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.platform", "run"], cwd=REPO_ROOT, env=env,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.users = {}
+        deadline = time.monotonic() + 240
+        while "Ctrl-C stops everything." not in self.output:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                said = self.output[-3000:]
+                self.stop()
+                raise RuntimeError(f"make run did not start:\n{said}")
+            time.sleep(0.3)
+        for line in self.output.splitlines():
+            who, sep, value = line.strip().rpartition(": ")
+            if sep and value.count(".") == 2 and " " not in value:
+                self.users[who] = value
+
+    @property
+    def output(self):
+        return (self.folder / "make-run.out").read_text()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def made_run(tmp_path_factory, _session_stops):
+    run = MadeRun(tmp_path_factory.mktemp("make-run"), CONSOLE_DAY)
+    _session_stops.append(run.stop)
+    return run
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+    yield browser
+    browser.close()
+    # not playwright.stop(): it waits for its driver process through
+    # asyncio's child watcher, which never wakes in this eventlet-patched
+    # process; the driver exits by itself when the run ends (its pipe closes)

@@ -1,0 +1,68 @@
+"""The console (gateway/console/) in Debian's Chromium, against the platform
+started as `make run` starts it (tests/e2e/conftest.py: made_run, chromium)."""
+import pytest
+import requests
+
+
+@pytest.fixture
+def page(chromium, made_run):
+    context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def sign_in(page, made_run, who):
+    page.goto(made_run.url + "/")
+    page.fill("#token", made_run.users[who])
+    page.click("#signin button[type=submit]")
+
+
+def test_make_run_prints_a_token_for_each_kind_of_console_user(made_run):
+    assert any(w.endswith("书记") and "党支部" in w for w in made_run.users)
+    assert {"市委组织部（全市，管理员）", "局机关党委办公室（本局，书记）",
+            "局领导（本局，只读）"} <= set(made_run.users)
+    assert f"the console, in Chinese, is at {made_run.url}/" in made_run.output
+
+
+def test_the_console_and_graphiql_load_nothing_from_outside(made_run, page):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(made_run.url + "/graphql")
+    page.wait_for_selector(".graphiql-container")
+    page.goto(made_run.url + "/")
+    page.wait_for_selector("#signin")
+    assert asked and all(u.startswith(made_run.url + "/") for u in asked), asked
+    assert f"{made_run.url}/static/vendor/graphiql-3.9.0.min.js" in asked
+
+
+def test_a_branch_secretary_signs_in_and_is_offered_the_branch_screens(made_run, page):
+    who = next(w for w in made_run.users if w.startswith("机关第一党支部"))
+    sign_in(page, made_run, who)
+    page.wait_for_selector("#nav a[data-screen=due]")
+    assert "token" not in page.url and made_run.users[who] not in page.url
+    assert page.locator("#nav a").all_inner_texts() == ["待办指标", "党员情况"]
+    assert page.problems == []
+
+
+def test_a_bad_token_is_refused_on_the_sign_in_page(made_run, page):
+    page.goto(made_run.url + "/")
+    page.fill("#token", "not-a-token")
+    page.click("#signin button[type=submit]")
+    assert "不是平台签发的令牌" in page.inner_text("#signin .form-error")
+
+
+def test_the_console_files_carry_a_policy_that_allows_only_this_origin(made_run):
+    answer = requests.get(made_run.url + "/", timeout=10)
+    assert answer.status_code == 200 and "先锋" in answer.text
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    again = requests.get(made_run.url + "/", headers={"If-None-Match": answer.headers["ETag"]},
+                         timeout=10)
+    assert again.status_code == 304 and again.content == b""
+    assert requests.get(made_run.url + "/console/../config.yaml", timeout=10).status_code == 404
+    assert requests.post(made_run.url + "/console/app.js", timeout=10).status_code == 405
