@@ -9,6 +9,7 @@ from gateway.schema.guard import AS_OF, ON_DAY, membership_on, sees_member, sees
 from gateway.schema.scalars import Date, OrgKind, value_of
 from gateway.schema.scoring import PointsSummary
 from gateway.schema.uploads import FileImportArguments, RowError, import_file
+from shared import clock
 
 
 class Organization(graphene.ObjectType):
@@ -133,6 +134,14 @@ class Queries:
         graphene.NonNull(Organization), required=True,
         description="Extra: the organisations at the top of what the caller may see.")
     member = graphene.Field(Member, id=graphene.ID(required=True))
+    today = graphene.Field(
+        Date, required=True,
+        description="Extra: the platform's day, in the bureaus' time zone (XF_TODAY pins "
+                    "it): the day that 'this month' and 'this year' of a screen mean.")
+
+    @staticmethod
+    def resolve_today(_root, _info):
+        return clock.today()
 
     @staticmethod
     async def resolve_organization(_root, info, id):
