@@ -35,7 +35,7 @@ from graphene.validation import depth_limit_validator
 from graphql import (DocumentNode, ExecutionResult, FieldNode, GraphQLError, OperationType,
                      execute, get_operation_ast, parse, specified_rules, validate)
 
-from gateway import hygiene, reports, web
+from gateway import hygiene, lists, reports, web
 from gateway.auth import Unauthenticated, principal_from_header
 from gateway.cost import measure
 from gateway.limits import ExpensiveRequests, Limits, fits, over_limits
@@ -333,7 +333,8 @@ class Gateway:
         result = execute(schema.graphql_schema, document, variable_values=variables,
                          operation_name=operation_name,
                          context_value=RequestContext(principal, self.rpc, key),
-                         max_coercion_errors=hygiene.MAX_COERCION_ERRORS)
+                         max_coercion_errors=hygiene.MAX_COERCION_ERRORS,
+                         execution_context_class=lists.ExecutionContext)
         if isawaitable(result):
             # a new loop per request: whatever a failed query leaves pending
             # is cancelled with it, never carried into the next request
