@@ -1,6 +1,7 @@
 """The gateway over the real broker, with several gunicorn worker processes:
-a query costs one RPC per level however many nodes it has (counted by the
-gateway's own metrics), /metrics counts every worker's requests whichever
+a query costs at most one RPC per level however many nodes it has (counted by
+the gateway's own metrics; an organisation a worker has fetched before costs
+none, gateway/schema/context.py KnownOrganizations), /metrics counts every worker's requests whichever
 worker answers the scrape, and only bulk mutations may send large bodies."""
 import concurrent.futures
 import json
@@ -9,7 +10,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import admin, token
+from tests.e2e.conftest import ROOMY_WORKERS, admin, token
 
 @pytest.fixture(scope="module")
 def platform(roomy_platform):
@@ -50,6 +51,17 @@ def count_rpcs(platform, action):
     return spent, result
 
 
+def at_most(spent, per_level):
+    """Nothing asked beyond ``per_level``; each organisation look-up at most
+    once a level (none when the worker knew them all), the rest exactly."""
+    assert set(spent) <= set(per_level), spent
+    for key, most in per_level.items():
+        if key == "organization.get_organizations":
+            assert spent.get(key, 0) <= most, (key, spent)
+        else:
+            assert spent.get(key, 0) == most, (key, spent)
+
+
 def city(client, tag, bureaus, branches, members):
     """A city of ``bureaus`` bureaus, each with ``branches`` branches of
     ``members`` members (under the bureau directly: the levels of the query
@@ -88,7 +100,12 @@ def test_a_tree_with_points_costs_one_rpc_per_level(platform, size):
     assert len(members) == len(member_ids)
     assert all(m["points"]["total"] == 0 for m in members)
     print(f"\n{len(member_ids)} members: {spent}")
-    assert spent == PER_LEVEL
+    at_most(spent, PER_LEVEL)
+    # asked again and again: a worker asks for the city once, then knows it
+    runs = 3 * ROOMY_WORKERS
+    asked = [count_rpcs(platform, lambda: client.run(TREE, {"id": city_id}))[0]
+             .get("organization.get_organizations", 0) for _ in range(runs)]
+    assert sum(asked) <= ROOMY_WORKERS - 1 < runs, asked
 
 
 def test_activities_and_a_recorded_activity_fetch_people_in_one_rpc(platform):
@@ -108,8 +125,8 @@ def test_activities_and_a_recorded_activity_fetch_people_in_one_rpc(platform):
     spent, _ = count_rpcs(platform, record)
     assert len(answer["one"]["attendance"]) == 4
     print(f"\nrecordActivity with 4 attendees: {spent}")
-    assert spent == {"organization.get_organizations": 1, "activity.record_activity": 1,
-                     "organization.get_members": 1}
+    at_most(spent, {"organization.get_organizations": 1, "activity.record_activity": 1,
+                    "organization.get_members": 1})
     for branch in branches[1:]:
         client.record_activity(branch["id"], "ACTIVITY_DAY", "学党章", "2017-06-03",
                                [{"memberId": m["id"], "status": "PRESENT"}
@@ -120,10 +137,10 @@ def test_activities_and_a_recorded_activity_fetch_people_in_one_rpc(platform):
                                                           {"id": city_id}))
     assert len(data["activities"]) == 3
     print(f"activities of 3 branches, 12 attendees: {spent}")
-    assert spent == {"activity.list_activities": 1,
-                     # the city; the branches; the committee above them
-                     "organization.get_organizations": 3,
-                     "organization.get_members": 1}
+    at_most(spent, {"activity.list_activities": 1,
+                    # the city; the branches; the committee above them
+                    "organization.get_organizations": 3,
+                    "organization.get_members": 1})
 
 
 def test_metrics_count_the_requests_of_every_worker(platform):
