@@ -207,6 +207,20 @@ def test_a_viewer_sees_the_items_without_the_buttons(made_run, page):
     assert page.problems == []
 
 
+def test_the_whole_installation_picks_a_bureau_first(made_run, page):
+    ids = demo_ids(made_run)
+    sign_in(page, made_run, CITY)
+    go(page, "#/bureau")
+    page.wait_for_selector("#bureau-pick")
+    assert page.locator("table.heatmap").count() == 0
+    page.select_option("#bureau-pick", ids["淄博市科学技术局"])
+    page.wait_for_selector("table.heatmap")
+    assert page.url.endswith(f"#/bureau/{ids['淄博市科学技术局']}")
+    assert {r.get_attribute("data-branch") for r in page.locator("table.heatmap tbody tr").all()} \
+        == {ids["机关第一党支部"], ids[SECOND]}
+    assert page.problems == []
+
+
 # --- (c) another bureau sees nothing of the demo bureau ------------------------
 
 def test_another_bureau_sees_only_its_own_branches_and_is_forbidden_the_demo_bureau(
