@@ -198,6 +198,18 @@ def test_a_cell_shows_the_branch_results_and_items_and_the_office_moves_an_item(
     assert page.problems == []
 
 
+def test_a_cell_with_several_results_of_the_rule_shows_the_worst(made_run, page):
+    page.goto(made_run.url + "/")
+    page.wait_for_selector("#signin")
+    got = page.evaluate("""async () => {
+        const { worst } = await import("/console/screens/office-words.js");
+        const fold = (list) => list.reduce((a, b) => worst(a, b), undefined);
+        return [fold(["MET", "PENDING", "MET"]), fold(["PENDING", "MISSED", "MET"]),
+                fold(["MET", "MET"]), fold(["MISSED", "PENDING"])];
+    }""")
+    assert got == ["PENDING", "MISSED", "MET", "MISSED"]
+
+
 def test_a_viewer_sees_the_items_without_the_buttons(made_run, page):
     sign_in(page, made_run, "局领导（本局，只读）")
     go(page, "#/bureau")
