@@ -100,11 +100,22 @@ fi
 # --- Chromium for the console's browser tests (--with-browser) -------------
 # Playwright (in the lock) drives Debian's Chromium; Playwright's own browser
 # download is never used, so nothing comes from outside the package archives.
-if [ $with_browser -eq 1 ] && [ -z "${XF_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    apt_install chromium
-  else
-    die "Chromium is needed for the console's browser tests. Run: sudo apt-get install -y chromium  (then run this again), or set XF_CHROMIUM=/path/to/chromium"
+# A Chinese font too: without one, Chromium draws the console's text as
+# empty boxes in the screenshots the tests save.
+if [ $with_browser -eq 1 ]; then
+  browser_missing=()
+  if [ -z "${XF_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
+    browser_missing+=(chromium)
+  fi
+  if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    browser_missing+=(fonts-wqy-microhei)
+  fi
+  if [ ${#browser_missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+      apt_install "${browser_missing[@]}"
+    else
+      die "the console's browser tests need ${browser_missing[*]}. Run: sudo apt-get install -y ${browser_missing[*]}  (then run this again); XF_CHROMIUM=/path/to/chromium names another Chromium"
+    fi
   fi
 fi
 

@@ -100,7 +100,11 @@ function route() {
     a.classList.toggle("current", a.dataset.screen === chosen.key);
   }
   document.title = `${chosen.title} · 先锋`;
-  Promise.resolve(chosen.render(view, who, params)).catch((err) => show(view, failure(err)));
+  // a container of its own: a screen still loading for an earlier address
+  // draws into a detached one, never over this one
+  const page = h("div", { class: "page", "data-screen": chosen.key });
+  show(view, page);
+  Promise.resolve(chosen.render(page, who, params)).catch((err) => show(page, failure(err)));
 }
 
 window.addEventListener("hashchange", route);

@@ -48,18 +48,24 @@ export function failure(err) {
 }
 
 // Runs `load` with the loading page shown, then `draw(result)`; an error
-// becomes its plain page (a 401 goes back to sign-in, see app.js).
+// becomes its plain page (a 401 goes back to sign-in, see app.js). A load
+// that a newer one into the same `view` has overtaken (a second click on
+// 刷新) draws nothing; app.js gives each route a container of its own, so
+// a load that finishes after the user moved on draws into nothing visible.
 export async function screen(view, what, load, draw) {
+  const ticket = {};
+  view.ticket = ticket;
+  const current = () => view.ticket === ticket;
   show(view, states.loading(what));
   try {
     const result = await load();
-    show(view, draw(result));
+    if (current()) show(view, draw(result));
   } catch (err) {
     if (err && err.code === "UNAUTHENTICATED") {
       window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
       return;
     }
-    show(view, failure(err));
+    if (current()) show(view, failure(err));
   }
 }
 

@@ -34,9 +34,7 @@ def new_page(chromium, viewport=DESKTOP):
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    # (the gateway serves no favicon.ico: the browser's own 404 for it is not ours)
     page.on("console", lambda msg: msg.type == "error"
-            and not (msg.location.get("url") or "").endswith("/favicon.ico")
             and problems.append(f"{msg.text} ({msg.location.get('url')})"))
     page.problems = problems
     return page

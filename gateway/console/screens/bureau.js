@@ -3,7 +3,7 @@
 // chosen monthly quota; a cell opens the branch's results and items; below,
 // the bureau's supervision items with the moves the user may make.
 import { gql } from "../api.js";
-import { failure, field, h, show, showFieldError, states } from "../ui.js";
+import { field, h, screen, show, showFieldError, states } from "../ui.js";
 import { ITEM_STATE, QUOTA_STATUS, periodName } from "../words.js";
 import { MONTHS, ruleName, worst } from "./office-words.js";
 
@@ -45,27 +45,6 @@ export async function bureausOf(cities) {
     .map((o) => ({ ...o, city: cities[i].name })));
 }
 
-// ui.js's screen(), but a render that a newer one (or another address) has
-// overtaken draws nothing: the address bar may change while a load is on
-// its way (sign-in's own redirect, a quick second click).
-export async function paint(view, what, load, draw) {
-  const ticket = {};
-  const address = location.hash;
-  view.officeTicket = ticket;
-  const current = () => view.officeTicket === ticket && location.hash === address;
-  show(view, states.loading(what));
-  try {
-    const result = await load();
-    if (current()) show(view, draw(result));
-  } catch (err) {
-    if (err && err.code === "UNAUTHENTICATED") {
-      window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
-    } else if (current()) {
-      show(view, failure(err));
-    }
-  }
-}
-
 const month = (year, m) => `${year}-${String(m).padStart(2, "0")}`;
 const date = (value) => (value ? String(value).slice(0, 10) : "");
 
@@ -103,7 +82,7 @@ export default {
     const rootId = params[0] || (who.all ? null : who.org && who.org.id);
     if (!rootId) {
       // the whole installation: choose a bureau of one of the cities
-      await paint(view, "局列表", () => bureausOf(who.orgs.filter((o) => o.kind === "CITY")),
+      await screen(view, "局列表", () => bureausOf(who.orgs.filter((o) => o.kind === "CITY")),
         (bureaus) => [h("h1", {}, "督查督办"),
                       bureaus.length ? h("div", { class: "card office-pick" }, picker(bureaus))
                                      : states.empty("还没有局。")]);
@@ -118,7 +97,7 @@ export default {
       }
       return page(view, who, data, () => rule, (r) => { rule = r; });
     };
-    const reload = () => paint(view, "督查数据", () => load(rootId), draw);
+    const reload = () => screen(view, "督查数据", () => load(rootId), draw);
     view.reload = reload;
     await reload();
   },

@@ -2,10 +2,10 @@
 // bureau's share of MET quota results side by side, then the supervision
 // reports (月调度 / 季督查 / 年中观摩 / 年底述职) with their Excel workbooks.
 import { gql, token } from "../api.js";
-import { field, h, show, states } from "../ui.js";
+import { field, h, screen, show, states } from "../ui.js";
 import { periodName } from "../words.js";
 import { REPORT_KIND } from "./office-words.js";
-import { bureausOf, paint } from "./bureau.js";
+import { bureausOf } from "./bureau.js";
 
 async function load(who, param) {
   const { today } = await gql(`{ today }`);
@@ -28,7 +28,7 @@ export default {
   title: "排名与报表",
   offered: (who) => who.all || (!!who.org && ["CITY", "BUREAU"].includes(who.org.kind)),
   async render(view, who, params) {
-    await paint(view, "排名与报表", () => load(who, params[0]), (data) => {
+    await screen(view, "排名与报表", () => load(who, params[0]), (data) => {
       if (!data.root) return states.notFound();
       return page(who, data);
     });
