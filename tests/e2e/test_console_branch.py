@@ -52,9 +52,9 @@ def branch(made_run):
 
 
 def sign_in(page, made_run, value, screen="due"):
+    page.goto(made_run.url + "/console/style.css")  # same origin, no console running:
+    page.evaluate("sessionStorage.clear()")         # whoever signed in before is forgotten
     page.goto(made_run.url + "/")
-    page.evaluate("sessionStorage.clear()")     # whoever signed in before in this page
-    page.reload()
     page.fill("#token", value)
     page.click("#signin button[type=submit]")
     page.wait_for_selector(f"#nav a[data-screen={screen}]")
@@ -81,7 +81,12 @@ def test_the_secretary_records_an_activity_day_and_sees_a1_turn_met_without_relo
 
     page.click("#record-activity")
     form = page.locator("#activity-form")
+    speaker = form.locator(".field[data-name=speakerId]")
+    assert speaker.is_hidden()                      # a speaker only for a party lecture
+    form.locator("select[name=kind]").select_option("PARTY_LECTURE")
+    assert speaker.is_visible()
     form.locator("select[name=kind]").select_option("ACTIVITY_DAY")
+    assert speaker.is_hidden()
     theme = f"主题党日 {uuid.uuid4().hex[:8]}"
     form.locator("input[name=theme]").fill(theme)
     assert form.locator("input[name=heldOn]").input_value() == "2026-05-20"  # the platform's day
@@ -180,6 +185,8 @@ def test_the_members_screen_lists_the_branch_members_with_their_points(made_run,
     zhang = page.locator("table.members tbody tr", has_text="张伟")   # the demo's self-study
     assert "已备案" in zhang.inner_text() and "3 条" in zhang.inner_text()
     assert "3 户" in zhang.inner_text() and "1 项" in zhang.inner_text()
+    assert "学习" in zhang.locator("td.categories").inner_text()       # categories in Chinese
+    assert "organisational-life" not in page.inner_text("table.members")
     assert page.locator(".appraisal").count() == 0          # the demo appraises the other branch
     assert page.problems == []
 

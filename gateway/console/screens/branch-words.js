@@ -12,6 +12,11 @@ export const RULE_TITLE = {
   "U3": "问题整改专项行动", "U7": "思想政治状况调查",
 };
 
+// the point categories of the shipped rule set (rules/points/default.yaml)
+export const CATEGORY = { "study": "学习", "organisational-life": "组织生活",
+                          "serving-the-public": "服务群众", "contribution": "发挥作用",
+                          "discipline": "纪律", "obligations": "履行义务" };
+
 export const DIMENSION = { POLITICAL: "政治合格", DISCIPLINE: "执行纪律合格",
                            CONDUCT: "品德合格", CONTRIBUTION: "发挥作用合格" };
 export const GRADE = { EXCELLENT: "优秀", QUALIFIED: "合格", BASICALLY_QUALIFIED: "基本合格",

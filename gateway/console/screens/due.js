@@ -136,7 +136,7 @@ function periodCard(branch, key, label, { period, results }) {
   const end = dayName(lastDay(period));
   const body = results.length
     ? h("div", { class: "table-wrap" }, h("table", { class: "quotas" },
-        h("thead", {}, h("tr", {}, ["指标", "对象", "进度", "状态", "还差", "截止"]
+        h("thead", {}, h("tr", {}, ["指标", "对象", "状态", "进度", "还差", "截止"]
           .map((t) => h("th", {}, t)))),
         h("tbody", {}, results.map((r) => {
           const missing = Math.max(r.required - r.actual, 0);
@@ -145,9 +145,9 @@ function periodCard(branch, key, label, { period, results }) {
             h("td", {}, h("span", { class: "rule-key" }, r.rule), " ",
               h("span", { class: "rule-title" }, RULE_TITLE[r.rule] || "")),
             h("td", {}, r.subjectId === branch.id ? "本支部" : (names[r.subjectId] || r.subjectId)),
-            h("td", { class: "num" }, `${r.actual} / ${r.required}`),
             h("td", {}, h("span", { class: `status ${r.status}` },
                           QUOTA_STATUS[r.status] || r.status)),
+            h("td", { class: "num" }, `${r.actual} / ${r.required}`),
             h("td", { class: "num missing" }, r.status === "MET" ? "—" : `还差 ${missing}`),
             h("td", { class: "deadline" },
               r.status === "PENDING" ? `${end}前` : (r.status === "MET" ? "—" : "已截止")));

@@ -1,7 +1,7 @@
 // Branch: its members' points, study and practice (screen 2).
 import { gql } from "../api.js";
 import { failure, h, show, states } from "../ui.js";
-import { APPRAISAL_STATE, DIMENSION, GRADE, PLEDGE_STATE } from "./branch-words.js";
+import { APPRAISAL_STATE, CATEGORY, DIMENSION, GRADE, PLEDGE_STATE } from "./branch-words.js";
 
 const BRANCH = `query($id: ID!) { today organization(id: $id) { id name kind
   members { id name } } }`;
@@ -73,9 +73,10 @@ function draw(branch, year, data) {
   const graded = Object.fromEntries(((appraisal && appraisal.results) || [])
     .map((r) => [r.member.id, r]));
 
-  const headers = ["姓名", "年度积分", "积分构成", ...DIMENSIONS.map((d) => DIMENSION[d]),
+  const headers = ["姓名", "年度积分", ...DIMENSIONS.map((d) => DIMENSION[d]),
                    "自学计划", "自学记录", "承诺", "联户"];
   if (appraisal) headers.push("民主评议");
+  headers.push("积分构成");
   const rows = branch.members.map((m, i) => {
     const p = points[m.id] || { total: 0, byCategory: [] };
     const dims = Object.fromEntries((data[`m${i}_dims`] || []).map((d) => [d.dimension, d.score]));
@@ -86,8 +87,6 @@ function draw(branch, year, data) {
     const cells = [
       h("td", { class: "name" }, m.name),
       h("td", { class: "num points" }, fmt(p.total)),
-      h("td", { class: "categories" }, p.byCategory.length
-        ? p.byCategory.map((c) => `${c.category} ${fmt(c.points)}`).join("；") : "—"),
       ...DIMENSIONS.map((d) => h("td", { class: "num", dataset: { dimension: d } },
                                   dims[d] === undefined ? "—" : fmt(dims[d]))),
       h("td", {}, plan ? h("span", { class: "yes" }, `已备案（${plan.filedOn}）`)
@@ -102,6 +101,9 @@ function draw(branch, year, data) {
       cells.push(h("td", {}, r ? `${r.grade ? GRADE[r.grade] : "待定"}（${fmt(r.score)} 分）` +
                                (r.needsReview ? " 需复核" : "") : "—"));
     }
+    cells.push(h("td", { class: "categories" }, p.byCategory.length
+      ? p.byCategory.map((c) => `${CATEGORY[c.category] || c.category} ${fmt(c.points)}`)
+        .join("；") : "—"));
     return h("tr", { dataset: { member: m.id } }, cells);
   });
 
