@@ -173,8 +173,44 @@ def test_a_date_in_the_future_is_refused_beside_the_date_and_records_nothing(
     assert form.locator("input[name=theme]").input_value() == theme   # the form keeps its input
     assert form.locator("input[name=heldOn]").input_value() == "2026-05-21"
     assert page.locator("#due-notice").inner_text() == ""
+
+    # today, but an excused member without a reason: said beside that member
+    form.locator("input[name=heldOn]").fill("2026-05-20")
+    second = branch["members"][1]
+    form.locator(f"[data-member='{second['id']}'] input[value=EXCUSED]").check()
+    form.locator("button[type=submit]").click()
+    beside = form.locator(f"[data-member='{second['id']}'] .field-error")
+    beside.wait_for()
+    attendance[1] = {"memberId": second["id"], "status": "EXCUSED"}
+    with pytest.raises(GraphQLFailed) as refused:
+        client.run(RECORD, {"i": {"orgId": branch["id"], "kind": "ACTIVITY_DAY", "theme": theme,
+                                  "heldOn": "2026-05-20", "attendance": attendance}})
+    assert refused.value.errors[0]["extensions"]["field"].endswith("attendance[1].reason")
+    assert beside.inner_text() == refused.value.errors[0]["message"]
+    assert error.inner_text() == ""                 # the date's message is gone
+    assert form.locator("input[name=theme]").input_value() == theme
     after = client.run(ACTIVITIES, {"id": branch["id"]})["activities"]
     assert len(after) == before and all(a["theme"] != theme for a in after)
+    assert page.problems == []
+
+
+def test_the_bureau_office_opens_a_branch_and_a_branch_cannot_open_another(made_run, page,
+                                                                            branch):
+    sign_in(page, made_run, made_run.users["局机关党委办公室（本局，书记）"], screen="bureau")
+    page.goto(f"{made_run.url}/#/due/{branch['id']}")
+    page.locator(A1).wait_for()
+    assert "机关第一党支部" in page.inner_text("main .due-head")
+    assert page.locator("#record-activity").count() == 1        # a bureau secretary writes
+    page.goto(f"{made_run.url}/#/members/{branch['id']}")
+    page.locator("table.members").wait_for()
+    assert page.locator("table.members tbody tr").count() == len(branch["members"])
+    assert page.problems == []
+
+    sign_in(page, made_run, made_run.users[SECOND], screen="due")
+    page.locator(".due-period").first.wait_for()
+    page.goto(f"{made_run.url}/#/due/{branch['id']}")
+    page.locator(".state.forbidden").wait_for()
+    assert page.locator(".due-period").count() == 0 and "机关第一党支部" not in page.inner_text("main")
 
 
 def test_a_viewer_sees_the_quotas_but_cannot_record(made_run, page, branch):

@@ -175,7 +175,7 @@ function activityForm(branch, { close, recorded }) {
   kind.addEventListener("change", syncSpeaker);
   syncSpeaker();
 
-  const rows = branch.members.map((m) => attendanceRow(m));
+  const rows = branch.members.map((m, i) => attendanceRow(m, i));
   const attendance = h("div", { class: "field attendance", "data-name": "attendance" },
     h("span", { class: "label" }, `出席情况（${branch.members.length} 名党员）`),
     rows.length ? h("div", { class: "attendance-list" }, rows.map((r) => r.el))
@@ -220,10 +220,14 @@ function activityForm(branch, { close, recorded }) {
         window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
         return;
       }
-      // "attendance[2].reason" and the like belong to the attendance list
-      const blamed = err.field && /^(input\.)?attendance\b/.test(String(err.field))
-        ? { field: "attendance", message: err.message }
-        : err;
+      // "attendance[2].reason" belongs to the third member's line of the
+      // attendance list, "guestIds[0]" to the guests
+      const said = String(err.field || "");
+      const line = said.match(/attendance\[(\d+)\]/);
+      const blamed = line ? { field: `attendance-${line[1]}`, message: err.message }
+        : /^(input\.)?(attendance|guestIds)\b/.test(said)
+          ? { field: said.replace(/^input\./, "").replace(/\[.*$/, ""), message: err.message }
+          : err;
       showFieldError(form, blamed);
     } finally {
       submit.disabled = false;
@@ -232,7 +236,7 @@ function activityForm(branch, { close, recorded }) {
   return form;
 }
 
-function attendanceRow(member) {
+function attendanceRow(member, index) {
   const group = `att-${member.id}`;
   const reason = h("input", { type: "text", name: "reason", placeholder: "请假事由",
                               "aria-label": `${member.name}的请假事由` });
@@ -242,7 +246,7 @@ function attendanceRow(member) {
       text));
   const el = h("div", { class: "attendance-row", dataset: { member: member.id } },
     h("span", { class: "who-name" }, member.name), h("span", { class: "radios" }, radios),
-    reason);
+    reason, h("span", { class: "field-error", role: "alert", "data-field": `attendance-${index}` }));
   const sync = () => { reason.hidden = status() !== "EXCUSED"; };
   const status = () => el.querySelector(`input[name="${group}"]:checked`).value;
   el.addEventListener("change", sync);
