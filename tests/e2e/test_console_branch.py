@@ -66,6 +66,15 @@ def a1_status(client, branch_id):
     return next(r for r in results if r["rule"] == "A1" and r["subjectId"] == branch_id)
 
 
+def beside_the_field(error):
+    """The platform's message as the console shows it beside the field it
+    names: without the field's name in front ("heldOn: 2026-05-21 is ...")."""
+    field = error["extensions"]["field"]
+    message = error["message"]
+    assert message.startswith(f"{field}: ") and len(message) > len(field) + 10, error
+    return message[len(field) + 2:]
+
+
 def quotas_late(route, stale):
     """Answers the console's requests; once an activity is recorded, answers
     about the quotas with the answer from before it, ``stale["left"]`` times."""
@@ -167,7 +176,7 @@ def test_a_date_in_the_future_is_refused_beside_the_date_and_records_nothing(
     platform_says = refused.value.errors[0]
     assert platform_says["extensions"]["code"] == "BAD_INPUT"
     assert platform_says["extensions"]["field"].split(".")[-1] == "heldOn"
-    assert error.inner_text() == platform_says["message"]
+    assert error.inner_text() == beside_the_field(platform_says)
     assert form.locator(".field[data-name=heldOn]").get_attribute("class").split() == [
         "field", "invalid"]
     assert form.locator("input[name=theme]").input_value() == theme   # the form keeps its input
@@ -181,12 +190,16 @@ def test_a_date_in_the_future_is_refused_beside_the_date_and_records_nothing(
     form.locator("button[type=submit]").click()
     beside = form.locator(f"[data-member='{second['id']}'] .field-error")
     beside.wait_for()
-    attendance[1] = {"memberId": second["id"], "status": "EXCUSED"}
+    order = form.locator(".attendance-row").evaluate_all("rows => rows.map(r => r.dataset.member)")
+    attendance = [{"memberId": m, "status": "EXCUSED" if m == second["id"] else "PRESENT"}
+                  for m in order]
     with pytest.raises(GraphQLFailed) as refused:
         client.run(RECORD, {"i": {"orgId": branch["id"], "kind": "ACTIVITY_DAY", "theme": theme,
                                   "heldOn": "2026-05-20", "attendance": attendance}})
-    assert refused.value.errors[0]["extensions"]["field"].endswith("attendance[1].reason")
-    assert beside.inner_text() == refused.value.errors[0]["message"]
+    platform_says = refused.value.errors[0]
+    line = order.index(second["id"])
+    assert platform_says["extensions"]["field"].endswith(f"attendance[{line}].reason")
+    assert beside.inner_text() == beside_the_field(platform_says)
     assert error.inner_text() == ""                 # the date's message is gone
     assert form.locator("input[name=theme]").input_value() == theme
     after = client.run(ACTIVITIES, {"id": branch["id"]})["activities"]

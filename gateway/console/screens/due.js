@@ -32,6 +32,7 @@ export default {
         show(view, h("h1", {}, "待办指标"), states.notFound("没有找到这个党支部。"));
         return;
       }
+      data.organization.members.sort((a, b) => a.name.localeCompare(b.name, "zh-CN"));
       branch = { ...data.organization, today: data.today };
       quotas = await loadQuotas(branch);
     } catch (err) {
@@ -222,12 +223,15 @@ function activityForm(branch, { close, recorded }) {
       }
       // "attendance[2].reason" belongs to the third member's line of the
       // attendance list, "guestIds[0]" to the guests
+      // beside the field, its name in front of the message goes
       const said = String(err.field || "");
+      const message = said && err.message.startsWith(`${said}: `)
+        ? err.message.slice(said.length + 2) : err.message;
       const line = said.match(/attendance\[(\d+)\]/);
-      const blamed = line ? { field: `attendance-${line[1]}`, message: err.message }
+      const blamed = line ? { field: `attendance-${line[1]}`, message }
         : /^(input\.)?(attendance|guestIds)\b/.test(said)
-          ? { field: said.replace(/^input\./, "").replace(/\[.*$/, ""), message: err.message }
-          : err;
+          ? { field: said.replace(/^input\./, "").replace(/\[.*$/, ""), message }
+          : { field: said, message };
       showFieldError(form, blamed);
     } finally {
       submit.disabled = false;

@@ -44,6 +44,7 @@ export default {
         show(view, title, states.notFound("没有找到这个党支部。"));
         return;
       }
+      branch.members.sort((a, b) => a.name.localeCompare(b.name, "zh-CN"));
       const year = Number(first.today.slice(0, 4));
       const head = h("p", { class: "hint" }, `${branch.name} · ${year}年度 · 平台日期 ${first.today}`);
       if (!branch.members.length) {
