@@ -332,3 +332,17 @@ def test_the_loading_page_then_the_empty_page_of_a_branch_without_members(made_r
     assert page.locator(".state.loading").count() == 0
     assert page.locator("table.members").count() == 0
     assert page.problems == []
+
+    # a branch larger than one request's worth of aliased fields (the gateway
+    # takes 50 in one operation): every member is listed all the same
+    names = {f"党员{i:02d}" for i in range(1, 16)}
+    for name in sorted(names):
+        admin.register_member(name, empty)
+
+    def listed():
+        page.reload()
+        page.wait_for_selector("table.members, .state.error, .state.unavailable")
+        rows = page.locator("table.members td.name")
+        assert set(rows.all_inner_texts()) == names, page.inner_text("main")[:300]
+
+    eventually(listed, timeout=20, interval=0.5, what="all 15 members listed")
