@@ -89,6 +89,7 @@ function draw(view, who, branch, quotas) {
     try {
       latest = await loadQuotas(branch);
     } catch (err) {
+      notice.classList.remove("waiting");
       notice.textContent = `刷新指标失败：${err.message}`;
       return;
     }
@@ -250,7 +251,8 @@ function attendanceRow(member, index) {
       text));
   const el = h("div", { class: "attendance-row", dataset: { member: member.id } },
     h("span", { class: "who-name" }, member.name), h("span", { class: "radios" }, radios),
-    reason, h("span", { class: "field-error", role: "alert", "data-field": `attendance-${index}` }));
+    reason,
+    h("span", { class: "field-error", role: "alert", "data-field": `attendance-${index}` }));
   const sync = () => { reason.hidden = status() !== "EXCUSED"; };
   const status = () => el.querySelector(`input[name="${group}"]:checked`).value;
   el.addEventListener("change", sync);
