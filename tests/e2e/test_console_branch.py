@@ -15,6 +15,7 @@ from tools.client import Client, GraphQLFailed
 SHOTS = Path(os.environ.get("XF_CONSOLE_SHOTS", tempfile.gettempdir())) / "xianfeng-console"
 SECRETARY = "机关第一党支部书记"
 SECOND = "局属事业单位党支部书记"
+OFFICE = "局机关党委办公室（本局，书记）"
 MONTH = "2026-05"
 A1 = f"tr[data-rule=A1][data-period='{MONTH}']"
 
@@ -209,7 +210,7 @@ def test_a_date_in_the_future_is_refused_beside_the_date_and_records_nothing(
 
 def test_the_bureau_office_opens_a_branch_and_a_branch_cannot_open_another(made_run, page,
                                                                             branch):
-    sign_in(page, made_run, made_run.users["局机关党委办公室（本局，书记）"], screen="bureau")
+    sign_in(page, made_run, made_run.users[OFFICE], screen="bureau")
     page.goto(f"{made_run.url}/#/due/{branch['id']}")
     page.locator(A1).wait_for()
     assert "机关第一党支部" in page.inner_text("main .due-head")
@@ -346,3 +347,50 @@ def test_the_loading_page_then_the_empty_page_of_a_branch_without_members(made_r
         assert set(rows.all_inner_texts()) == names, page.inner_text("main")[:300]
 
     eventually(listed, timeout=20, interval=0.5, what="all 15 members listed")
+
+
+def test_a_party_lecture_sends_its_speaker_and_guests(made_run, page):
+    """The second branch is the one the bureau secretary contacts (联系点): the
+    bureau office, who sees him (a branch's own secretary does not: he belongs
+    to another branch), is offered him as a guest. The request is caught before
+    the platform (nothing written, the demo stays as the other modules expect
+    it) and answered with a refusal naming the first guest."""
+    org = Client(made_run.url, made_run.users[SECOND]).run(
+        "{ organizations { id } }")["organizations"][0]["id"]
+    client = Client(made_run.url, made_run.users[OFFICE])
+    known = client.run("""query($id: ID!) { organization(id: $id) { members { id name }
+        contacts { id name } } }""", {"id": org})["organization"]
+    assert known["contacts"], "the demo's bureau secretary contacts the second branch"
+    speaker, guest = known["members"][0], known["contacts"][0]
+    sent = []
+
+    def refuse(route):
+        if "recordActivity" not in (route.request.post_data or ""):
+            return route.continue_()
+        sent.append(route.request.post_data_json["variables"]["i"])
+        return route.fulfill(status=200, content_type="application/json", json={
+            "data": None, "errors": [{"message": "guestIds[0]: 这位列席人员不在范围内",
+                                      "extensions": {"code": "BAD_INPUT",
+                                                     "field": "guestIds[0]"}}]})
+
+    page.route("**/graphql", refuse)
+    sign_in(page, made_run, made_run.users[OFFICE], screen="bureau")
+    page.goto(f"{made_run.url}/#/due/{org}")
+    page.click("#record-activity")
+    form = page.locator("#activity-form")
+    form.locator("select[name=kind]").select_option("PARTY_LECTURE")
+    form.locator("input[name=theme]").fill("专题党课")
+    form.locator("select[name=speakerId]").select_option(speaker["id"])
+    form.locator(f"input[name=guestIds][value='{guest['id']}']").check()
+    form.locator("button[type=submit]").click()
+    beside = form.locator(".field-error[data-field=guestIds]")
+    beside.wait_for()
+    assert beside.inner_text() == "这位列席人员不在范围内"
+    assert len(sent) == 1
+    assert {k: sent[0][k] for k in ("orgId", "kind", "theme", "heldOn", "speakerId",
+                                    "guestIds")} == {
+        "orgId": org, "kind": "PARTY_LECTURE", "theme": "专题党课", "heldOn": "2026-05-20",
+        "speakerId": speaker["id"], "guestIds": [guest["id"]]}
+    assert {a["memberId"] for a in sent[0]["attendance"]} == {m["id"] for m in known["members"]}
+    assert all(a["status"] == "PRESENT" for a in sent[0]["attendance"])
+    assert page.locator("#activity-form input[name=theme]").input_value() == "专题党课"

@@ -189,7 +189,7 @@ function activityForm(branch, { close, recorded }) {
   const guestField = h("div", { class: "field guests", "data-name": "guestIds" },
     h("span", { class: "label" }, "列席的联系点领导（可选）"),
     guests.length ? h("div", { class: "checks" }, guests)
-                  : h("p", { class: "hint" }, "本支部暂无联系点领导。"),
+                  : h("p", { class: "hint" }, "没有可选的联系点领导。"),
     h("span", { class: "field-error", role: "alert", "data-field": "guestIds" }));
 
   const submit = h("button", { type: "submit", class: "primary" }, "提交");
