@@ -2,6 +2,7 @@
 repository, nothing from the internet (a government intranet reaches no CDN):
 
     GET /                 the console (gateway/console/: plain ES modules, no build)
+    GET /favicon.ico      its icon (an SVG)
     GET /console/{file}   its scripts and style
     GET /graphql          GraphiQL (gateway/static/graphiql.*)
     GET /static/{file}    GraphiQL's own files and the libraries under it
@@ -61,6 +62,8 @@ def _table():
         if path.is_file():
             table["/console/" + path.relative_to(CONSOLE).as_posix()] = _asset(path, "no-cache")
     table["/"] = table["/console/index.html"]
+    # a browser asks for /favicon.ico whatever the page links to
+    table["/favicon.ico"] = table["/console/favicon.svg"]
     # the vendored libraries carry their version in their names
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():

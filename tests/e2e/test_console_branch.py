@@ -32,9 +32,7 @@ def page(chromium, made_run):
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    # the browser's own ask for /favicon.ico (the console has none) is not the console's
     page.on("console", lambda msg: msg.type == "error"
-            and not msg.location.get("url", "").endswith("/favicon.ico")
             and problems.append(f"{msg.text} ({msg.location.get('url')})"))
     page.problems = problems
     yield page
