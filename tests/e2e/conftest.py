@@ -11,7 +11,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -296,3 +298,29 @@ def chromium():
     # not playwright.stop(): it waits for its driver process through
     # asyncio's child watcher, which never wakes in this eventlet-patched
     # process; the driver exits by itself when the run ends (its pipe closes)
+
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+# where the console's tests save a screenshot of each screen
+SHOTS = Path(os.environ.get("XF_CONSOLE_SHOTS", tempfile.gettempdir())) / "xianfeng-console"
+
+
+def console_page(chromium, viewport=DESKTOP):
+    """A page in a browser context of its own; ``page.problems`` collects
+    the page's script errors and console errors (a failed request included)."""
+    context = chromium.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: msg.type == "error"
+            and problems.append(f"{msg.text} ({msg.location.get('url')})"))
+    page.problems = problems
+    return page
+
+
+@pytest.fixture
+def page(chromium, made_run):
+    page = console_page(chromium)
+    yield page
+    page.context.close()

@@ -4,18 +4,6 @@ import pytest
 import requests
 
 
-@pytest.fixture
-def page(chromium, made_run):
-    context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
-    page.problems = problems
-    yield page
-    context.close()
-
-
 def sign_in(page, made_run, who):
     page.goto(made_run.url + "/")
     page.fill("#token", made_run.users[who])

@@ -2,17 +2,13 @@
 members.js) in Debian's Chromium against the platform as `make run` starts it
 (tests/e2e/conftest.py: made_run on 2026-05-20, chromium). The platform is
 shared with the other console modules: every test holds whatever they did."""
-import os
-import tempfile
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import eventually, token
+from tests.e2e.conftest import DESKTOP, PHONE, SHOTS, eventually, token
 from tools.client import Client, GraphQLFailed
 
-SHOTS = Path(os.environ.get("XF_CONSOLE_SHOTS", tempfile.gettempdir())) / "xianfeng-console"
 SECRETARY = "机关第一党支部书记"
 SECOND = "局属事业单位党支部书记"
 OFFICE = "局机关党委办公室（本局，书记）"
@@ -24,19 +20,6 @@ ACTIVITIES = """query($id: ID!) { activities(orgId: $id, from: "2026-05-01", to:
 COMPLIANCE = """query($id: ID!) { compliance(orgId: $id, period: "2026-05") {
     results { rule subjectId actual required status } } }"""
 RECORD = """mutation($i: ActivityInput!) { recordActivity(input: $i) { id } }"""
-
-
-@pytest.fixture
-def page(chromium, made_run):
-    context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error"
-            and problems.append(f"{msg.text} ({msg.location.get('url')})"))
-    page.problems = problems
-    yield page
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -274,8 +257,9 @@ def test_the_members_screen_lists_the_branch_members_with_their_points(made_run,
 def test_the_screens_fit_a_desktop_and_a_phone(made_run, page, screen, key):
     SHOTS.mkdir(parents=True, exist_ok=True)
     sign_in(page, made_run, made_run.users[SECRETARY], screen=screen)
-    for name, width, height in (("desktop", 1366, 768), ("phone", 390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        width = viewport["width"]
+        page.set_viewport_size(viewport)
         page.reload()
         page.locator(key).wait_for()
         if screen == "due":

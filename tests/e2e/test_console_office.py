@@ -8,13 +8,13 @@ modules; what these tests change lives in a bureau of their own, except the
 two activity days that (a) records for 局属事业单位党支部 in May."""
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import CONSOLE_DAY, eventually, token
+from tests.e2e.conftest import (CONSOLE_DAY, DESKTOP, PHONE, SHOTS, console_page, eventually,
+                                token)
 from tools.client import Client, GraphQLFailed
 
 OFFICE = "局机关党委办公室（本局，书记）"
@@ -24,27 +24,6 @@ SECOND_SECRETARY = "局属事业单位党支部书记"
 DEMO_NAMES = ("淄博市科学技术局", "中共淄博市科学技术局委员会", "机关第一党支部", SECOND)
 MONTH = CONSOLE_DAY[:7]           # "2026-05", the platform's month
 LAST_MONTH = "2026-04"
-SHOTS = Path(os.environ.get("XF_CONSOLE_SHOTS", tempfile.gettempdir())) / "xianfeng-console"
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-def new_page(chromium, viewport=DESKTOP):
-    context = chromium.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda msg: msg.type == "error"
-            and problems.append(f"{msg.text} ({msg.location.get('url')})"))
-    page.problems = problems
-    return page
-
-
-@pytest.fixture
-def page(chromium, made_run):
-    page = new_page(chromium)
-    yield page
-    page.context.close()
 
 
 def sign_in(page, made_run, value):
@@ -341,7 +320,7 @@ def test_a_refused_download_shows_the_platform_message(made_run, page):
 @pytest.mark.parametrize("size,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
 def test_both_screens_lay_out_on_a_desktop_and_a_phone(made_run, chromium, size, viewport):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = new_page(chromium, viewport)
+    page = console_page(chromium, viewport)
     try:
         sign_in(page, made_run, OFFICE)
         go(page, "#/bureau")
