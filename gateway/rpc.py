@@ -112,6 +112,31 @@ def graphql_error(exc):
     return GraphQLError(str(exc), extensions=extensions)
 
 
+class KnownOrganizations:
+    """Organisations this gateway process has fetched, kept across requests:
+    an organisation is never changed once created (no rename, no move: its
+    id, name, kind, parent and path are fixed), so what was fetched stays
+    true. A city has about 7,000; past ``size`` the oldest half is let go.
+    Each caller gets its own copy of the record."""
+
+    def __init__(self, size=20000):
+        self.size = size
+        self._known = {}
+        self._lock = threading.Lock()
+
+    def get(self, org_id):
+        org = self._known.get(org_id)
+        return None if org is None else dict(org)
+
+    def add(self, orgs):
+        with self._lock:
+            if len(self._known) + len(orgs) > self.size:
+                for old in list(self._known)[:len(self._known) // 2 + len(orgs)]:
+                    del self._known[old]
+            for org in orgs:
+                self._known[org["id"]] = dict(org)
+
+
 class RpcPool:
     def __init__(self, amqp_uri=None, size=8, timeout=10.0):
         self.amqp_uri = amqp_uri or config.amqp_uri()
@@ -121,6 +146,7 @@ class RpcPool:
         self._made = 0
         self._lock = threading.Lock()
         self._patient = {}
+        self.known_orgs = KnownOrganizations()
 
     def patient(self, timeout):
         """A pool like this one whose calls wait up to ``timeout`` seconds:

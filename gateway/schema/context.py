@@ -3,7 +3,6 @@
 fetched for the length of the request."""
 import asyncio
 import functools
-import threading
 
 from graphql import GraphQLError
 
@@ -19,34 +18,6 @@ def _not_found(message, field):
 
 def _bad_input(message, field):
     return GraphQLError(f"{field}: {message}", extensions={"code": "BAD_INPUT", "field": field})
-
-
-class KnownOrganizations:
-    """Organisations this gateway process has fetched, kept across requests:
-    an organisation is never changed once created (no rename, no move: its
-    id, name, kind, parent and path are fixed), so what was fetched stays
-    true. A city has about 7,000; past ``size`` the oldest half is let go.
-    Each caller gets its own copy of the record."""
-
-    def __init__(self, size=20000):
-        self.size = size
-        self._known = {}
-        self._lock = threading.Lock()
-
-    def get(self, org_id):
-        org = self._known.get(org_id)
-        return None if org is None else dict(org)
-
-    def add(self, orgs):
-        with self._lock:
-            if len(self._known) + len(orgs) > self.size:
-                for old in list(self._known)[:len(self._known) // 2 + len(orgs)]:
-                    del self._known[old]
-            for org in orgs:
-                self._known[org["id"]] = dict(org)
-
-
-KNOWN_ORGS = KnownOrganizations()
 
 
 class RequestContext:
@@ -88,11 +59,14 @@ class RequestContext:
     # -- batch functions: keys in, values (or errors) aligned out --------------
 
     def _orgs(self, org_ids):
-        found = {i: KNOWN_ORGS.get(i) for i in org_ids if i}
-        missing = [i for i, org in found.items() if org is None]
+        # the organisations this gateway process fetched before (gateway/rpc.py)
+        known = getattr(self.rpc, "known_orgs", None)
+        found = {i: known and known.get(i) for i in org_ids if i}
+        missing = [i for i, org in found.items() if not org]
         if missing:
             fetched = self.call("organization", "get_organizations", missing)
-            KNOWN_ORGS.add(fetched)
+            if known is not None:
+                known.add(fetched)
             found.update((o["id"], o) for o in fetched)
         return [found.get(i) or (_not_found(f"there is no organisation {i}", "orgId") if i else
                                  _bad_input("an organisation id is needed", "orgId"))

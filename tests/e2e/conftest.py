@@ -288,16 +288,26 @@ def made_run(tmp_path_factory, _session_stops):
     return run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """A browser for a module's tests. Playwright's sync API runs its asyncio
+    loop in a greenlet of this thread, and between calls that loop stays
+    marked as the thread's running loop: when the module ends it is unmarked,
+    or every later asyncio.run() of the run (the gateway's unit tests) would
+    refuse to start."""
+    import asyncio
+
     from playwright.sync_api import sync_playwright
     playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-    yield browser
-    browser.close()
-    # not playwright.stop(): it waits for its driver process through
-    # asyncio's child watcher, which never wakes in this eventlet-patched
-    # process; the driver exits by itself when the run ends (its pipe closes)
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+    finally:
+        # not playwright.stop(): it waits for its driver process through
+        # asyncio's child watcher, which never wakes in this eventlet-patched
+        # process; the driver exits by itself when the run ends (its pipe closes)
+        asyncio._set_running_loop(None)
 
 
 DESKTOP = {"width": 1366, "height": 768}

@@ -1,7 +1,7 @@
 """The gateway over the real broker, with several gunicorn worker processes:
 a query costs at most one RPC per level however many nodes it has (counted by
 the gateway's own metrics; an organisation a worker has fetched before costs
-none, gateway/schema/context.py KnownOrganizations), /metrics counts every worker's requests whichever
+none, gateway/rpc.py KnownOrganizations), /metrics counts every worker's requests whichever
 worker answers the scrape, and only bulk mutations may send large bodies."""
 import concurrent.futures
 import json

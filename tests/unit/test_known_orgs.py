@@ -1,6 +1,6 @@
 """The gateway keeps the organisations it fetched (they never change once
 created): each caller gets a copy, and past its size the oldest go."""
-from gateway.schema.context import KnownOrganizations
+from gateway.rpc import KnownOrganizations
 
 
 def org(i):
