@@ -1,8 +1,9 @@
 """The gateway over the real broker, with several gunicorn worker processes:
 a query costs at most one RPC per level however many nodes it has (counted by
 the gateway's own metrics; an organisation a worker has fetched before costs
-none, gateway/rpc.py KnownOrganizations), /metrics counts every worker's requests whichever
-worker answers the scrape, and only bulk mutations may send large bodies."""
+none, gateway/rpc.py KnownOrganizations), /metrics counts every worker's
+requests whichever worker answers the scrape, and only bulk mutations may
+send large bodies."""
 import concurrent.futures
 import json
 
