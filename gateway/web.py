@@ -70,7 +70,6 @@ def _table():
             cache = "public, max-age=31536000, immutable" if "vendor" in path.parts \
                 else "no-cache"
             table["/static/" + path.relative_to(STATIC).as_posix()] = _asset(path, cache)
-    table["GRAPHIQL"] = table["/static/graphiql.html"]
     return table
 
 
@@ -78,11 +77,11 @@ ASSETS = _table()
 
 
 def serves(path):
-    return path in ASSETS and path != "GRAPHIQL"
+    return path in ASSETS
 
 
 def graphiql(environ, start_response):
-    return _send(ASSETS["GRAPHIQL"], environ, start_response)
+    return _send(ASSETS["/static/graphiql.html"], environ, start_response)
 
 
 def serve(path, method, environ, start_response):

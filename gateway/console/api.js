@@ -22,6 +22,13 @@ export class ApiError extends Error {
   }
 }
 
+// The token was refused (HTTP 401): the console goes back to its sign-in
+// page with `message` (app.js). Whatever the screen that asked then draws
+// goes into a page no longer shown.
+export function signedOut(message) {
+  window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: message }));
+}
+
 function randomKey() {
   // crypto.randomUUID needs a secure context; an intranet address over
   // plain http is not one, getRandomValues works everywhere
@@ -45,7 +52,9 @@ export async function gql(query, variables = {}, { idempotencyKey } = {}) {
     throw new ApiError("NETWORK", "无法连接平台，请检查网络后重试。");
   }
   if (response.status === 401) {
-    throw new ApiError("UNAUTHENTICATED", "令牌无效或已过期，请重新登录。");
+    const message = "令牌无效或已过期，请重新登录。";
+    signedOut(message);
+    throw new ApiError("UNAUTHENTICATED", message);
   }
   let body;
   try {

@@ -108,7 +108,11 @@ function route() {
 }
 
 window.addEventListener("hashchange", route);
-window.addEventListener("xf:signed-out", (event) => signIn(event.detail));
+// a refused token (api.js): back to sign-in, unless this is the sign-in
+// form's own try, which says why beside the token it keeps
+window.addEventListener("xf:signed-out", (event) => {
+  if (who || !document.getElementById("signin")) signIn(event.detail);
+});
 
 async function start() {
   if (!token.get()) {
@@ -119,8 +123,8 @@ async function start() {
     await identify();
     route();
   } catch (err) {
-    if (err.code === "UNAUTHENTICATED") signIn(err.message);
-    else show(view, failure(err));
+    // a refused token has already brought back the sign-in page (api.js)
+    if (err.code !== "UNAUTHENTICATED") show(view, failure(err));
   }
 }
 

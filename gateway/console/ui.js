@@ -48,7 +48,7 @@ export function failure(err) {
 }
 
 // Runs `load` with the loading page shown, then `draw(result)`; an error
-// becomes its plain page (a 401 goes back to sign-in, see app.js). A load
+// becomes its plain page (a 401 has sent the user back to sign-in: api.js). A load
 // that a newer one into the same `view` has overtaken (a second click on
 // 刷新) draws nothing; app.js gives each route a container of its own, so
 // a load that finishes after the user moved on draws into nothing visible.
@@ -61,10 +61,6 @@ export async function screen(view, what, load, draw) {
     const result = await load();
     if (current()) show(view, draw(result));
   } catch (err) {
-    if (err && err.code === "UNAUTHENTICATED") {
-      window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
-      return;
-    }
     if (current()) show(view, failure(err));
   }
 }

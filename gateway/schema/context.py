@@ -61,7 +61,7 @@ class RequestContext:
     def _orgs(self, org_ids):
         # the organisations this gateway process fetched before (gateway/rpc.py)
         known = getattr(self.rpc, "known_orgs", None)
-        found = {i: known and known.get(i) for i in org_ids if i}
+        found = {i: known.get(i) if known else None for i in org_ids if i}
         missing = [i for i, org in found.items() if not org]
         if missing:
             fetched = self.call("organization", "get_organizations", missing)

@@ -1,7 +1,10 @@
 """The console (gateway/console/) in Debian's Chromium, against the platform
 started as `make run` starts it (tests/e2e/conftest.py: made_run, chromium)."""
-import pytest
+import time
+
 import requests
+
+from tests.e2e.conftest import token
 
 
 def sign_in(page, made_run, who):
@@ -54,3 +57,31 @@ def test_the_console_files_carry_a_policy_that_allows_only_this_origin(made_run)
     assert again.status_code == 304 and again.content == b""
     assert requests.get(made_run.url + "/console/../config.yaml", timeout=10).status_code == 404
     assert requests.post(made_run.url + "/console/app.js", timeout=10).status_code == 405
+
+
+def test_a_token_signed_by_someone_else_is_refused_beside_the_token_it_keeps(made_run, page):
+    forged = token("*", ["admin"]) + "x"   # the signature no longer matches
+    page.goto(made_run.url + "/")
+    page.fill("#token", forged)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#signin .form-error:has-text('令牌无效或已过期')")
+    assert page.input_value("#token") == forged
+    assert page.locator("#nav a").count() == 0
+
+
+def test_a_token_that_expires_while_in_use_brings_back_the_sign_in_page(made_run, page):
+    ids = {o["name"]: o["id"] for o in requests.post(
+        made_run.url + "/graphql", json={"query": "{ organizations { id name } }"},
+        headers={"Authorization": f"Bearer {made_run.users['局机关党委办公室（本局，书记）']}"},
+        timeout=10).json()["data"]["organizations"]}
+    bureau = ids["淄博市科学技术局"]
+    short = token(bureau, ["secretary"], ttl=3)
+    page.goto(made_run.url + "/")
+    page.fill("#token", short)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#nav a[data-screen=bureau]")
+    time.sleep(4)
+    page.click("#nav a[data-screen=city]")   # its first request is refused: 401
+    page.wait_for_selector("#signin .form-error:has-text('令牌无效或已过期')")
+    assert page.locator("#nav a").count() == 0
+    assert page.evaluate("sessionStorage.getItem('xf.token')") is None

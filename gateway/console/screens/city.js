@@ -1,7 +1,7 @@
 // City: ranking and reports (screen 4, 排名与报表). Branch stars and each
 // bureau's share of MET quota results side by side, then the supervision
 // reports (月调度 / 季督查 / 年中观摩 / 年底述职) with their Excel workbooks.
-import { gql, token } from "../api.js";
+import { gql, signedOut, token } from "../api.js";
 import { field, h, screen, show, states } from "../ui.js";
 import { periodName } from "../words.js";
 import { REPORT_KIND } from "./office-words.js";
@@ -212,9 +212,7 @@ async function download(kind, org, period) {
       const body = await response.json();
       if (body.errors && body.errors.length) message = body.errors[0].message;
     } catch (err) { /* not JSON: keep the plain message */ }
-    if (response.status === 401) {
-      window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: message }));
-    }
+    if (response.status === 401) signedOut(message);
     throw new Error(message);
   }
   const blob = await response.blob();

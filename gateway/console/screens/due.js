@@ -36,20 +36,12 @@ export default {
       branch = { ...data.organization, today: data.today };
       quotas = await loadQuotas(branch);
     } catch (err) {
-      fail(view, err);
+      show(view, h("h1", {}, "待办指标"), failure(err));
       return;
     }
     draw(view, who, branch, quotas);
   },
 };
-
-function fail(view, err) {
-  if (err && err.code === "UNAUTHENTICATED") {
-    window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
-    return;
-  }
-  show(view, h("h1", {}, "待办指标"), failure(err));
-}
 
 // The quotas of the three periods of the platform's day, only those of the
 // branch itself and of its members.
@@ -218,10 +210,6 @@ function activityForm(branch, { close, recorded }) {
       const data = await gql(RECORD, { i: input });
       await recorded(data.recordActivity);
     } catch (err) {
-      if (err && err.code === "UNAUTHENTICATED") {
-        window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
-        return;
-      }
       // "attendance[2].reason" belongs to the third member's line of the
       // attendance list, "guestIds[0]" to the guests
       // beside the field, its name in front of the message goes

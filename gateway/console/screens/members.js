@@ -81,10 +81,6 @@ export default {
       const data = await loadDetails(branch, year, first.today);
       show(view, title, head, draw(branch, year, data));
     } catch (err) {
-      if (err && err.code === "UNAUTHENTICATED") {
-        window.dispatchEvent(new CustomEvent("xf:signed-out", { detail: err.message }));
-        return;
-      }
       show(view, title, failure(err));
     }
   },
