@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tools.broker import VirtualHost
+from tools.broker import VirtualHost, backlog
 from tools.client import Client
 from tools.databases import Databases
 from tools.platform import Platform
@@ -184,6 +184,22 @@ class BenchPlatform:
 
     def handled_by(self, event_type="activity_recorded", services=("scoring", "supervision")):
         return {s: self.handled(s, event_type) for s in services}
+
+    def wait_quiet(self, timeout=3600, settle=2):
+        """Wait until no consumer of the platform has a message waiting or in
+        hand, ``settle`` checks in a row (what was loaded has been consumed
+        by every service, not only by those a figure waits for); the seconds
+        it took. rabbitmqctl starts a node a call, so about a second a check."""
+        started = deadline = time.monotonic()
+        deadline += timeout
+        quiet = 0
+        while quiet < settle:
+            quiet = quiet + 1 if backlog(self.vhost.name) == 0 else 0
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the platform's queues did not drain within {timeout} s")
+            if quiet < settle:
+                time.sleep(0.5)
+        return time.monotonic() - started
 
     def wait_handled(self, before, n, event_type="activity_recorded", timeout=600,
                      interval=0.02):

@@ -8,6 +8,12 @@
 - a city-year ``compliance`` in both cities;
 - the bulk load's own rate, end to end (every activity handled by scoring
   and supervision).
+
+Each load and each timed read starts on a quiet platform: the queues of
+every consumer drained (``BenchPlatform.wait_quiet``), so that neither a
+read nor the activities' rate shares the cores with the services still
+taking in the members registered just before (the seconds that took are
+printed).
 """
 import datetime as dt
 import statistics
@@ -52,7 +58,11 @@ def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=2)
     rest = [a for a in small_acts if id(a) not in tenth_ids]
     load_rates = []
 
+    def settle(what):
+        print(f"  queues drained after {what} in {bp.wait_quiet():.0f} s", flush=True)
+
     def load(activities):
+        settle("the tree and members")
         before = bp.handled_by()
         started = time.perf_counter()
         loader.load_activities(plan, loaded, activities)
@@ -68,9 +78,11 @@ def run(bp, report, backend, sizes, small_bureaus, repeats=3, seed=5, threads=2)
     year_vars = {"id": city, "period": str(year)}
 
     def bureau_month():
+        settle("the load")
         return Stats([timed(client, CITY_YEAR, month_vars, 5)[0] for _ in range(repeats)])
 
     def city_year():
+        settle("the last reads")
         return Stats([timed(client, CITY_YEAR, year_vars, 1)[0] for _ in range(repeats)])
 
     load(tenth)

@@ -16,7 +16,22 @@ def rabbitmqctl(*args):
     if not Path(ctl).exists():
         raise RuntimeError("a virtual host of one's own is made with rabbitmqctl, which is "
                            "not installed: run scripts/bootstrap.sh")
-    subprocess.run([ctl, "-q", *args], check=True, capture_output=True, timeout=60)
+    return subprocess.run([ctl, "-q", *args], check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
+def backlog(vhost):
+    """Messages waiting or being handled (ready + unacknowledged) in the
+    virtual host's queues that have a consumer; a queue nobody consumes (a
+    dead-letter queue) is left out: it never drains by itself."""
+    out = rabbitmqctl("list_queues", "-p", vhost, "--no-table-headers", "name", "messages",
+                      "consumers")
+    total = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit() and int(parts[2]):
+            total += int(parts[1])
+    return total
 
 
 class VirtualHost:
