@@ -40,6 +40,8 @@ from tools import bench_pipeline
 
 TICK = os.sysconf("SC_CLK_TCK")
 IDLE_SECONDS = 3.0
+# shown apart from the platform's own processes
+APART = ("postgres (own dbs)", "rabbitmq (shared)", "bench client")
 
 
 def _stat(pid):
@@ -154,10 +156,20 @@ def transactions(bp, databases):
     return {name.rsplit("_", 1)[-1]: int(n) for name, n in rows}
 
 
+def platform_databases(bp):
+    """The names of the platform's PostgreSQL databases (none on SQLite)."""
+    return [make_url(url).database for url in bp.dbs.urls.values()] \
+        if bp.backend == "postgresql" else []
+
+
+def platform_total(per):
+    """CPU ms per activity summed over the platform's own processes."""
+    return sum(v for k, v in per.items() if k not in APART)
+
+
 def measure(bp, send, inputs, threads, tag=""):
     """(act/s, {process: cpu ms per activity}) for ``inputs`` end to end."""
-    dbs = [make_url(url).database for url in bp.dbs.urls.values()] \
-        if bp.backend == "postgresql" else []
+    dbs = platform_databases(bp)
     # warm: the first one (member-year rows made) is not counted
     before = bp.handled_by()
     send(bp.client(), inputs[:1])
@@ -206,9 +218,8 @@ def measure(bp, send, inputs, threads, tag=""):
 
 
 def print_breakdown(title, rate, per, out=print):
-    platform = {k: v for k, v in per.items()
-                if k not in ("postgres (own dbs)", "rabbitmq (shared)", "bench client")}
-    total = sum(platform.values())
+    platform = {k: v for k, v in per.items() if k not in APART}
+    total = platform_total(per)
     out(f"  {title}: {rate:.1f} act/s end to end; CPU ms per activity "
         f"(platform processes {total:.1f} ms):")
     for name, ms in sorted(per.items(), key=lambda kv: -kv[1]):
