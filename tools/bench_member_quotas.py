@@ -4,7 +4,7 @@ a county-level cadre per bureau; A6 with every branch's members and
 secretary, A6-COM with the committee's pairs) at city scale: 2,000 branches
 and 60,000 members written straight into supervision's tables (its
 migrations, each backend), half the members with S4, A5 and A8 met. Then
-``views.compliance`` for the city and a bureau, and the S4 deadline's close
+the ``compliance`` entrypoint's answer for the city and a bureau, and the S4 deadline's close
 for the whole tree (judging 60,000 members, opening the branches' items).
 Last, the city's branch ratings of 2018 (星级评定) in supervision alone:
 every branch with its 36 monthly results closed (A1, A2-CM, A2-GR, a third
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from services.supervision import handlers, rating_views, views
+from services.supervision import handlers, rating_views
+from services.supervision.service import SupervisionService
 from services.supervision.models import (member_roles, members, metadata, orgs, quota_state,
                                          self_study_filings, supervision_items)
 from shared.db import Database
@@ -140,11 +141,13 @@ def measure(backend="sqlite", n_members=60000, out=print):
             figures["orgs"], figures["members"] = load(db, int(n_members))
             out(f"{backend}: {figures['orgs']:,} organisations, {figures['members']:,} members")
             for org_id, label in (("city", "city"), ("bu0", "bureau")):
+                # what the entrypoint answers (its results as sent)
                 with db.read() as session:
-                    seconds, results = timed(lambda: views.compliance(session, org_id,
-                                                                      YEAR_2018))
-                s4 = sum(1 for r, _ in results if r.rule == "S4")
-                a6 = sum(1 for r, _ in results if r.rule == "A6")
+                    seconds, answer = timed(lambda: SupervisionService._compliance(
+                        session, org_id, YEAR_2018))
+                results = answer["results"]
+                s4 = sum(1 for r in results if r["rule"] == "S4")
+                a6 = sum(1 for r in results if r["rule"] == "A6")
                 figures[label] = (seconds, len(results))
                 out(f"  {label}-year compliance: {seconds:.2f} s median of 3, "
                     f"{len(results):,} results ({s4:,} S4, as many A5 and A8; {a6:,} A6)")

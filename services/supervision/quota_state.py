@@ -26,7 +26,7 @@ from shared.db import conflict_insert
 from shared.errors import Unavailable
 from shared.periods import KINDS as PERIOD_KINDS, Period, parse_period
 from shared.rules import NoValidRuleSet
-from shared.tree import ids_of, path_of, under
+from shared.tree import ids_of, path_of, remembered, under
 from shared.vocabulary import GROUP, MET, MISSED, ORG_KINDS, PENDING
 
 CHUNK = 2000
@@ -587,7 +587,8 @@ def scope_orgs(session, path, created_by=None):
 
 
 def scope_members(session, path):
-    return [domain.Member(r["id"], r["bureau_id"], ids_of(r["branch_path"]))
+    branch_ids = remembered(ids_of)  # one tuple per branch, shared by its members
+    return [domain.Member(r["id"], r["bureau_id"], branch_ids(r["branch_path"]))
             for r in session.execute(select(members.c.id, members.c.bureau_id,
                                             members.c.branch_path)
                                      .where(under(members.c.branch_path, path))).mappings()]
@@ -639,12 +640,13 @@ def judged_subjects(session, path, period, created_by=None, today=None):
         session, path, list({(r.key, r.dynamic): (r, r.judging_day(period, today))
                              for r in active if r.dynamic}.values()), leaders)
     out = []
+    branch_path = remembered(path_of)
     for bureau_id in sorted(by_bureau):
         for rule in rule_sets[bureau_id].active(period.kind):
             people = (leaders_by_bureau if rule.by_role else members_by_bureau).get(bureau_id, ())
             for subject in domain.subjects(rule, by_bureau[bureau_id], people,
                                            rule.judging_day(period, today)):
-                spath = (path_of(subject.branch_path) + subject.id + "/"
+                spath = (branch_path(subject.branch_path) + subject.id + "/"
                          if rule.per_member else path_of(subject.path))
                 required = (dynamic.get((rule.key, subject.id), 0) if rule.dynamic
                             else rule.minimum)

@@ -19,8 +19,5 @@ class ReportEntrypoints:
         the rows count, each naming its branch. BAD_INPUT "period" when the
         period's shape is not the kind's ("2017-H1" for MIDYEAR)."""
         period = parse_report_period(kind, period)
-        with self.db.read() as session:
-            measured = report_views.measure(session, org_id, period, bool(details))
-        ids = measured.member_ids
-        totals = self._year_totals(ids, period.start.year) if ids else {}
-        return report_views.answer(measured, totals, bool(details))
+        return report_views.report_of(self.db, org_id, period, bool(details),
+                                      self._year_totals)

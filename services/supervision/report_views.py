@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from services.supervision import views
 from services.supervision.domain import report
 from services.supervision.models import members, orgs, pioneer_withdrawals, supervision_items
-from shared import clock
+from shared import clock, collector
 from shared.config import timezone
 from shared.tree import under
 from shared.vocabulary import BRANCH
@@ -125,3 +125,17 @@ def answer(measured, totals, details=False):
              "opened_at": opened_at(row.opened_at)}
             for _, path, _, row in measured.items if (branch := report.branch_of(path)) in names]
     return out
+
+
+def report_of(db, org_id, period, details, year_totals):
+    """The ``report`` entrypoint's answer: ``measure`` then ``answer``, the
+    members' totals of the year asked in between (``year_totals(member ids,
+    year)``). A city's year is 2,000 rows over 336,000 results: both steps
+    run without the cyclic collector going over them (shared/collector.py);
+    the call for the totals runs with it."""
+    with collector.paused(), db.read() as session:
+        measured = measure(session, org_id, period, details)
+    ids = measured.member_ids
+    totals = year_totals(ids, period.start.year) if ids else {}
+    with collector.paused():
+        return answer(measured, totals, details)

@@ -13,7 +13,7 @@ from services.supervision.models import (member_roles, members, orgs, pioneer_wi
 from shared import clock
 from shared.config import timezone
 from shared.periods import Period
-from shared.tree import ids_of, under
+from shared.tree import ids_of, remembered, under
 from shared.vocabulary import MET, MISSED, PENDING
 
 
@@ -41,12 +41,15 @@ def compliance(session, org_id, period):
     return results
 
 
-def result_dict(r, subject_path):
-    # the subject's path (a member's: their branch's, then their id) lets the
-    # gateway check each result against the caller's subtree
-    return {"rule": r.rule, "subject_id": r.subject_id, "period": r.period,
-            "required": r.required, "actual": r.actual, "status": r.status,
-            "subject_path": ids_of(subject_path)}
+def result_dicts(results):
+    """The answer's results from ``compliance``'s (result, subject path)
+    pairs. The subject's path (a member's: their branch's, then their id)
+    lets the gateway check each result against the caller's subtree; a
+    subject's several results share one."""
+    ids = remembered(ids_of)
+    return [{"rule": r.rule, "subject_id": r.subject_id, "period": r.period,
+             "required": r.required, "actual": r.actual, "status": r.status,
+             "subject_path": ids(subject_path)} for r, subject_path in results]
 
 
 def item_dict(row):
