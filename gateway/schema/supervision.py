@@ -11,6 +11,12 @@ from gateway.schema.organisation import Organization
 from gateway.schema.scalars import Date, DateTime, QuotaStatus, SupervisionState, value_of
 
 
+# A city-year compliance is 336,000 results (the member quotas of 60,000
+# members): seconds of supervision's work, and tens of MB to send; more than
+# a look-up's time.
+COMPLIANCE_RPC_TIMEOUT = 30
+
+
 class QuotaResult(graphene.ObjectType):
     rule = graphene.String(required=True)
     subject_id = graphene.ID(required=True)
@@ -59,7 +65,8 @@ class Queries:
     @staticmethod
     async def resolve_compliance(_root, info, org_id, period):
         await info.context.visible_org(org_id)
-        return info.context.call("supervision", "compliance", org_id, period)
+        return info.context.call_patiently(COMPLIANCE_RPC_TIMEOUT, "supervision", "compliance",
+                                           org_id, period)
 
     @staticmethod
     async def resolve_supervision_items(_root, info, org_id, state=None):

@@ -151,7 +151,7 @@ def test_the_gateway_compliance_answer_is_the_same_both_ways():
             return {"id": org_id}
 
         @staticmethod
-        def call(*_args):
+        def call_patiently(_timeout, *_args):
             return {"org_id": "city", "period": "2018", "results": [
                 {"rule": f"R{i}", "subject_id": f"s{i}", "period": "2018", "required": 2,
                  "actual": i % 3, "status": ("MET", "PENDING", "MISSED")[i % 3]}
